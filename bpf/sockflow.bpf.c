@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Kernel side of sockflow: TCP socket lifecycle events and exact per-socket counters. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+
+#include "sockflow.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define E2BIG 7
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by user space between open and load. */
+const volatile __u64 wakeup_bytes = 1 << 20;	/* wake the reader past this backlog */
+
+/* One entry per live TCP socket we track, keyed by socket cookie. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 262144);	/* resized from the config */
+	__type(key, __u64);
+	__type(value, struct sf_sock);
+} socks SEC(".maps");
+
+/*
+ * Who owns a listening port: filled when a socket enters LISTEN (process
+ * context), read when a child is established in softirq, before accept()
+ * names the real owner.
+ */
+struct listener_key {
+	__u32 netns_ino;
+	__u16 port;		/* host byte order */
+	__u16 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct listener_key);
+	__type(value, struct sf_proc);
+} listeners SEC(".maps");
+
+/*
+ * Packets of a passive open that the kernel charges to the listener (SYN,
+ * SYN-ACK, final ACK), kept by tuple until the child socket exists. IPv4
+ * addresses (also IPv4-mapped ones) are stored in the first 4 bytes.
+ */
+struct hs_key {
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+	__u16 local_port;	/* host byte order */
+	__u16 remote_port;	/* host byte order */
+	__u32 family;		/* after folding IPv4-mapped addresses */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct hs_key);
+	__type(value, struct sf_handshake);
+} handshakes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);	/* resized from the config */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SF_STAT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline int is_v4mapped(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0x0000ffff);
+}
+
+/* Move an IPv4-mapped IPv6 address into the IPv4 layout (first 4 bytes). */
+static __always_inline void fold_v4mapped(__u8 *a)
+{
+	__u32 *w = (__u32 *)a;
+
+	w[0] = w[3];
+	w[1] = 0;
+	w[2] = 0;
+	w[3] = 0;
+}
+
+static __always_inline void read_tuple(const struct sock *sk, struct sf_tuple *t)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	__builtin_memset(t, 0, sizeof(*t));
+	t->family = family;
+	t->protocol = IPPROTO_TCP;
+	t->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	t->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	t->netns_ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	if (family == AF_INET) {
+		bpf_core_read(t->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(t->remote_addr, 4, &sk->__sk_common.skc_daddr);
+	} else {
+		bpf_core_read(t->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(t->remote_addr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline void proc_current(struct sf_proc *p)
+{
+	p->tgid = bpf_get_current_pid_tgid() >> 32;
+	p->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(p->comm, sizeof(p->comm));
+}
+
+static __always_inline void hs_key_from_tuple(struct hs_key *k, const struct sf_tuple *t)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	__builtin_memcpy(k->local_addr, t->local_addr, 16);
+	__builtin_memcpy(k->remote_addr, t->remote_addr, 16);
+	k->local_port = t->local_port;
+	k->remote_port = t->remote_port;
+	k->family = t->family;
+	if (t->family == AF_INET6 && is_v4mapped(k->local_addr) && is_v4mapped(k->remote_addr)) {
+		fold_v4mapped(k->local_addr);
+		fold_v4mapped(k->remote_addr);
+		k->family = AF_INET;
+	}
+}
+
+/* Emit an OPEN or CLOSE event for @s. */
+static __always_inline void emit(__u64 cookie, const struct sf_sock *s, __u8 type, __u8 old_state)
+{
+	struct sf_event *e;
+	__u64 flags;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(SF_STAT_RINGBUF_FULL);
+		return;
+	}
+	e->cookie = cookie;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->start_ns = s->start_ns;
+	e->last_ns = s->last_ns;
+	e->tuple = s->tuple;
+	e->proc = s->proc;
+	e->cnt = s->cnt;
+	e->flags = s->flags;
+	e->type = type;
+	e->role = s->role;
+	e->old_state = old_state;
+	e->pad = 0;
+	stat_inc(SF_STAT_EVENTS);
+	/* Batched consumption: wake the reader only when a backlog builds up. */
+	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+/* A connect() started: track the socket, owned by the calling process. */
+static __always_inline void on_connect(const struct sock *sk, __u64 cookie)
+{
+	struct sf_sock s = {};
+
+	read_tuple(sk, &s.tuple);
+	proc_current(&s.proc);
+	s.role = SF_ROLE_CLIENT;
+	s.start_ns = bpf_ktime_get_ns();
+	s.last_ns = s.start_ns;
+	if (bpf_map_update_elem(&socks, &cookie, &s, BPF_NOEXIST) == -E2BIG)
+		stat_inc(SF_STAT_SOCKS_FULL);
+}
+
+/*
+ * A passive open completed (softirq): track the child, owned for now by
+ * the listener's process, and take over the handshake packets the kernel
+ * charged to the listener.
+ */
+static __always_inline void on_passive_established(const struct sock *sk, __u64 cookie)
+{
+	struct listener_key lk = {};
+	struct sf_handshake *hs;
+	struct sf_proc *owner;
+	struct hs_key hk;
+	struct sf_sock s = {};
+
+	read_tuple(sk, &s.tuple);
+	s.role = SF_ROLE_SERVER;
+	s.flags = SF_FLAG_ESTABLISHED;
+	s.start_ns = bpf_ktime_get_ns();
+	s.last_ns = s.start_ns;
+	s.proc.uid = BPF_CORE_READ(sk, sk_uid.val);
+
+	lk.netns_ino = s.tuple.netns_ino;
+	lk.port = s.tuple.local_port;
+	owner = bpf_map_lookup_elem(&listeners, &lk);
+	if (owner)
+		s.proc = *owner;
+
+	hs_key_from_tuple(&hk, &s.tuple);
+	hs = bpf_map_lookup_elem(&handshakes, &hk);
+	if (hs) {
+		s.cnt.packets[SF_DIR_IN] = hs->packets[SF_DIR_IN];
+		s.cnt.packets[SF_DIR_OUT] = hs->packets[SF_DIR_OUT];
+		s.cnt.octets[SF_DIR_IN] = hs->octets[SF_DIR_IN];
+		s.cnt.octets[SF_DIR_OUT] = hs->octets[SF_DIR_OUT];
+		if (hs->first_ns)
+			s.start_ns = hs->first_ns;
+		bpf_map_delete_elem(&handshakes, &hk);
+	}
+	if (bpf_map_update_elem(&socks, &cookie, &s, BPF_NOEXIST) == -E2BIG) {
+		stat_inc(SF_STAT_SOCKS_FULL);
+		return;
+	}
+	emit(cookie, &s, SF_EVENT_OPEN, TCP_SYN_RECV);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
+{
+	struct sf_sock *s;
+	__u64 cookie;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+
+	if (newstate == TCP_LISTEN) {
+		struct listener_key lk = {};
+		struct sf_proc p = {};
+
+		lk.netns_ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+		lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		proc_current(&p);
+		bpf_map_update_elem(&listeners, &lk, &p, BPF_ANY);
+		return 0;
+	}
+	if (oldstate == TCP_LISTEN)
+		return 0;
+
+	cookie = bpf_get_socket_cookie((void *)sk);
+	if (newstate == TCP_SYN_SENT) {
+		on_connect(sk, cookie);
+		return 0;
+	}
+	if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED &&
+	    !bpf_map_lookup_elem(&socks, &cookie)) {
+		on_passive_established(sk, cookie);
+		return 0;
+	}
+
+	s = bpf_map_lookup_elem(&socks, &cookie);
+	if (!s)
+		return 0;
+	/*
+	 * connect() enters SYN_SENT before it picks the source port, and CLOSE
+	 * comes after the port is released: read it once established (a
+	 * refused connect gets it from its SYN in account()).
+	 */
+	if (s->role == SF_ROLE_CLIENT && newstate == TCP_ESTABLISHED)
+		read_tuple(sk, &s->tuple);
+	switch (newstate) {
+	case TCP_ESTABLISHED:
+		s->flags |= SF_FLAG_ESTABLISHED;
+		emit(cookie, s, SF_EVENT_OPEN, oldstate);
+		break;
+	case TCP_FIN_WAIT1:
+	case TCP_CLOSE_WAIT:
+		s->flags |= SF_FLAG_FIN;
+		break;
+	case TCP_CLOSE:
+		emit(cookie, s, SF_EVENT_CLOSE, oldstate);
+		bpf_map_delete_elem(&socks, &cookie);
+		break;
+	}
+	return 0;
+}
+
+static __always_inline void flag_reset(const struct sock *sk, __u32 flag)
+{
+	struct sf_sock *s;
+	__u64 cookie;
+
+	if (!sk)
+		return;
+	cookie = bpf_get_socket_cookie((void *)sk);
+	s = bpf_map_lookup_elem(&socks, &cookie);
+	if (s)
+		__sync_fetch_and_or(&s->flags, flag);
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(sf_send_reset, const struct sock *sk, const struct sk_buff *skb)
+{
+	flag_reset(sk, SF_FLAG_RST_SENT);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(sf_receive_reset, struct sock *sk)
+{
+	flag_reset(sk, SF_FLAG_RST_RECEIVED);
+	return 0;
+}
+
+/* syscalls:sys_exit_accept{,4} record layout (see its tracefs format file). */
+struct accept_exit_ctx {
+	__u64 common;
+	int syscall_nr;
+	long ret;
+};
+
+/* accept() returned a socket: name its process as the server end. */
+static __always_inline int on_accept(struct accept_exit_ctx *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file **fds, *file;
+	struct socket *sock;
+	struct sf_sock *s;
+	struct sock *sk;
+	__u64 cookie;
+	long fd = ctx->ret;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock)
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return 0;
+	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	s = bpf_map_lookup_elem(&socks, &cookie);
+	if (!s || s->role != SF_ROLE_SERVER)
+		return 0;
+	proc_current(&s->proc);
+	s->flags |= SF_FLAG_ACCEPTED;
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int sf_exit_accept4(struct accept_exit_ctx *ctx)
+{
+	return on_accept(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int sf_exit_accept(struct accept_exit_ctx *ctx)
+{
+	return on_accept(ctx);
+}
+
+/* Tuple of a listener's packet, from its headers. */
+static __always_inline int hs_key_from_skb(struct __sk_buff *skb, int dir, struct hs_key *k)
+{
+	__u16 ports[2];
+	__u32 off;
+
+	__builtin_memset(k, 0, sizeof(*k));
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)) || ip.protocol != IPPROTO_TCP)
+			return -1;
+		off = ip.ihl * 4;
+		__builtin_memcpy(dir == SF_DIR_IN ? k->local_addr : k->remote_addr, &ip.daddr, 4);
+		__builtin_memcpy(dir == SF_DIR_IN ? k->remote_addr : k->local_addr, &ip.saddr, 4);
+		k->family = AF_INET;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)) || ip6.nexthdr != IPPROTO_TCP)
+			return -1;
+		off = sizeof(ip6);
+		__builtin_memcpy(dir == SF_DIR_IN ? k->local_addr : k->remote_addr, &ip6.daddr, 16);
+		__builtin_memcpy(dir == SF_DIR_IN ? k->remote_addr : k->local_addr, &ip6.saddr, 16);
+		k->family = AF_INET6;
+	} else {
+		return -1;
+	}
+	if (bpf_skb_load_bytes(skb, off, ports, sizeof(ports)))
+		return -1;
+	k->local_port = bpf_ntohs(dir == SF_DIR_IN ? ports[1] : ports[0]);
+	k->remote_port = bpf_ntohs(dir == SF_DIR_IN ? ports[0] : ports[1]);
+	return 0;
+}
+
+/* Count a packet of a passive open that the kernel runs through the listener. */
+static __always_inline void account_handshake(struct __sk_buff *skb, int dir)
+{
+	struct sf_handshake *hs, fresh = {};
+	struct hs_key k;
+
+	if (hs_key_from_skb(skb, dir, &k))
+		return;
+	hs = bpf_map_lookup_elem(&handshakes, &k);
+	if (!hs) {
+		fresh.first_ns = bpf_ktime_get_ns();
+		bpf_map_update_elem(&handshakes, &k, &fresh, BPF_NOEXIST);
+		hs = bpf_map_lookup_elem(&handshakes, &k);
+		if (!hs) {
+			stat_inc(SF_STAT_HANDSHAKE_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&hs->packets[dir & 1], 1);
+	__sync_fetch_and_add(&hs->octets[dir & 1], skb->len);
+}
+
+/* TCP payload of the packet at skb data: IP-layer length minus both headers. */
+static __always_inline __u32 tcp_payload(struct __sk_buff *skb)
+{
+	__u32 hdr;
+	__u8 b;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		if (bpf_skb_load_bytes(skb, 0, &b, 1))
+			return 0;
+		hdr = (b & 0x0f) * 4;
+	} else {
+		hdr = sizeof(struct ipv6hdr);
+	}
+	if (bpf_skb_load_bytes(skb, hdr + 12, &b, 1))
+		return 0;
+	hdr += (b >> 4) * 4;
+	return skb->len > hdr ? skb->len - hdr : 0;
+}
+
+/*
+ * Every IP packet of a tracked socket, at the cgroup v2 root. skb->len is
+ * the IP-layer length here, as a capture would count it.
+ */
+static __always_inline void account(struct __sk_buff *skb, int dir)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct sf_sock *s;
+	__u64 cookie;
+
+	if (!sk)
+		return;
+	cookie = bpf_get_socket_cookie(skb);
+	s = bpf_map_lookup_elem(&socks, &cookie);
+	if (s) {
+		if (!s->tuple.local_port)
+			s->tuple.local_port = sk->src_port;
+		__sync_fetch_and_add(&s->cnt.packets[dir & 1], 1);
+		__sync_fetch_and_add(&s->cnt.octets[dir & 1], skb->len);
+		__sync_fetch_and_add(&s->cnt.payload[dir & 1], tcp_payload(skb));
+		s->last_ns = bpf_ktime_get_ns();
+		return;
+	}
+	if (sk->state == BPF_TCP_LISTEN) {
+		sk = bpf_sk_fullsock(sk);
+		if (sk && sk->protocol == IPPROTO_TCP)
+			account_handshake(skb, dir);
+	}
+}
+
+SEC("cgroup_skb/egress")
+int sf_egress(struct __sk_buff *skb)
+{
+	account(skb, SF_DIR_OUT);
+	return 1;
+}
+
+SEC("cgroup_skb/ingress")
+int sf_ingress(struct __sk_buff *skb)
+{
+	account(skb, SF_DIR_IN);
+	return 1;
+}

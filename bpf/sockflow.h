@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Types shared by the BPF programs and user space: fixed-width only. */
+#ifndef SOCKFLOW_BPF_SHARED_H
+#define SOCKFLOW_BPF_SHARED_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define SF_COMM_LEN 16
+
+/* What a ring-buffer event reports about one socket's life. */
+enum sf_event_type {
+	SF_EVENT_OPEN = 1,	/* reached ESTABLISHED (client or server end) */
+	SF_EVENT_CLOSE = 2,	/* reached CLOSE: final counters */
+};
+
+/* Which end of the connection a local socket is. */
+enum sf_role {
+	SF_ROLE_CLIENT = 1,	/* called connect() */
+	SF_ROLE_SERVER = 2,	/* created by a listener */
+};
+
+/* Counter index: direction as seen by the local socket. */
+enum sf_dir {
+	SF_DIR_OUT = 0,
+	SF_DIR_IN = 1,
+};
+
+/* sf_sock.flags and sf_event.flags */
+#define SF_FLAG_ESTABLISHED	(1u << 0)	/* the handshake completed */
+#define SF_FLAG_RST_SENT	(1u << 1)
+#define SF_FLAG_RST_RECEIVED	(1u << 2)
+#define SF_FLAG_FIN		(1u << 3)	/* went through a FIN state */
+#define SF_FLAG_ACCEPTED	(1u << 4)	/* proc is the accept() caller */
+
+/*
+ * A socket's 4-tuple from its own point of view. Addresses are in network
+ * byte order, IPv4 in the first 4 bytes with the rest zero; ports are in
+ * host byte order. family is AF_INET or AF_INET6 as the socket says, so an
+ * IPv6 socket talking to an IPv4-mapped peer keeps AF_INET6 here; user
+ * space folds that case into IPv4.
+ */
+struct sf_tuple {
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+	__u16 local_port;
+	__u16 remote_port;
+	__u16 family;
+	__u8 protocol;
+	__u8 pad;
+	__u32 netns_ino;
+};
+
+/* The process behind a socket end, captured in the kernel. */
+struct sf_proc {
+	__u32 tgid;		/* 0: unknown */
+	__u32 uid;
+	char comm[SF_COMM_LEN];
+};
+
+/*
+ * Exact IP-layer counters of one socket, indexed by enum sf_dir: every
+ * packet the socket sent or received, headers included, as a capture on
+ * the interface would count it. payload[] is transport payload (TCP
+ * segment data, retransmissions included).
+ */
+struct sf_counters {
+	__u64 packets[2];
+	__u64 octets[2];
+	__u64 payload[2];
+};
+
+/* Value of the socks map, keyed by socket cookie: one live TCP socket. */
+struct sf_sock {
+	struct sf_tuple tuple;
+	struct sf_proc proc;
+	struct sf_counters cnt;
+	__u64 start_ns;		/* CLOCK_MONOTONIC */
+	__u64 last_ns;		/* last packet */
+	__u32 flags;
+	__u8 role;
+	__u8 pad[3];
+};
+
+/* Value of the handshake map: packets a listener handled for a child. */
+struct sf_handshake {
+	__u64 packets[2];
+	__u64 octets[2];
+	__u64 first_ns;
+};
+
+/* Ring-buffer record. */
+struct sf_event {
+	__u64 cookie;
+	__u64 ts_ns;		/* CLOCK_MONOTONIC */
+	__u64 start_ns;
+	__u64 last_ns;
+	struct sf_tuple tuple;
+	struct sf_proc proc;
+	struct sf_counters cnt;
+	__u32 flags;
+	__u8 type;		/* enum sf_event_type */
+	__u8 role;		/* enum sf_role */
+	__u8 old_state;		/* TCP state left (CLOSE events) */
+	__u8 pad;
+};
+
+/* Indexes of the per-CPU stats array: everything the kernel side lost. */
+enum sf_stat {
+	SF_STAT_RINGBUF_FULL,	/* event not reserved: ring buffer full */
+	SF_STAT_SOCKS_FULL,	/* socket not tracked: socks map full */
+	SF_STAT_HANDSHAKE_FULL,	/* handshake packets not kept */
+	SF_STAT_EVENTS,		/* events submitted */
+	SF_STAT__MAX,
+};
+
+#endif

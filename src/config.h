@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* sockflow's configuration: one struct, filled from the file then the options. */
+#ifndef SOCKFLOW_CONFIG_H
+#define SOCKFLOW_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_COLLECTORS 8
+#define CONFIG_DEFAULT_PATH "/etc/sockflow/sockflow.conf"
+
+enum collector_transport {
+	COLLECTOR_UDP = 1,
+	COLLECTOR_TCP,
+	COLLECTOR_FILE,
+};
+
+/* One export destination, parsed from udp://HOST:PORT, tcp://HOST:PORT or file:PATH. */
+struct collector {
+	enum collector_transport transport;
+	char host[256];		/* without brackets; empty for files */
+	char port[8];		/* service string for getaddrinfo */
+	char path[4096];	/* file: only */
+	char uri[4400];		/* as the user wrote it, for messages */
+};
+
+/* 0 means "not chosen": config__resolve() makes it text without a collector, none with one. */
+enum print_format {
+	PRINT_TEXT = 1,	/* one line per flow for a person */
+	PRINT_JSON,	/* one JSON object per record */
+	PRINT_NONE,
+};
+
+struct config {
+	char path[4096];			/* file read, "" if none */
+	struct collector collectors[CONFIG_MAX_COLLECTORS];
+	int n_collectors;
+	enum print_format print;		/* 0 until chosen; see config__resolve() */
+	uint32_t observation_domain_id;
+	uint32_t active_timeout_s;
+	uint32_t idle_timeout_s;
+	uint32_t template_refresh_s;		/* UDP template re-send interval */
+	uint32_t max_flows;			/* flow table bound (user space) */
+	uint32_t max_sockets;			/* BPF socks map entries */
+	uint32_t ringbuf_kib;			/* BPF ring buffer size */
+	uint32_t tcp_buffer_records;		/* records kept while a TCP collector is down */
+	uint32_t stats_interval_s;		/* 0: never log stats */
+	char log_level[16];
+};
+
+/* Fill @cfg with the built-in defaults. */
+void config__defaults(struct config *cfg);
+
+/*
+ * Read @path into @cfg. Returns 0, -ENOENT if the file does not exist, or
+ * -EINVAL with a message "FILE:LINE: what is expected" in @err.
+ */
+int config__load(struct config *cfg, const char *path, char *err, size_t err_len);
+
+/* Parse one collector URI. Returns 0 or -EINVAL with a message in @err. */
+int config__parse_collector(struct collector *c, const char *uri, char *err, size_t err_len);
+
+/*
+ * The one checked number parser: decimal, no sign, no trailing garbage,
+ * within [min, max]. Returns 0 or -EINVAL / -ERANGE.
+ */
+int config__parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+
+/*
+ * Set one key from its text, with the same checks as the file. Returns 0,
+ * -ENOENT for an unknown group or key, or -EINVAL / -ERANGE with "what is
+ * wrong; what is expected" in @err (no key name: the caller adds its own
+ * prefix, "FILE:LINE: key: " or "--option: "). [export] collectors
+ * replaces the list.
+ */
+int config__set(struct config *cfg, const char *group, const char *key, const char *value,
+		char *err, size_t err_len);
+
+/* Append one collector URI. Returns 0, -EINVAL or -E2BIG with a message in @err. */
+int config__add_collector(struct config *cfg, const char *uri, char *err, size_t err_len);
+
+/* Settle what depends on other keys: print 0 becomes text without a collector, none with one. */
+void config__resolve(struct config *cfg);
+
+/* @cfg as config file text that config__load() reads back; free with g_free(). */
+char *config__to_string(const struct config *cfg);
+
+#endif

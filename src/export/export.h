@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Export sinks: where finished flow records go (IPFIX collectors, files, a terminal). */
+#ifndef SOCKFLOW_EXPORT_H
+#define SOCKFLOW_EXPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "flow/record.h"
+
+struct export_sink;
+
+/* What a sink has done and lost since it was created. */
+struct export_stats {
+	uint64_t records;		/* records handed to the sink */
+	uint64_t records_sent;		/* records written to the transport */
+	uint64_t records_lost;		/* dropped: buffer full while down, encode errors */
+	uint64_t messages_sent;
+	uint64_t send_errors;
+	uint64_t reconnects;		/* TCP connections (re)established */
+	int connected;			/* TCP: 1 if up now; others: 1 */
+};
+
+/* Tunables common to every IPFIX sink. */
+struct export_options {
+	uint32_t observation_domain_id;
+	uint32_t template_refresh_s;	/* UDP: re-send templates this often */
+	uint32_t buffer_records;	/* TCP: records kept while the collector is down */
+};
+
+/*
+ * An IPFIX sink for one collector (UDP, TCP or file). Never blocks: TCP
+ * connects in the background and reconnects with back-off. Returns NULL
+ * with -errno in *err and a message in @msg on failure.
+ */
+struct export_sink *export_sink__new_ipfix(const struct collector *c,
+					   const struct export_options *opts,
+					   int *err, char *msg, size_t msg_len);
+
+/* A sink printing for a person (PRINT_TEXT) or one JSON object per record. */
+struct export_sink *export_sink__new_print(FILE *out, enum print_format format);
+
+/* Hand one record to the sink. Returns 0 or -errno (the record is counted lost). */
+int export_sink__add(struct export_sink *s, const struct flow_record *r);
+
+/*
+ * Send what is pending, re-send templates when due, retry a lost TCP
+ * collector when its back-off has passed. Called from the daemon's timer
+ * (and at shutdown). @now_ms is CLOCK_MONOTONIC in milliseconds.
+ */
+int export_sink__flush(struct export_sink *s, uint64_t now_ms);
+
+void export_sink__stats(const struct export_sink *s, struct export_stats *st);
+
+/* A short name for messages: the collector URI or "print". */
+const char *export_sink__name(const struct export_sink *s);
+
+/* Flush what can be sent and free; accepts NULL. */
+void export_sink__free(struct export_sink *s);
+
+#endif

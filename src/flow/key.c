@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Canonical flow keys from socket tuples. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "flow/key.h"
+#include "sockflow.h"
+
+static bool is_v4mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(a, prefix, sizeof(prefix)) == 0;
+}
+
+static void fold_v4mapped(uint8_t *a)
+{
+	memmove(a, a + 12, 4);
+	memset(a + 4, 0, 12);
+}
+
+void flow_key__from_tuple(struct flow_key *key, const struct sf_tuple *t, int role)
+{
+	const uint8_t *client = role == SF_ROLE_CLIENT ? t->local_addr : t->remote_addr;
+	const uint8_t *server = role == SF_ROLE_CLIENT ? t->remote_addr : t->local_addr;
+
+	memset(key, 0, sizeof(*key));
+	key->family = t->family == AF_INET6 ? AF_INET6 : AF_INET;
+	key->protocol = t->protocol;
+	key->netns_ino = t->netns_ino;
+	key->client_port = role == SF_ROLE_CLIENT ? t->local_port : t->remote_port;
+	key->server_port = role == SF_ROLE_CLIENT ? t->remote_port : t->local_port;
+	memcpy(key->client_addr, client, 16);
+	memcpy(key->server_addr, server, 16);
+	if (key->family == AF_INET) {
+		memset(key->client_addr + 4, 0, 12);
+		memset(key->server_addr + 4, 0, 12);
+	} else if (is_v4mapped(key->client_addr) && is_v4mapped(key->server_addr)) {
+		fold_v4mapped(key->client_addr);
+		fold_v4mapped(key->server_addr);
+		key->family = AF_INET;
+	}
+}
+
+/* FNV-1a over the whole key: every byte, padding included, is defined. */
+uint32_t flow_key__hash(const struct flow_key *key)
+{
+	const uint8_t *p = (const uint8_t *)key;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < sizeof(*key); i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+bool flow_key__equal(const struct flow_key *a, const struct flow_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+const char *flow_key__format_addr(const struct flow_key *key, bool server, char *buf, size_t len)
+{
+	const uint8_t *addr = server ? key->server_addr : key->client_addr;
+	uint16_t port = server ? key->server_port : key->client_port;
+	char ip[INET6_ADDRSTRLEN];
+
+	inet_ntop(key->family, addr, ip, sizeof(ip));
+	if (key->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", ip, port);
+	else
+		snprintf(buf, len, "%s:%u", ip, port);
+	return buf;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The plain flow record that the flow table hands to every exporter. */
+#ifndef SOCKFLOW_FLOW_RECORD_H
+#define SOCKFLOW_FLOW_RECORD_H
+
+#include <stdint.h>
+
+#define FLOW_COMM_LEN 16
+
+/* flowEndReason, IANA IE 136 (RFC 5102 section 5.11.3). */
+enum flow_end_reason {
+	FLOW_END_IDLE = 1,
+	FLOW_END_ACTIVE = 2,
+	FLOW_END_OF_FLOW = 3,
+	FLOW_END_FORCED = 4,
+	FLOW_END_LACK_OF_RESOURCES = 5,
+};
+
+/*
+ * Canonical flow key: the conversation as the initiator sees it, so both
+ * local ends of one connection map to the same key. Addresses in network
+ * byte order (IPv4 in the first 4 bytes, the rest zero); IPv4-mapped IPv6
+ * addresses are folded into family AF_INET. Ports in host byte order.
+ * Every byte, padding included, is set, so keys compare with memcmp.
+ */
+struct flow_key {
+	uint8_t client_addr[16];
+	uint8_t server_addr[16];
+	uint16_t client_port;
+	uint16_t server_port;
+	uint32_t netns_ino;
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t protocol;	/* IPPROTO_TCP, IPPROTO_UDP */
+	uint8_t pad[2];
+};
+
+/* One end's process; pid 0 means the end is not on this host or unknown. */
+struct flow_process {
+	uint32_t pid;
+	uint32_t uid;
+	char name[FLOW_COMM_LEN];	/* NUL-terminated command name */
+};
+
+/* Counters of one direction, deltas since the previous record of the flow. */
+struct flow_counters {
+	uint64_t octets;	/* IP layer, headers included (IE 1) */
+	uint64_t packets;	/* IP packets (IE 2) */
+	uint64_t payload;	/* transport payload octets */
+};
+
+/*
+ * What an exporter receives: one record per finished flow, per active
+ * timeout of a long-lived flow, or per forced end. Times are Unix epoch
+ * milliseconds.
+ */
+struct flow_record {
+	struct flow_key key;
+	uint64_t start_ms;
+	uint64_t end_ms;
+	struct flow_counters fwd;	/* client -> server */
+	struct flow_counters rev;	/* server -> client */
+	struct flow_process client;
+	struct flow_process server;
+	uint8_t end_reason;		/* enum flow_end_reason */
+	uint8_t tcp_flags;		/* union of TCP flags seen (IE 6) */
+};
+
+#endif

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The flow table: joins socket ends into flows, turns their counters into delta records. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "flow/key.h"
+#include "flow/table.h"
+
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
+#define TCP_FLAG_ACK 0x10
+
+/* One local socket of a flow, as last reported by the kernel. */
+struct flow_end {
+	uint64_t cookie;		/* socket cookie; 0: this end is not local or not seen */
+	bool open;
+	uint32_t flags;			/* SF_FLAG_* */
+	struct sf_counters cnt;		/* absolute, monotonic per socket */
+	struct flow_process proc;
+};
+
+/*
+ * A conversation. Its counters in each direction are the larger of what
+ * the two local ends counted: the sender's socket and the receiver's socket
+ * see the same packets, except those the kernel handles after one of them
+ * has closed (TIME_WAIT), which the other one still counts.
+ */
+struct flow {
+	struct flow_key key;
+	struct flow_end end[2];		/* [0] client, [1] server */
+	uint64_t record_start_ns;	/* start of the next record */
+	uint64_t last_report_ns;
+	uint64_t last_activity_ns;
+	uint64_t reported_activity_ns;	/* last_activity_ns when the last record went out */
+	uint64_t checked_ns;		/* live counters last read */
+	uint64_t closed_ns;		/* every seen end closed; 0 while one is open */
+	struct flow_counters sent[2];	/* totals already exported: [0] fwd, [1] rev */
+	struct flow *older, *newer;	/* age list, for eviction */
+};
+
+struct flow_table {
+	struct flow_table_options opts;
+	GHashTable *flows;		/* struct flow_key * -> struct flow * */
+	struct flow *oldest, *newest;
+	uint64_t check_interval_ns;
+	int64_t realtime_offset_ns;
+	struct flow_table_stats stats;
+};
+
+static guint key_hash(gconstpointer k)
+{
+	return flow_key__hash(k);
+}
+
+static gboolean key_equal(gconstpointer a, gconstpointer b)
+{
+	return flow_key__equal(a, b);
+}
+
+void flow_table__set_timeouts(struct flow_table *t, const struct flow_timeouts *timeouts)
+{
+	const struct flow_timeouts *to = timeouts;
+
+	t->opts.timeouts = *to;
+	/* Live counters are read a few times per shortest timeout, not every tick. */
+	t->check_interval_ns = (to->active_ns < to->idle_ns ? to->active_ns : to->idle_ns) / 4;
+}
+
+struct flow_table *flow_table__new(const struct flow_table_options *opts)
+{
+	struct flow_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->opts = *opts;
+	t->flows = g_hash_table_new_full(key_hash, key_equal, NULL, free);
+	flow_table__set_timeouts(t, &t->opts.timeouts);
+	return t;
+}
+
+void flow_table__set_clock(struct flow_table *t, int64_t realtime_offset_ns)
+{
+	t->realtime_offset_ns = realtime_offset_ns;
+}
+
+static uint64_t to_epoch_ms(const struct flow_table *t, uint64_t mono_ns)
+{
+	return (uint64_t)((int64_t)mono_ns + t->realtime_offset_ns) / 1000000;
+}
+
+static void age_unlink(struct flow_table *t, struct flow *f)
+{
+	if (f->older)
+		f->older->newer = f->newer;
+	else
+		t->oldest = f->newer;
+	if (f->newer)
+		f->newer->older = f->older;
+	else
+		t->newest = f->older;
+}
+
+static void age_append(struct flow_table *t, struct flow *f)
+{
+	f->older = t->newest;
+	f->newer = NULL;
+	if (t->newest)
+		t->newest->newer = f;
+	else
+		t->oldest = f;
+	t->newest = f;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Absolute counters of one flow direction: @dir 0 is client -> server. */
+static void flow_total(const struct flow *f, int dir, struct flow_counters *c)
+{
+	const struct sf_counters *cl = &f->end[0].cnt, *sv = &f->end[1].cnt;
+	int cl_dir = dir == 0 ? SF_DIR_OUT : SF_DIR_IN;
+	int sv_dir = dir == 0 ? SF_DIR_IN : SF_DIR_OUT;
+
+	c->octets = max_u64(cl->octets[cl_dir], sv->octets[sv_dir]);
+	c->packets = max_u64(cl->packets[cl_dir], sv->packets[sv_dir]);
+	c->payload = max_u64(cl->payload[cl_dir], sv->payload[sv_dir]);
+}
+
+static void counters_merge(struct sf_counters *dst, const struct sf_counters *src)
+{
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		dst->packets[d] = max_u64(dst->packets[d], src->packets[d]);
+		dst->octets[d] = max_u64(dst->octets[d], src->octets[d]);
+		dst->payload[d] = max_u64(dst->payload[d], src->payload[d]);
+	}
+}
+
+static bool flow_all_closed(const struct flow *f)
+{
+	return !f->end[0].open && !f->end[1].open;
+}
+
+/* Pull the kernel's current counters of the flow's open ends. */
+static void flow_refresh(struct flow_table *t, struct flow *f, uint64_t now_ns)
+{
+	struct sf_counters cnt;
+	uint64_t last_ns;
+	int i, err;
+
+	f->checked_ns = now_ns;
+	if (!t->opts.read)
+		return;
+	for (i = 0; i < 2; i++) {
+		if (!f->end[i].open)
+			continue;
+		err = t->opts.read(t->opts.read_ctx, f->end[i].cookie, &cnt, &last_ns);
+		if (err == -ENOENT)
+			/* Its close event was lost (ring buffer full): it is gone. */
+			f->end[i].open = false;
+		if (err)
+			continue;
+		counters_merge(&f->end[i].cnt, &cnt);
+		f->last_activity_ns = max_u64(f->last_activity_ns, last_ns);
+	}
+	if (!f->closed_ns && flow_all_closed(f))
+		f->closed_ns = now_ns;
+}
+
+static uint8_t flow_tcp_flags(const struct flow *f)
+{
+	uint32_t flags = f->end[0].flags | f->end[1].flags;
+	uint8_t bits = TCP_FLAG_SYN;
+
+	if (flags & SF_FLAG_ESTABLISHED)
+		bits |= TCP_FLAG_ACK;
+	if (flags & SF_FLAG_FIN)
+		bits |= TCP_FLAG_FIN;
+	if (flags & (SF_FLAG_RST_SENT | SF_FLAG_RST_RECEIVED))
+		bits |= TCP_FLAG_RST;
+	return bits;
+}
+
+/* Emit the flow's counters since its last record, with @reason. */
+static void flow_report(struct flow_table *t, struct flow *f, uint8_t reason, uint64_t now_ns)
+{
+	struct flow_record r;
+	struct flow_counters total;
+	int dir;
+
+	memset(&r, 0, sizeof(r));
+	r.key = f->key;
+	for (dir = 0; dir < 2; dir++) {
+		struct flow_counters *delta = dir == 0 ? &r.fwd : &r.rev;
+
+		flow_total(f, dir, &total);
+		delta->octets = total.octets - f->sent[dir].octets;
+		delta->packets = total.packets - f->sent[dir].packets;
+		delta->payload = total.payload - f->sent[dir].payload;
+		f->sent[dir] = total;
+	}
+	r.start_ms = to_epoch_ms(t, f->record_start_ns);
+	r.end_ms = to_epoch_ms(t, max_u64(f->last_activity_ns, f->record_start_ns));
+	r.client = f->end[0].proc;
+	r.server = f->end[1].proc;
+	r.end_reason = reason;
+	r.tcp_flags = flow_tcp_flags(f);
+	t->opts.emit(t->opts.emit_ctx, &r);
+	t->stats.records++;
+
+	f->last_report_ns = now_ns;
+	f->reported_activity_ns = f->last_activity_ns;
+	f->record_start_ns = max_u64(f->last_activity_ns, f->record_start_ns);
+}
+
+static void flow_remove(struct flow_table *t, struct flow *f)
+{
+	age_unlink(t, f);
+	g_hash_table_remove(t->flows, &f->key);
+}
+
+/* Report @f a last time and drop it. */
+static void flow_finish(struct flow_table *t, struct flow *f, uint8_t reason, uint64_t now_ns)
+{
+	if (reason != FLOW_END_OF_FLOW)
+		flow_refresh(t, f, now_ns);
+	flow_report(t, f, reason, now_ns);
+	flow_remove(t, f);
+}
+
+static struct flow *flow_create(struct flow_table *t, const struct flow_key *key,
+				uint64_t start_ns, uint64_t now_ns)
+{
+	struct flow *f;
+
+	while (g_hash_table_size(t->flows) >= t->opts.max_flows && t->oldest) {
+		flow_finish(t, t->oldest, FLOW_END_LACK_OF_RESOURCES, now_ns);
+		t->stats.evicted++;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->key = *key;
+	f->record_start_ns = start_ns;
+	f->last_report_ns = now_ns;
+	f->last_activity_ns = start_ns;
+	f->checked_ns = now_ns;
+	g_hash_table_insert(t->flows, &f->key, f);
+	age_append(t, f);
+	t->stats.created++;
+	return f;
+}
+
+static bool flow_both_ends(const struct flow *f)
+{
+	return f->end[0].cookie && f->end[1].cookie;
+}
+
+void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_t now_ns)
+{
+	struct flow_key key;
+	struct flow_end *end;
+	struct flow *f;
+	int idx;
+
+	if (e->role != SF_ROLE_CLIENT && e->role != SF_ROLE_SERVER)
+		return;
+	idx = e->role - 1;
+	flow_key__from_tuple(&key, &e->tuple, e->role);
+	f = g_hash_table_lookup(t->flows, &key);
+	if (f && f->end[idx].cookie && f->end[idx].cookie != e->cookie) {
+		/* The tuple is in use again by a new socket: the old flow is over. */
+		flow_finish(t, f, f->closed_ns ? FLOW_END_OF_FLOW : FLOW_END_FORCED, now_ns);
+		f = NULL;
+	}
+	if (!f) {
+		f = flow_create(t, &key, e->start_ns, now_ns);
+		if (!f)
+			return;
+	}
+	if (e->start_ns && e->start_ns < f->record_start_ns && !f->reported_activity_ns)
+		f->record_start_ns = e->start_ns;
+
+	end = &f->end[idx];
+	end->cookie = e->cookie;
+	end->flags |= e->flags;
+	counters_merge(&end->cnt, &e->cnt);
+	if (e->proc.tgid || !end->proc.pid) {
+		end->proc.pid = e->proc.tgid;
+		end->proc.uid = e->proc.uid;
+		memcpy(end->proc.name, e->proc.comm, sizeof(end->proc.name));
+		end->proc.name[sizeof(end->proc.name) - 1] = '\0';
+	}
+	f->last_activity_ns = max_u64(f->last_activity_ns, e->last_ns);
+
+	if (e->type == SF_EVENT_OPEN) {
+		end->open = true;
+		f->closed_ns = 0;
+		return;
+	}
+	end->open = false;
+	if (!flow_all_closed(f))
+		return;
+	f->closed_ns = now_ns;
+	if (flow_both_ends(f))
+		flow_finish(t, f, FLOW_END_OF_FLOW, now_ns);
+}
+
+unsigned int flow_table__expire(struct flow_table *t, uint64_t now_ns)
+{
+	struct flow_expire_state st;
+	struct flow *f, *next;
+	unsigned int n = 0;
+	uint8_t reason;
+	bool final;
+
+	for (f = t->oldest; f; f = next) {
+		next = f->newer;
+		if (!f->closed_ns && now_ns - f->checked_ns >= t->check_interval_ns)
+			flow_refresh(t, f, now_ns);
+		st.last_report_ns = f->last_report_ns;
+		st.last_activity_ns = f->last_activity_ns;
+		st.closed_ns = f->closed_ns;
+		st.both_ends = flow_both_ends(f);
+		st.unreported = f->last_activity_ns > f->reported_activity_ns;
+		reason = flow_expire__due(&st, &t->opts.timeouts, now_ns, &final);
+		if (!reason)
+			continue;
+		if (final)
+			flow_finish(t, f, reason, now_ns);
+		else
+			flow_report(t, f, reason, now_ns);
+		n++;
+	}
+	return n;
+}
+
+unsigned int flow_table__flush(struct flow_table *t, uint64_t now_ns)
+{
+	unsigned int n = 0;
+
+	while (t->oldest) {
+		flow_finish(t, t->oldest, t->oldest->closed_ns ? FLOW_END_OF_FLOW : FLOW_END_FORCED,
+			    now_ns);
+		n++;
+	}
+	return n;
+}
+
+void flow_table__stats(const struct flow_table *t, struct flow_table_stats *st)
+{
+	*st = t->stats;
+	st->flows = g_hash_table_size(t->flows);
+}
+
+void flow_table__free(struct flow_table *t)
+{
+	if (!t)
+		return;
+	if (t->flows)
+		g_hash_table_destroy(t->flows);
+	free(t);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The flow table: socket lifecycle events in, flow records out. */
+#ifndef SOCKFLOW_FLOW_TABLE_H
+#define SOCKFLOW_FLOW_TABLE_H
+
+#include <stdint.h>
+
+#include "flow/expire.h"
+#include "flow/record.h"
+#include "sockflow.h"
+
+struct flow_table;
+
+/* Receives every record the table produces. */
+typedef void (*flow_emit_fn)(void *ctx, const struct flow_record *r);
+
+/*
+ * Reads the live counters of a socket still open in the kernel. Returns 0,
+ * or -ENOENT if it is gone (the table then keeps what it last saw).
+ */
+typedef int (*flow_read_fn)(void *ctx, uint64_t cookie, struct sf_counters *cnt,
+			    uint64_t *last_ns);
+
+struct flow_table_options {
+	uint32_t max_flows;
+	struct flow_timeouts timeouts;
+	flow_emit_fn emit;
+	void *emit_ctx;
+	flow_read_fn read;	/* may be NULL: no interim counters */
+	void *read_ctx;
+};
+
+struct flow_table_stats {
+	uint64_t flows;			/* in the table now */
+	uint64_t created;
+	uint64_t records;		/* emitted */
+	uint64_t evicted;		/* ended early: table full (reason 5) */
+};
+
+struct flow_table *flow_table__new(const struct flow_table_options *opts);
+
+/* Set how CLOCK_MONOTONIC maps to Unix time for records: realtime - monotonic, ns. */
+void flow_table__set_clock(struct flow_table *t, int64_t realtime_offset_ns);
+
+/* Change the timeouts (reload); flows in the table keep their state. */
+void flow_table__set_timeouts(struct flow_table *t, const struct flow_timeouts *timeouts);
+
+/* Apply one kernel event. @now_ns is CLOCK_MONOTONIC. */
+void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_t now_ns);
+
+/* Emit every record that is due at @now_ns; returns how many. */
+unsigned int flow_table__expire(struct flow_table *t, uint64_t now_ns);
+
+/* End every flow now (shutdown, reload): reason 4, or 3 for closed ones. */
+unsigned int flow_table__flush(struct flow_table *t, uint64_t now_ns);
+
+void flow_table__stats(const struct flow_table *t, struct flow_table_stats *st);
+
+void flow_table__free(struct flow_table *t);
+
+#endif

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* BPF skeleton lifecycle: probe, size, load, attach; ring-buffer draining; counter reads. */
+#include <errno.h>
+#include <fcntl.h>
+#include <mntent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "source/bpf.h"
+#include "sockflow.skel.h"
+
+#define TRACEFS_PATH "/sys/kernel/tracing"
+#define PRIVATE_CGROUP2_PATH "/run/sockflow/cgroup2"
+
+struct bpf_source {
+	struct sockflow_bpf *skel;
+	struct ring_buffer *rb;
+	int cgroup_fd;
+	int ncpus;
+	bpf_source_event_fn on_event;
+	void *ctx;
+};
+
+static int libbpf_to_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_debug("libbpf: %s", line);
+	return 0;
+}
+
+/* The cgroup v2 root from /proc/mounts, or a private mount made for us. */
+static int cgroup2_root(char *path, size_t len)
+{
+	struct mntent *m;
+	FILE *f;
+
+	f = setmntent("/proc/mounts", "re");
+	if (!f)
+		return -errno;
+	while ((m = getmntent(f))) {
+		if (strcmp(m->mnt_type, "cgroup2") == 0) {
+			snprintf(path, len, "%s", m->mnt_dir);
+			endmntent(f);
+			return 0;
+		}
+	}
+	endmntent(f);
+	if (mkdir("/run/sockflow", 0755) && errno != EEXIST)
+		return -errno;
+	if (mkdir(PRIVATE_CGROUP2_PATH, 0755) && errno != EEXIST)
+		return -errno;
+	if (mount("cgroup2", PRIVATE_CGROUP2_PATH, "cgroup2", 0, NULL) && errno != EBUSY)
+		return -errno;
+	snprintf(path, len, "%s", PRIVATE_CGROUP2_PATH);
+	return 0;
+}
+
+/* Classic tracepoints need tracefs; mount it where libbpf looks if nobody has. */
+static bool tracefs_ready(void)
+{
+	if (access(TRACEFS_PATH "/events", F_OK) == 0)
+		return true;
+	if (mount("tracefs", TRACEFS_PATH, "tracefs", 0, NULL))
+		return false;
+	return access(TRACEFS_PATH "/events", F_OK) == 0;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct bpf_source *src = ctx;
+
+	if (size < sizeof(struct sf_event))
+		return 0;
+	src->on_event(src->ctx, data);
+	return 0;
+}
+
+static void append_note(char *notes, size_t len, const char *note)
+{
+	size_t used = strlen(notes);
+
+	snprintf(notes + used, len - used, "%s%s", used ? "; " : "", note);
+}
+
+int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *opts,
+		    char *msg, size_t msg_len, char *notes, size_t notes_len)
+{
+	struct bpf_source *src;
+	char cgroup_path[4096];
+	bool accept_hooks;
+	int err;
+
+	*out = NULL;
+	notes[0] = '\0';
+	libbpf_set_print(libbpf_to_log);
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(msg, msg_len, "kernel has no BTF (/sys/kernel/btf/vmlinux): "
+			 "sockflow needs CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOTSUP;
+	}
+	src = calloc(1, sizeof(*src));
+	if (!src)
+		return -ENOMEM;
+	src->cgroup_fd = -1;
+	src->on_event = opts->on_event;
+	src->ctx = opts->ctx;
+	src->ncpus = libbpf_num_possible_cpus();
+	if (src->ncpus < 1) {
+		err = src->ncpus;
+		snprintf(msg, msg_len, "cannot count possible CPUs");
+		goto err_free;
+	}
+
+	src->skel = sockflow_bpf__open();
+	if (!src->skel) {
+		err = -errno;
+		snprintf(msg, msg_len, "opening the BPF object failed: %s", strerror(-err));
+		goto err_free;
+	}
+	bpf_map__set_max_entries(src->skel->maps.socks, opts->max_sockets);
+	bpf_map__set_max_entries(src->skel->maps.events, opts->ringbuf_kib * 1024);
+	src->skel->rodata->wakeup_bytes = (uint64_t)opts->ringbuf_kib * 1024 / 4;
+
+	accept_hooks = tracefs_ready();
+	if (!accept_hooks) {
+		bpf_program__set_autoload(src->skel->progs.sf_exit_accept, false);
+		bpf_program__set_autoload(src->skel->progs.sf_exit_accept4, false);
+		append_note(notes, notes_len, "tracefs not mountable: server ends are named "
+			    "after the listening process, not the accept() caller");
+	}
+
+	err = sockflow_bpf__load(src->skel);
+	if (err) {
+		snprintf(msg, msg_len, "loading the BPF programs failed: %s "
+			 "(needs root with CAP_BPF and CAP_PERFMON; --log-level debug shows the "
+			 "verifier log)", strerror(-err));
+		goto err_free;
+	}
+	err = sockflow_bpf__attach(src->skel);
+	if (err) {
+		snprintf(msg, msg_len, "attaching tracepoints failed: %s", strerror(-err));
+		goto err_free;
+	}
+
+	err = cgroup2_root(cgroup_path, sizeof(cgroup_path));
+	if (err) {
+		snprintf(msg, msg_len, "no cgroup v2 hierarchy and mounting one at %s failed: %s",
+			 PRIVATE_CGROUP2_PATH, strerror(-err));
+		goto err_free;
+	}
+	src->cgroup_fd = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (src->cgroup_fd < 0) {
+		err = -errno;
+		snprintf(msg, msg_len, "opening cgroup v2 root %s: %s", cgroup_path, strerror(errno));
+		goto err_free;
+	}
+	src->skel->links.sf_egress =
+		bpf_program__attach_cgroup(src->skel->progs.sf_egress, src->cgroup_fd);
+	src->skel->links.sf_ingress =
+		bpf_program__attach_cgroup(src->skel->progs.sf_ingress, src->cgroup_fd);
+	if (!src->skel->links.sf_egress || !src->skel->links.sf_ingress) {
+		err = -errno;
+		snprintf(msg, msg_len, "attaching packet counters to cgroup %s failed: %s",
+			 cgroup_path, strerror(errno));
+		goto err_free;
+	}
+
+	src->rb = ring_buffer__new(bpf_map__fd(src->skel->maps.events), handle_event, src, NULL);
+	if (!src->rb) {
+		err = -errno;
+		snprintf(msg, msg_len, "setting up the ring buffer failed: %s", strerror(errno));
+		goto err_free;
+	}
+	*out = src;
+	return 0;
+
+err_free:
+	bpf_source__free(src);
+	return err;
+}
+
+int bpf_source__fd(const struct bpf_source *src)
+{
+	return ring_buffer__epoll_fd(src->rb);
+}
+
+int bpf_source__drain(struct bpf_source *src)
+{
+	return ring_buffer__consume(src->rb);
+}
+
+int bpf_source__read(struct bpf_source *src, uint64_t cookie, struct sf_counters *cnt,
+		     uint64_t *last_ns)
+{
+	struct sf_sock s;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.socks), &cookie, &s))
+		return -errno;
+	*cnt = s.cnt;
+	*last_ns = s.last_ns;
+	return 0;
+}
+
+int bpf_source__stats(struct bpf_source *src, struct bpf_source_stats *st)
+{
+	int fd = bpf_map__fd(src->skel->maps.stats);
+	uint64_t *vals;
+	uint32_t i;
+	int cpu;
+
+	memset(st, 0, sizeof(*st));
+	vals = calloc(src->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (i = 0; i < SF_STAT__MAX; i++) {
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			continue;
+		for (cpu = 0; cpu < src->ncpus; cpu++)
+			st->v[i] += vals[cpu];
+	}
+	free(vals);
+	return 0;
+}
+
+void bpf_source__free(struct bpf_source *src)
+{
+	if (!src)
+		return;
+	ring_buffer__free(src->rb);
+	sockflow_bpf__destroy(src->skel);
+	if (src->cgroup_fd >= 0)
+		close(src->cgroup_fd);
+	free(src);
+}

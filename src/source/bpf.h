@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The BPF source: loads the kernel programs, drains their events, reads live counters. */
+#ifndef SOCKFLOW_SOURCE_BPF_H
+#define SOCKFLOW_SOURCE_BPF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockflow.h"
+
+struct bpf_source;
+
+/* Called for every kernel event, in ring-buffer order. */
+typedef void (*bpf_source_event_fn)(void *ctx, const struct sf_event *e);
+
+struct bpf_source_options {
+	uint32_t max_sockets;		/* socks map entries */
+	uint32_t ringbuf_kib;		/* power of two */
+	bpf_source_event_fn on_event;
+	void *ctx;
+};
+
+/* What the kernel side lost or did, summed over CPUs. */
+struct bpf_source_stats {
+	uint64_t v[SF_STAT__MAX];
+	uint64_t sockets;		/* live sockets tracked (sampled) */
+};
+
+/*
+ * Open, size, load and attach everything. On failure returns -errno with
+ * what failed and what to do in @msg. @notes receives what runs degraded
+ * (may be empty).
+ */
+int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *opts,
+		    char *msg, size_t msg_len, char *notes, size_t notes_len);
+
+/* The fd to poll for readable events. */
+int bpf_source__fd(const struct bpf_source *src);
+
+/* Drain the ring buffer; returns events handled or -errno. */
+int bpf_source__drain(struct bpf_source *src);
+
+/* Live counters of socket @cookie: 0, or -ENOENT once it is gone. */
+int bpf_source__read(struct bpf_source *src, uint64_t cookie, struct sf_counters *cnt,
+		     uint64_t *last_ns);
+
+int bpf_source__stats(struct bpf_source *src, struct bpf_source_stats *st);
+
+void bpf_source__free(struct bpf_source *src);
+
+#endif
