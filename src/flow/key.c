@@ -23,6 +23,15 @@ static void fold_v4mapped(uint8_t *a)
 	memset(a + 4, 0, 12);
 }
 
+static bool is_loopback(int family, const uint8_t *a)
+{
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+
+	if (family == AF_INET)
+		return a[0] == 127;
+	return memcmp(a, v6_loopback, 16) == 0;
+}
+
 void flow_key__from_tuple(struct flow_key *key, const struct sf_tuple *t, int role)
 {
 	const uint8_t *client = role == SF_ROLE_CLIENT ? t->local_addr : t->remote_addr;
@@ -44,6 +53,15 @@ void flow_key__from_tuple(struct flow_key *key, const struct sf_tuple *t, int ro
 		fold_v4mapped(key->server_addr);
 		key->family = AF_INET;
 	}
+	/*
+	 * Loopback addresses mean something only inside their namespace; any
+	 * other address pair names one conversation host-wide, so the two ends
+	 * of a connection between namespaces (container to host, container to
+	 * container) join into one flow.
+	 */
+	if (!is_loopback(key->family, key->client_addr) &&
+	    !is_loopback(key->family, key->server_addr))
+		key->netns_ino = 0;
 }
 
 /* FNV-1a over the whole key: every byte, padding included, is defined. */

@@ -28,7 +28,7 @@ struct flow_key {
 	uint8_t server_addr[16];
 	uint16_t client_port;
 	uint16_t server_port;
-	uint32_t netns_ino;
+	uint32_t netns_ino;	/* loopback conversations only; 0 otherwise */
 	uint8_t family;		/* AF_INET or AF_INET6 */
 	uint8_t protocol;	/* IPPROTO_TCP, IPPROTO_UDP */
 	uint8_t pad[2];

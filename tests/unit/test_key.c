@@ -96,7 +96,20 @@ static void test_ipv6(void)
 	g_assert_cmpstr(flow_key__format_addr(&a, true, buf, sizeof(buf)), ==, "[2001:db8::2]:22");
 }
 
-/* The same tuple in two network namespaces is two conversations. */
+/* A connection between two namespaces over real addresses is one conversation. */
+static void test_netns_joins_real_addresses(void)
+{
+	struct sf_tuple cl = tuple(AF_INET, "10.88.0.5", 41000, "10.88.0.1", 8080);
+	struct sf_tuple sv = tuple(AF_INET, "10.88.0.1", 8080, "10.88.0.5", 41000);
+	struct flow_key a, b;
+
+	sv.netns_ino = cl.netns_ino + 7;
+	flow_key__from_tuple(&a, &cl, SF_ROLE_CLIENT);
+	flow_key__from_tuple(&b, &sv, SF_ROLE_SERVER);
+	g_assert_true(flow_key__equal(&a, &b));
+}
+
+/* The same loopback tuple in two network namespaces is two conversations. */
 static void test_netns_separates(void)
 {
 	struct sf_tuple t = tuple(AF_INET, "127.0.0.1", 1000, "127.0.0.1", 2000);
@@ -118,5 +131,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/key/v4mapped-folds", test_v4mapped_folds);
 	g_test_add_func("/key/ipv6", test_ipv6);
 	g_test_add_func("/key/netns-separates", test_netns_separates);
+	g_test_add_func("/key/netns-joins-real-addresses", test_netns_joins_real_addresses);
 	return g_test_run();
 }
