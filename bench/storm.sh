@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Connection-storm benchmark: short TCP connections over loopback at the highest rate
+# conngen reaches, without and with sockflow exporting to a real nfcapd over UDP, in
+# interleaved runs (off, on, off, on, ...). Prints a table; never fails for speed.
+#
+#   bench/storm.sh                      3 pairs of 10 s runs
+# Environment:
+#   STORM_PAIRS=3  STORM_DURATION=10  STORM_THREADS=(conngen's default, 2 x CPUs)
+#   SOCKFLOW=path  SOCKFLOW_ARGS="extra sockflow options"  CONNGEN=path
+#   STORM_SOCKFLOW=0   only the runs without sockflow (also when sockflow is not built)
+#   KEEP_TMP=1         keep logs and nfcapd files
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/../tests/integration/lib.sh"
+
+PAIRS=${STORM_PAIRS:-3}
+DURATION=${STORM_DURATION:-10}
+THREADS=${STORM_THREADS:-}
+read -r -a EXTRA_ARGS <<<"${SOCKFLOW_ARGS:-}"
+
+require_root
+require_tools nfcapd nfdump
+require_conngen
+WITH_SOCKFLOW=${STORM_SOCKFLOW:-1}
+if [[ $WITH_SOCKFLOW == 1 && ! -x "$SOCKFLOW" ]]; then
+	log "sockflow not built ($SOCKFLOW): running without it only"
+	WITH_SOCKFLOW=0
+fi
+
+# The hazards in DESIGN.md: conntrack fills at ~2k conn/s with 120 s TIME_WAIT entries,
+# ephemeral ports run out. Everything is restored on exit.
+if sysctl -n net.netfilter.nf_conntrack_max >/dev/null 2>&1; then
+	sysctl_set net.netfilter.nf_conntrack_max 2097152
+	sysctl_set net.netfilter.nf_conntrack_tcp_timeout_time_wait 5
+	HAVE_CT=1
+else
+	HAVE_CT=0
+fi
+sysctl_set net.ipv4.ip_local_port_range "10240 65535"
+sysctl_set net.ipv4.tcp_tw_reuse 1
+sysctl_set net.core.rmem_max 33554432	# nfcapd -B 8 MiB (it asks for more as root)
+
+conntrack_count() {
+	((HAVE_CT)) && sysctl -n net.netfilter.nf_conntrack_count || echo -
+}
+
+# cpu_settled PID: true once PID used at most 2 clock ticks (~4%) of CPU in the last 0.5 s,
+# i.e. it has exported its backlog after the storm.
+cpu_settled() {
+	local a b
+	a=$(proc_cpu_s "$1")
+	sleep 0.5
+	b=$(proc_cpu_s "$1")
+	awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.025) }'
+}
+
+# run_once N on|off: one storm; appends a row to $TEST_TMP/rows.
+run_once() {
+	local n=$1 mode=$2 dir="$TEST_TMP/run$1-$2" line conns rate flows lost ct
+	local cpu=- rss=- cpu_per_1k=- drops
+	mkdir -p "$dir"
+	nfcapd_start "$dir/nfcapd"
+	conngen_serve
+	if [[ $mode == on ]]; then
+		sockflow_start --collector "udp://127.0.0.1:$NFCAPD_PORT" "${EXTRA_ARGS[@]}"
+	fi
+	line=$("$CONNGEN" storm --port "$CONNGEN_PORT" --duration "$DURATION" \
+		${THREADS:+--threads "$THREADS"} 2>"$dir/storm.err")
+	ct=$(conntrack_count)
+	log "run $n $mode: $line"
+	conns=$(sed -n 's/.*connections=\([0-9]*\).*/\1/p' <<<"$line")
+	rate=$(sed -n 's/.*rate_per_s=\([0-9.]*\).*/\1/p' <<<"$line")
+	if [[ $mode == on ]]; then
+		wait_for 60 "sockflow to finish exporting" cpu_settled "$SOCKFLOW_PID" || true
+		cpu=$(proc_cpu_s "$SOCKFLOW_PID")
+		rss=$(proc_peak_rss_kb "$SOCKFLOW_PID")
+		sockflow_stop
+		cp "$SOCKFLOW_LOG" "$dir/sockflow.log"
+	fi
+	proc_stop "$CONNGEN_PID" TERM 5 || true
+	nfcapd_stop
+	drops=${NFCAPD_DROPS:-0}
+	# One line per record; with none, nfdump prints "No matching flows".
+	flows=$(nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%dp' "proto tcp and dst port $CONNGEN_PORT" |
+		grep -c '^ *[0-9]' || true)
+	lost=$((conns - flows))
+	if [[ $mode == on ]]; then
+		rss=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
+		((flows == 0)) || cpu_per_1k=$(awk -v c="$cpu" -v f="$flows" \
+			'BEGIN { printf "%.3f", c * 1000 / f }')
+	fi
+	[[ $mode == on ]] || { flows=-; lost=-; }
+	printf '%s %s %s %s %s %s %s %s %s %s %s\n' "$n" "$mode" "$conns" "$rate" "$flows" \
+		"$lost" "$drops" "$cpu" "$cpu_per_1k" "$rss" "$ct" >>"$TEST_TMP/rows"
+}
+
+log "$(nproc) CPUs, kernel $(uname -r), $PAIRS pairs of ${DURATION}s storms"
+: >"$TEST_TMP/rows"
+for ((i = 1; i <= PAIRS; i++)); do
+	run_once "$i" off
+	((WITH_SOCKFLOW)) && run_once "$i" on
+done
+
+printf '\nconnection storm: %s s per run, loopback, sockflow %s\n' "$DURATION" \
+	"$( ((WITH_SOCKFLOW)) && echo "-> nfcapd over UDP ${SOCKFLOW_ARGS:-}" || echo "not run")"
+printf '%-4s %-8s %12s %10s %12s %8s %10s %8s %12s %9s %10s\n' run sockflow connections \
+	rate/s flows_recv lost coll_drops cpu_s cpu_s/1kflow rss_MiB conntrack
+while read -r n mode conns rate flows lost drops cpu cpu1k rss ct; do
+	printf '%-4s %-8s %12s %10s %12s %8s %10s %8s %12s %9s %10s\n' "$n" "$mode" "$conns" \
+		"$rate" "$flows" "$lost" "$drops" "$cpu" "$cpu1k" "$rss" "$ct"
+done <"$TEST_TMP/rows"
+
+# Rate with sockflow / rate without, per pair and overall.
+awk '
+	$2 == "off" { off[$1] = $4; offsum += $4; noff++ }
+	$2 == "on" { on[$1] = $4; onsum += $4; non++ }
+	END {
+		if (!non) { printf "\nmean rate without sockflow: %.0f/s\n", offsum / noff; exit }
+		printf "\nrate with / without sockflow:"
+		for (p in on) printf " pair %s %.3f", p, on[p] / off[p]
+		printf "; mean %.3f\n", (onsum / non) / (offsum / noff)
+	}' "$TEST_TMP/rows"
+echo "lost = connections made - flow records at nfcapd for the storm's port;" \
+	"coll_drops = datagrams the kernel dropped at nfcapd's socket"

@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Install what sockflow's build, tests and benchmarks need on Debian 12 (as root).
+# Idempotent and quick when everything is there: it asks dpkg first and only runs
+# apt-get for packages that are missing.
+set -euo pipefail
+
+BUILD_PKGS=(
+	autoconf automake libtool pkg-config make gcc
+	clang llvm bpftool
+	libbpf-dev libelf-dev zlib1g-dev libfixbuf-dev libglib2.0-dev libmnl-dev
+	libnetfilter-conntrack-dev
+)
+TEST_PKGS=(
+	nfdump tshark wireshark-common libfixbuf-tools pmacct
+	python3 jq iproute2 nftables procps
+)
+
+missing=()
+for pkg in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null || true)
+	[[ $status == ii* ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+	echo "deps: all $((${#BUILD_PKGS[@]} + ${#TEST_PKGS[@]})) packages present"
+else
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "deps: missing ${missing[*]}; run this script as root to install them" >&2
+		exit 1
+	fi
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	# tshark's dumpcap: no setuid bit and no wireshark group; tests run as root.
+	echo 'wireshark-common wireshark-common/install-setuid boolean false' |
+		debconf-set-selections
+	# Refresh the package lists only when they are missing or older than a day, and
+	# once more if the install still cannot find a package.
+	lists_fresh() {
+		[[ -n $(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -1440 \
+			-print -quit 2>/dev/null) ]]
+	}
+	install() {
+		apt-get install -y -q --no-install-recommends \
+			-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+			"${missing[@]}" </dev/null
+	}
+	lists_fresh || apt-get update -q </dev/null
+	if ! install; then
+		apt-get update -q </dev/null
+		install
+	fi
+fi
+
+# Debian installs bpftool (and nfacctd) in /usr/sbin, which is not on every user's PATH;
+# configure looks there too.
+if ! command -v bpftool >/dev/null 2>&1; then
+	if [[ -x /usr/sbin/bpftool ]]; then
+		echo "deps: note: bpftool is /usr/sbin/bpftool, not on PATH; configure finds it"
+	else
+		echo "deps: bpftool missing after install" >&2
+		exit 1
+	fi
+fi
+[[ -x /usr/bin/python3 ]] || { echo "deps: /usr/bin/python3 missing" >&2; exit 1; }

@@ -1,0 +1,783 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Configuration: built-in defaults, the GKeyFile config file and checked values for every key. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "config.h"
+
+#define CONFIG_MAX_FILE_BYTES (1024 * 1024)
+/* Added to a bad value that holds '#': GKeyFile has no comments after a value. */
+#define HINT_COMMENT "; comments go on a line of their own"
+
+enum key_type {
+	KEY_U32,		/* uint32_t at offset, min..max */
+	KEY_POW2,		/* the same, and a power of two */
+	KEY_COLLECTORS,		/* list of collector URIs */
+	KEY_PRINT,		/* text|json|none|auto */
+	KEY_LOG_LEVEL,		/* error|warn|info|debug */
+};
+
+/*
+ * One key of the config file: where it lives, how its text is checked, and its
+ * default as text, which config__defaults() applies through the same checks.
+ * Numbers are stored as uint32_t at @offset.
+ */
+struct key_spec {
+	const char *group;
+	const char *name;
+	enum key_type type;
+	uint32_t min;
+	uint32_t max;
+	const char *unit;	/* what the number counts, for messages: "seconds" */
+	const char *hint;	/* appended to "expected ...", or NULL */
+	size_t offset;
+	const char *def;
+};
+
+#define U32_KEY(g, n, t, lo, hi, u, h, field, d) \
+	{ g, n, t, lo, hi, u, h, offsetof(struct config, field), d }
+
+static const struct key_spec key_specs[] = {
+	{ "export", "collectors", KEY_COLLECTORS, .def = "" },
+	U32_KEY("export", "observation_domain_id", KEY_U32, 0, UINT32_MAX, NULL, NULL,
+		observation_domain_id, "0"),
+	U32_KEY("export", "template_refresh", KEY_U32, 1, 86400, "seconds", NULL,
+		template_refresh_s, "60"),
+	U32_KEY("export", "tcp_buffer_records", KEY_U32, 1, 10000000, "records", NULL,
+		tcp_buffer_records, "100000"),
+	{ "export", "print", KEY_PRINT, .def = "auto" },
+	U32_KEY("flow", "active_timeout", KEY_U32, 1, 86400, "seconds", NULL,
+		active_timeout_s, "60"),
+	U32_KEY("flow", "idle_timeout", KEY_U32, 1, 86400, "seconds", NULL,
+		idle_timeout_s, "15"),
+	U32_KEY("flow", "max_flows", KEY_U32, 1024, 16777216, "flows", NULL,
+		max_flows, "262144"),
+	U32_KEY("kernel", "max_sockets", KEY_U32, 1024, 16777216, "sockets", NULL,
+		max_sockets, "262144"),
+	U32_KEY("kernel", "ringbuf_size_kib", KEY_POW2, 64, 1048576, "KiB", NULL,
+		ringbuf_kib, "8192"),
+	{ "log", "level", KEY_LOG_LEVEL, .def = "info" },
+	U32_KEY("log", "stats_interval", KEY_U32, 0, 86400, "seconds", "0 = never",
+		stats_interval_s, "60"),
+};
+
+/* Values of [export] print; "auto" leaves the choice to config__resolve(). */
+static const struct {
+	const char *name;
+	enum print_format format;
+} print_names[] = {
+	{ "auto", 0 },
+	{ "text", PRINT_TEXT },
+	{ "json", PRINT_JSON },
+	{ "none", PRINT_NONE },
+};
+
+/* The names log_parse_level() accepts (log.c); kept here so this module stands alone. */
+static const char *const log_level_names[] = { "error", "warn", "info", "debug" };
+
+/* Write a message into @err (when there is room for one) and return @rc. */
+static __attribute__((format(printf, 4, 5)))
+int set_err(char *err, size_t err_len, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && err_len) {
+		va_start(ap, fmt);
+		vsnprintf(err, err_len, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+int config__parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+	bool overflow = false;
+	const char *p;
+
+	if (!s || !*s)
+		return -EINVAL;
+	/* Read to the end first: "99999999999x" is garbage, not out of range. */
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (!overflow) {
+			v = v * 10 + (uint64_t)(*p - '0');
+			overflow = v > UINT32_MAX;
+		}
+	}
+	if (overflow || v < min || v > max)
+		return -ERANGE;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static const struct key_spec *key_spec__find(const char *group, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(key_specs); i++) {
+		if (!strcmp(key_specs[i].group, group) && !strcmp(key_specs[i].name, name))
+			return &key_specs[i];
+	}
+	return NULL;
+}
+
+static bool group_is_known(const char *group)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(key_specs); i++) {
+		if (!strcmp(key_specs[i].group, group))
+			return true;
+	}
+	return false;
+}
+
+/* Append @word to a list being written as "a, b or c"; @i counts from 0, @n is the length. */
+static void list_add(GString *out, const char *word, size_t i, size_t n)
+{
+	if (i > 0)
+		g_string_append(out, i + 1 == n ? " or " : ", ");
+	g_string_append(out, word);
+}
+
+/* "[export], [flow], [kernel] or [log]" */
+static char *group_list(void)
+{
+	GString *out = g_string_new(NULL);
+	const char *groups[G_N_ELEMENTS(key_specs)];
+	char word[64];
+	size_t i, n = 0;
+
+	for (i = 0; i < G_N_ELEMENTS(key_specs); i++) {
+		if (n == 0 || strcmp(groups[n - 1], key_specs[i].group))
+			groups[n++] = key_specs[i].group;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(word, sizeof(word), "[%s]", groups[i]);
+		list_add(out, word, i, n);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* "active_timeout, idle_timeout or max_flows" for [flow] */
+static char *key_list(const char *group)
+{
+	GString *out = g_string_new(NULL);
+	size_t i, j, n = 0;
+
+	for (i = 0; i < G_N_ELEMENTS(key_specs); i++)
+		n += !strcmp(key_specs[i].group, group);
+	for (i = 0, j = 0; i < G_N_ELEMENTS(key_specs); i++) {
+		if (!strcmp(key_specs[i].group, group))
+			list_add(out, key_specs[i].name, j++, n);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* The "expected ..." half of a message about @k's value. */
+static void key_spec__expected(const struct key_spec *k, char *buf, size_t len)
+{
+	switch (k->type) {
+	case KEY_U32:
+		snprintf(buf, len, "expected %s%s%u..%u%s%s", k->unit ? k->unit : "",
+			 k->unit ? " " : "", k->min, k->max, k->hint ? ", " : "",
+			 k->hint ? k->hint : "");
+		break;
+	case KEY_POW2:
+		snprintf(buf, len, "expected %s, a power of two %u..%u", k->unit, k->min, k->max);
+		break;
+	case KEY_COLLECTORS:
+		snprintf(buf, len, "expected udp://HOST:PORT, tcp://HOST:PORT or file:PATH, "
+			 "separated by ';' or spaces");
+		break;
+	case KEY_PRINT:
+		snprintf(buf, len, "expected text, json, none or auto");
+		break;
+	case KEY_LOG_LEVEL:
+		snprintf(buf, len, "expected error, warn, info or debug");
+		break;
+	}
+}
+
+/*
+ * Split "HOST:PORT" or "[ADDRESS]:PORT" into @c->host and @c->port. Returns 0
+ * or -EINVAL with "what is wrong; what is expected" in @msg.
+ */
+static int parse_host_port(struct collector *c, const char *s, char *msg, size_t msg_len)
+{
+	const char *host = s, *host_end, *port, *p;
+	char ip6[INET6_ADDRSTRLEN];
+	struct in6_addr addr6;
+	size_t host_len, addr_len;
+	uint32_t port_num;
+	int rc;
+
+	if (*s == '[') {
+		host++;
+		host_end = strchr(host, ']');
+		if (!host_end)
+			return set_err(msg, msg_len, -EINVAL, "no ']' after the IPv6 address; "
+				       "expected [ADDRESS]:PORT");
+		host_len = (size_t)(host_end - host);
+		if (host_len == 0)
+			return set_err(msg, msg_len, -EINVAL,
+				       "empty host; expected [ADDRESS]:PORT");
+		/* A zone (fe80::1%eth0) is for getaddrinfo; check the address before it. */
+		addr_len = strcspn(host, "%]");
+		if (addr_len >= sizeof(ip6))
+			addr_len = 0;
+		memcpy(ip6, host, addr_len);
+		ip6[addr_len] = '\0';
+		if (inet_pton(AF_INET6, ip6, &addr6) != 1)
+			return set_err(msg, msg_len, -EINVAL, "\"%.*s\" is not an IPv6 address; "
+				       "expected [ADDRESS]:PORT", (int)host_len, host);
+		port = host_end + 1;
+		if (*port != ':')
+			return set_err(msg, msg_len, -EINVAL,
+				       "missing port; expected [ADDRESS]:PORT");
+	} else {
+		if (!*s)
+			return set_err(msg, msg_len, -EINVAL, "empty host; expected HOST:PORT");
+		port = strrchr(s, ':');
+		if (!port)
+			return set_err(msg, msg_len, -EINVAL, "missing port; expected HOST:PORT");
+		host_len = (size_t)(port - host);
+		if (host_len == 0)
+			return set_err(msg, msg_len, -EINVAL, "empty host; expected HOST:PORT");
+		if (memchr(host, ':', host_len))
+			return set_err(msg, msg_len, -EINVAL, "IPv6 address without brackets; "
+				       "expected [ADDRESS]:PORT");
+		for (p = host; p < port; p++) {
+			if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != '_')
+				return set_err(msg, msg_len, -EINVAL, "\"%.*s\" is not a host name "
+					       "or address; expected HOST:PORT",
+					       (int)host_len, host);
+		}
+	}
+	if (host_len >= sizeof(c->host))
+		return set_err(msg, msg_len, -EINVAL, "host too long; expected at most %zu "
+			       "characters", sizeof(c->host) - 1);
+	port++;
+	if (!*port)
+		return set_err(msg, msg_len, -EINVAL, "missing port; expected a port 1..65535");
+	rc = config__parse_u32(port, 1, 65535, &port_num);
+	if (rc)
+		return set_err(msg, msg_len, -EINVAL, "port \"%s\" is %s; expected 1..65535", port,
+			       rc == -ERANGE ? "out of range" : "not a number");
+
+	memcpy(c->host, host, host_len);
+	c->host[host_len] = '\0';
+	snprintf(c->port, sizeof(c->port), "%u", port_num);
+	return 0;
+}
+
+/* Take file:PATH or file:///PATH into @c->path; as parse_host_port(). */
+static int parse_file_path(struct collector *c, const char *s, char *msg, size_t msg_len)
+{
+	/* file:///var/x is file:/var/x; file://HOST/x names another machine. */
+	if (!strncmp(s, "//", 2)) {
+		s += 2;
+		if (*s != '/')
+			return set_err(msg, msg_len, -EINVAL, "names a host; "
+				       "expected file:PATH or file:///PATH");
+	}
+	if (!*s)
+		return set_err(msg, msg_len, -EINVAL, "empty path; expected file:PATH");
+	if (strlen(s) >= sizeof(c->path))
+		return set_err(msg, msg_len, -EINVAL, "path too long; expected at most %zu "
+			       "characters", sizeof(c->path) - 1);
+	strcpy(c->path, s);
+	return 0;
+}
+
+int config__parse_collector(struct collector *c, const char *uri, char *err, size_t err_len)
+{
+	char msg[512];
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (strlen(uri) >= sizeof(c->uri))
+		return set_err(err, err_len, -EINVAL, "\"%.40s...\": too long; expected at most "
+			       "%zu characters", uri, sizeof(c->uri) - 1);
+
+	if (!strncmp(uri, "file:", 5)) {
+		c->transport = COLLECTOR_FILE;
+		rc = parse_file_path(c, uri + 5, msg, sizeof(msg));
+	} else if (!strncmp(uri, "udp://", 6)) {
+		c->transport = COLLECTOR_UDP;
+		rc = parse_host_port(c, uri + 6, msg, sizeof(msg));
+	} else if (!strncmp(uri, "tcp://", 6)) {
+		c->transport = COLLECTOR_TCP;
+		rc = parse_host_port(c, uri + 6, msg, sizeof(msg));
+	} else {
+		rc = set_err(msg, sizeof(msg), -EINVAL, "unknown scheme; "
+			     "expected udp://HOST:PORT, tcp://HOST:PORT or file:PATH");
+	}
+	if (rc) {
+		memset(c, 0, sizeof(*c));
+		return set_err(err, err_len, rc, "\"%s\": %s", uri, msg);
+	}
+	strcpy(c->uri, uri);
+	return 0;
+}
+
+int config__add_collector(struct config *cfg, const char *uri, char *err, size_t err_len)
+{
+	struct collector *c;
+	int rc;
+
+	if (cfg->n_collectors >= CONFIG_MAX_COLLECTORS)
+		return set_err(err, err_len, -E2BIG,
+			       "\"%s\": too many collectors; expected at most %d", uri,
+			       CONFIG_MAX_COLLECTORS);
+	c = &cfg->collectors[cfg->n_collectors];
+	rc = config__parse_collector(c, uri, err, err_len);
+	if (rc) {
+		memset(c, 0, sizeof(*c));
+		return rc;
+	}
+	cfg->n_collectors++;
+	return 0;
+}
+
+/* Replace the collector list with the URIs in @value; on error the old list stays. */
+static int set_collectors(struct config *cfg, const char *value, char *err, size_t err_len)
+{
+	struct config *tmp = g_new0(struct config, 1);
+	char **uris = g_strsplit_set(value, "; \t\r\n", -1);
+	int i, rc = 0;
+
+	for (i = 0; uris[i]; i++) {
+		if (!*uris[i])
+			continue;
+		rc = config__add_collector(tmp, uris[i], err, err_len);
+		if (rc)
+			goto out;
+	}
+	memcpy(cfg->collectors, tmp->collectors, sizeof(cfg->collectors));
+	cfg->n_collectors = tmp->n_collectors;
+out:
+	g_strfreev(uris);
+	g_free(tmp);
+	return rc;
+}
+
+/* Check @value for @k and store it in @cfg; @err gets "what is wrong; what is expected". */
+static int key_spec__apply(const struct key_spec *k, struct config *cfg, const char *value,
+			   char *err, size_t err_len)
+{
+	char expected[128];
+	const char *what;
+	uint32_t v;
+	size_t i;
+	int rc;
+
+	key_spec__expected(k, expected, sizeof(expected));
+	switch (k->type) {
+	case KEY_U32:
+	case KEY_POW2:
+		rc = config__parse_u32(value, k->min, k->max, &v);
+		if (rc == 0 && k->type == KEY_POW2 && (v & (v - 1)))
+			rc = -EDOM;
+		if (rc) {
+			what = rc == -ERANGE ? "out of range" :
+			       rc == -EDOM ? "not a power of two" : "not a number";
+			return set_err(err, err_len, rc == -ERANGE ? -ERANGE : -EINVAL,
+				       "\"%.64s\" is %s; %s", value, what, expected);
+		}
+		memcpy((char *)cfg + k->offset, &v, sizeof(v));
+		return 0;
+	case KEY_COLLECTORS:
+		return set_collectors(cfg, value, err, err_len);
+	case KEY_PRINT:
+		for (i = 0; i < G_N_ELEMENTS(print_names); i++) {
+			if (!strcmp(value, print_names[i].name)) {
+				cfg->print = print_names[i].format;
+				return 0;
+			}
+		}
+		return set_err(err, err_len, -EINVAL, "\"%.64s\" is not a print format; %s", value,
+			       expected);
+	case KEY_LOG_LEVEL:
+		for (i = 0; i < G_N_ELEMENTS(log_level_names); i++) {
+			if (!strcmp(value, log_level_names[i])) {
+				g_strlcpy(cfg->log_level, value, sizeof(cfg->log_level));
+				return 0;
+			}
+		}
+		return set_err(err, err_len, -EINVAL, "\"%.64s\" is not a log level; %s", value,
+			       expected);
+	}
+	return -EINVAL;
+}
+
+int config__set(struct config *cfg, const char *group, const char *key, const char *value,
+		char *err, size_t err_len)
+{
+	const struct key_spec *k = key_spec__find(group, key);
+
+	if (!k)
+		return set_err(err, err_len, -ENOENT, "unknown key \"%s\" in [%s]", key, group);
+	return key_spec__apply(k, cfg, value, err, err_len);
+}
+
+void config__defaults(struct config *cfg)
+{
+	size_t i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	/* The table's defaults pass its own checks; test_config makes sure. */
+	for (i = 0; i < G_N_ELEMENTS(key_specs); i++)
+		key_spec__apply(&key_specs[i], cfg, key_specs[i].def, NULL, 0);
+}
+
+void config__resolve(struct config *cfg)
+{
+	if (!cfg->print)
+		cfg->print = cfg->n_collectors ? PRINT_NONE : PRINT_TEXT;
+}
+
+char *config__to_string(const struct config *cfg)
+{
+	GKeyFile *kf = g_key_file_new();
+	const struct key_spec *k;
+	GString *uris;
+	char *text;
+	char num[16];
+	uint32_t v;
+	size_t i, j;
+	int c;
+
+	for (i = 0; i < G_N_ELEMENTS(key_specs); i++) {
+		k = &key_specs[i];
+		switch (k->type) {
+		case KEY_U32:
+		case KEY_POW2:
+			memcpy(&v, (const char *)cfg + k->offset, sizeof(v));
+			snprintf(num, sizeof(num), "%u", v);
+			g_key_file_set_value(kf, k->group, k->name, num);
+			break;
+		case KEY_COLLECTORS:
+			uris = g_string_new(NULL);
+			for (c = 0; c < cfg->n_collectors; c++)
+				g_string_append_printf(uris, "%s%s", c ? " " : "",
+						       cfg->collectors[c].uri);
+			g_key_file_set_string(kf, k->group, k->name, uris->str);
+			g_string_free(uris, TRUE);
+			break;
+		case KEY_PRINT:
+			for (j = 0; j < G_N_ELEMENTS(print_names); j++) {
+				if (print_names[j].format != cfg->print)
+					continue;
+				g_key_file_set_value(kf, k->group, k->name, print_names[j].name);
+			}
+			break;
+		case KEY_LOG_LEVEL:
+			g_key_file_set_string(kf, k->group, k->name, cfg->log_level);
+			break;
+		}
+	}
+	text = g_key_file_to_data(kf, NULL, NULL);
+	g_key_file_free(kf);
+	return text;
+}
+
+/* Read all of @path into a NUL-terminated buffer. Returns 0 or -errno (-EFBIG: too big). */
+static int read_text(const char *path, char **text, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	struct stat st;
+	char *buf;
+	ssize_t r;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto out_close;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = -EISDIR;
+		goto out_close;
+	}
+	buf = g_malloc(cap);
+	for (;;) {
+		if (n > CONFIG_MAX_FILE_BYTES) {
+			rc = -EFBIG;
+			break;
+		}
+		if (n + 1 >= cap) {
+			cap *= 2;
+			buf = g_realloc(buf, cap);
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (rc) {
+		g_free(buf);
+		goto out_close;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+out_close:
+	close(fd);
+	return rc;
+}
+
+/* Line @lineno (from 1) of @data, without leading blanks, a trailing '\r' or the '\n'. */
+static const char *line_at(const char *data, size_t len, unsigned int lineno, size_t *line_len)
+{
+	const char *p = data, *end = data + len, *eol;
+	unsigned int n;
+
+	for (n = 1; n < lineno && p < end; n++) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		p = eol ? eol + 1 : end;
+	}
+	eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol)
+		eol = end;
+	while (p < eol && g_ascii_isspace(*p))
+		p++;
+	if (eol > p && eol[-1] == '\r')
+		eol--;
+	*line_len = (size_t)(eol - p);
+	return p;
+}
+
+/* Offset just past line @lineno's '\n' (or the end of the text). */
+static size_t line_end(const char *data, size_t len, unsigned int lineno)
+{
+	const char *p = data, *end = data + len, *eol;
+	unsigned int n;
+
+	for (n = 0; n < lineno && p < end; n++) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		p = eol ? eol + 1 : end;
+	}
+	return (size_t)(p - data);
+}
+
+static bool keyfile_accepts(const char *data, size_t len, GError **gerr)
+{
+	GKeyFile *kf = g_key_file_new();
+	gboolean ok = g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, gerr);
+
+	g_key_file_free(kf);
+	return ok;
+}
+
+/*
+ * GKeyFile refused @data but does not say where. It parses line by line and
+ * stops at the first bad one, so a prefix of the text fails exactly when it
+ * holds that line: find the shortest failing prefix, then say what is wrong
+ * with its last line.
+ */
+static int syntax_error(const char *path, const char *data, size_t len, char *err, size_t err_len)
+{
+	unsigned int lo = 1, hi = 1, mid;
+	GError *gerr = NULL;
+	const char *line;
+	size_t line_len, i;
+	int rc;
+
+	for (i = 0; i < len; i++)
+		hi += data[i] == '\n';
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (keyfile_accepts(data, line_end(data, len, mid), NULL))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	keyfile_accepts(data, line_end(data, len, lo), &gerr);
+	line = line_at(data, len, lo, &line_len);
+	if (line_len > 60)
+		line_len = 60;
+
+	if (gerr && g_error_matches(gerr, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
+		rc = set_err(err, err_len, -EINVAL, "%s:%u: \"%.*s\" comes before any group; "
+			     "expected a [group] line first", path, lo, (int)line_len, line);
+	else if (line_len && *line == '[')
+		rc = set_err(err, err_len, -EINVAL, "%s:%u: \"%.*s\" is not a group header; "
+			     "expected [NAME] alone on the line", path, lo, (int)line_len, line);
+	else if (!memchr(line, '=', line_len))
+		rc = set_err(err, err_len, -EINVAL, "%s:%u: \"%.*s\" is not a setting; "
+			     "expected key = value, [group] or # comment", path, lo, (int)line_len,
+			     line);
+	else if (*line == '=')
+		rc = set_err(err, err_len, -EINVAL,
+			     "%s:%u: \"%.*s\" has no key; expected key = value", path, lo,
+			     (int)line_len, line);
+	else
+		rc = set_err(err, err_len, -EINVAL, "%s:%u: \"%.*s\": %s; expected key = value",
+			     path, lo, (int)line_len, line, gerr ? gerr->message : "syntax error");
+	g_clear_error(&gerr);
+	return rc;
+}
+
+/*
+ * Walk @data (already accepted by GKeyFile @kf) line by line, which gives the
+ * line numbers GKeyFile does not keep, and apply each key to @cfg. Unknown
+ * groups and keys, and keys given twice, are errors.
+ */
+static int apply_lines(struct config *cfg, GKeyFile *kf, const char *path, const char *data,
+		       size_t len, char *err, size_t err_len)
+{
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	const char *p = data, *end = data + len, *eol, *line, *key_end, *bracket;
+	char *group = NULL, *key = NULL, *value = NULL, *names, *id;
+	const struct key_spec *k;
+	char msg[512], expected[128];
+	unsigned int lineno = 0;
+	GError *gerr = NULL;
+	gpointer first;
+	size_t line_len;
+	int rc = 0;
+
+	for (; p < end; p = eol < end ? eol + 1 : end) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		line = line_at(p, (size_t)(eol - p), 1, &line_len);
+		lineno++;
+		if (line_len == 0 || *line == '#')
+			continue;
+
+		if (*line == '[') {
+			bracket = memchr(line, ']', line_len);
+			g_free(group);
+			group = g_strndup(line + 1, (size_t)(bracket - line - 1));
+			if (!group_is_known(group)) {
+				names = group_list();
+				rc = set_err(err, err_len, -EINVAL,
+					     "%s:%u: unknown group [%s]; expected %s", path, lineno,
+					     group, names);
+				g_free(names);
+				goto out;
+			}
+			continue;
+		}
+
+		key_end = memchr(line, '=', line_len);
+		while (key_end > line && g_ascii_isspace(key_end[-1]))
+			key_end--;
+		key = g_strndup(line, (size_t)(key_end - line));
+		k = key_spec__find(group, key);
+		if (!k) {
+			names = key_list(group);
+			rc = set_err(err, err_len, -EINVAL,
+				     "%s:%u: unknown key \"%s\" in [%s]; expected %s", path, lineno,
+				     key, group, names);
+			g_free(names);
+			goto out;
+		}
+		id = g_strdup_printf("%s\n%s", group, key);
+		first = g_hash_table_lookup(seen, id);
+		if (first) {
+			g_free(id);
+			rc = set_err(err, err_len, -EINVAL,
+				     "%s:%u: %s is set twice (first on line %u); expected it once",
+				     path, lineno, key, GPOINTER_TO_UINT(first));
+			goto out;
+		}
+		g_hash_table_insert(seen, id, GUINT_TO_POINTER(lineno));
+
+		value = g_key_file_get_string(kf, group, key, &gerr);
+		if (gerr) {
+			key_spec__expected(k, expected, sizeof(expected));
+			rc = set_err(err, err_len, -EINVAL,
+				     "%s:%u: %s: bad escape or encoding in the value; %s", path,
+				     lineno, key, expected);
+			goto out;
+		}
+		g_strchomp(value);
+		rc = key_spec__apply(k, cfg, value, msg, sizeof(msg));
+		if (rc) {
+			rc = set_err(err, err_len, -EINVAL, "%s:%u: %s: %s%s", path, lineno, key,
+				     msg, strchr(value, '#') ? HINT_COMMENT : "");
+			goto out;
+		}
+		g_clear_pointer(&key, g_free);
+		g_clear_pointer(&value, g_free);
+	}
+out:
+	g_clear_error(&gerr);
+	g_free(value);
+	g_free(key);
+	g_free(group);
+	g_hash_table_destroy(seen);
+	return rc;
+}
+
+int config__load(struct config *cfg, const char *path, char *err, size_t err_len)
+{
+	struct config *tmp = NULL;
+	GKeyFile *kf = NULL;
+	char *data = NULL;
+	const char *nul, *p;
+	unsigned int lineno;
+	size_t len = 0;
+	int rc;
+
+	rc = read_text(path, &data, &len);
+	if (rc == -ENOENT)
+		return set_err(err, err_len, -ENOENT, "%s: no such file", path);
+	if (rc == -EFBIG)
+		return set_err(err, err_len, -EINVAL, "%s: larger than %d KiB; expected a sockflow "
+			       "config file", path, CONFIG_MAX_FILE_BYTES / 1024);
+	if (rc)
+		return set_err(err, err_len, -EINVAL, "%s: cannot read: %s; check the path and its "
+			       "permissions", path, g_strerror(-rc));
+	nul = memchr(data, '\0', len);
+	if (nul) {
+		for (lineno = 1, p = data; p < nul; p++)
+			lineno += *p == '\n';
+		rc = set_err(err, err_len, -EINVAL, "%s:%u: NUL byte; expected a text file", path,
+			     lineno);
+		goto out;
+	}
+
+	kf = g_key_file_new();
+	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, NULL)) {
+		rc = syntax_error(path, data, len, err, err_len);
+		goto out;
+	}
+
+	/* Apply to a copy so that a bad file leaves @cfg as it was. */
+	tmp = g_new(struct config, 1);
+	memcpy(tmp, cfg, sizeof(*tmp));
+	rc = apply_lines(tmp, kf, path, data, len, err, err_len);
+	if (rc)
+		goto out;
+	g_strlcpy(tmp->path, path, sizeof(tmp->path));
+	memcpy(cfg, tmp, sizeof(*cfg));
+out:
+	g_free(tmp);
+	if (kf)
+		g_key_file_free(kf);
+	g_free(data);
+	return rc;
+}

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* IPFIX sinks: libfixbuf encodes, transport.c (UDP, TCP) or a file carries the messages. */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <fixbuf/public.h>
+
+#include "export/sink.h"
+#include "export/templates.h"
+#include "export/transport.h"
+
+/* Largest IPFIX message per UDP datagram: fits a 1500-byte MTU with IPv6 and UDP headers. */
+#define IPFIX_UDP_MSG_MAX 1400
+/* Largest IPFIX message on a TCP connection. */
+#define IPFIX_TCP_MSG_MAX 8192
+
+/*
+ * One collector. libfixbuf runs in manual mode: a message is emitted
+ * only by emit(), so each emitted message is known. For UDP and TCP the
+ * buffer exporter copies it into msgbuf and transport.c carries it; for a
+ * file libfixbuf writes it to our FILE.
+ *
+ * fbuf owns the session (templates, sequence number, domain) and the
+ * exporter. For TCP it exists only while connected: each connection is a
+ * new IPFIX transport session that starts with the templates. While the
+ * collector is down, plain flow records wait in the ring queue[q_head ...
+ * q_head + q_len) of q_cap entries and are encoded once connected.
+ */
+struct ipfix_sink {
+	struct export_sink base;
+	enum collector_transport kind;
+	char *uri;
+	struct export_options opts;
+
+	fbInfoModel_t *model;
+	fBuf_t *fbuf;
+	FILE *file;
+	struct transport *tp;
+	uint8_t *msgbuf;
+	uint16_t msg_max;
+
+	bool msg_open;			/* something appended since the last emit */
+	uint32_t msg_records;		/* data records in that message */
+	size_t msg_used;		/* its bytes so far, as libfixbuf will write them */
+	uint16_t set_tid;		/* template of its open data set, 0 if none */
+	uint64_t templates_ms;		/* when templates were last sent (UDP) */
+	bool templates_ms_unknown;	/* sent outside flush; take the next now_ms */
+
+	struct flow_record *queue;
+	uint32_t q_head, q_len, q_cap;
+
+	struct export_stats st;		/* records, records_lost before the transport */
+};
+
+static const struct export_sink_ops ipfix_ops;
+
+static struct ipfix_sink *to_ipfix(const struct export_sink *s)
+{
+	return (struct ipfix_sink *)s;
+}
+
+/* A libfixbuf error as -errno, with its text in @msg; frees @gerr. */
+static int gerror_to_errno(GError *gerr, const char *what, char *msg, size_t msg_len)
+{
+	int err = -EIO;
+
+	if (!gerr)
+		return err;
+	if (gerr->domain == FB_ERROR_DOMAIN) {
+		switch (gerr->code) {
+		case FB_ERROR_TMPL:
+		case FB_ERROR_IPFIX:
+		case FB_ERROR_LAXSIZE:
+			err = -EINVAL;
+			break;
+		case FB_ERROR_NOELEMENT:
+			err = -ENOENT;
+			break;
+		case FB_ERROR_EOM:
+			err = -EMSGSIZE;
+			break;
+		case FB_ERROR_CONN:
+		case FB_ERROR_NLWRITE:
+			err = -EPIPE;
+			break;
+		default:
+			break;
+		}
+	}
+	if (msg)
+		snprintf(msg, msg_len, "ipfix: %s: %s", what, gerr->message);
+	g_error_free(gerr);
+	return err;
+}
+
+static fbTemplate_t *template_from_spec(fbInfoModel_t *model, fbInfoElementSpec_t *spec,
+					GError **gerr)
+{
+	fbTemplate_t *tmpl = fbTemplateAlloc(model);
+
+	if (fbTemplateAppendSpecArray(tmpl, spec, UINT32_MAX, gerr))
+		return tmpl;
+	fbTemplateFreeUnused(tmpl);
+	return NULL;
+}
+
+/*
+ * Add @tmpl (NULL: building it failed with @gerr) as internal and
+ * external template @tid. It must describe exactly @size bytes of C
+ * struct, or the transcoder would read past the struct.
+ */
+static int add_template(fbSession_t *session, uint16_t tid, fbTemplate_t *tmpl, GError *gerr,
+			size_t size, char *msg, size_t msg_len)
+{
+	if (!tmpl)
+		return gerror_to_errno(gerr, "build template", msg, msg_len);
+	if (fbTemplateGetIELenOfMemBuffer(tmpl) != size) {
+		if (msg)
+			snprintf(msg, msg_len, "ipfix: template %#x is %u bytes, its struct %zu",
+				 tid, fbTemplateGetIELenOfMemBuffer(tmpl), size);
+		fbTemplateFreeUnused(tmpl);
+		return -EINVAL;
+	}
+	if (!fbSessionAddTemplate(session, TRUE, tid, tmpl, &gerr)) {
+		fbTemplateFreeUnused(tmpl);
+		return gerror_to_errno(gerr, "add internal template", msg, msg_len);
+	}
+	/* From here the session holds the template and frees it. */
+	if (!fbSessionAddTemplate(session, FALSE, tid, tmpl, &gerr))
+		return gerror_to_errno(gerr, "add external template", msg, msg_len);
+	return 0;
+}
+
+/* A new session with all templates, and the fBuf that owns it and the exporter. */
+static int encoder__open(struct ipfix_sink *s, char *msg, size_t msg_len)
+{
+	fbExporter_t *exporter;
+	fbSession_t *session;
+	fbTemplate_t *tmpl;
+	GError *gerr = NULL;
+	int err;
+
+	session = fbSessionAlloc(s->model);
+	fbSessionSetDomain(session, s->opts.observation_domain_id);
+	tmpl = template_from_spec(s->model, templates_flow4_spec, &gerr);
+	err = add_template(session, TEMPLATES_TID_FLOW4, tmpl, gerr,
+			   sizeof(struct templates_flow4), msg, msg_len);
+	if (err)
+		goto err_free_session;
+	tmpl = template_from_spec(s->model, templates_flow6_spec, &gerr);
+	err = add_template(session, TEMPLATES_TID_FLOW6, tmpl, gerr,
+			   sizeof(struct templates_flow6), msg, msg_len);
+	if (err)
+		goto err_free_session;
+	tmpl = fbInfoElementAllocTypeTemplate(s->model, &gerr);
+	err = add_template(session, TEMPLATES_TID_IE_TYPE, tmpl, gerr,
+			   sizeof(fbInfoElementOptRec_t), msg, msg_len);
+	if (err)
+		goto err_free_session;
+
+	if (s->file)
+		exporter = fbExporterAllocFP(s->file);
+	else
+		exporter = fbExporterAllocBuffer(s->msgbuf, s->msg_max);
+	s->fbuf = fBufAllocForExport(session, exporter);
+	fBufSetAutomaticMode(s->fbuf, FALSE);
+	s->msg_open = false;
+	s->msg_records = 0;
+	return 0;
+
+err_free_session:
+	fbSessionFree(session);
+	return err;
+}
+
+/* Free the fBuf with its session and exporter (a FILE given to it stays open). */
+static void encoder__close(struct ipfix_sink *s)
+{
+	if (s->fbuf)
+		fBufFree(s->fbuf);
+	s->fbuf = NULL;
+	s->msg_open = false;
+	s->msg_records = 0;
+}
+
+/* Finish the message being built and hand it over. Returns 0 or -errno. */
+static int emit(struct ipfix_sink *s)
+{
+	uint32_t records = s->msg_records;
+	GError *gerr = NULL;
+	int err = 0;
+	size_t len;
+
+	s->msg_used = 0;
+	s->set_tid = 0;
+	if (!s->msg_open)
+		return 0;
+	s->msg_open = false;
+	s->msg_records = 0;
+	if (!fBufEmit(s->fbuf, &gerr)) {
+		s->st.records_lost += records;
+		s->st.send_errors++;
+		return gerror_to_errno(gerr, "emit", NULL, 0);
+	}
+	if (s->file) {
+		s->st.messages_sent++;
+		s->st.records_sent += records;
+	} else {
+		len = fbExporterGetMsgLen(fBufGetExporter(s->fbuf));
+		err = transport__send(s->tp, s->msgbuf, len, records);
+	}
+	return err;
+}
+
+/* One thing to append to the current message: a template, a type record or a flow record. */
+struct item {
+	uint16_t tid;
+	const fbInfoElement_t *ie;	/* type record */
+	uint8_t *rec;			/* flow record */
+	size_t size;
+};
+
+static gboolean item_append(struct ipfix_sink *s, const struct item *it, GError **gerr)
+{
+	if (it->ie)
+		return fbInfoElementWriteOptionsRecord(s->fbuf, it->ie, it->tid, it->tid, gerr);
+	if (!it->rec)
+		return fbSessionExportTemplate(fBufGetSession(s->fbuf), it->tid, gerr);
+	return fBufSetInternalTemplate(s->fbuf, it->tid, gerr) &&
+	       fBufSetExportTemplate(s->fbuf, it->tid, gerr) &&
+	       fBufAppend(s->fbuf, it->rec, it->size, gerr);
+}
+
+/*
+ * Append @it in libfixbuf's manual mode: at "end of message" (the message
+ * is full, or a template set has to end before data, or data before a
+ * template set) emit the message and try once more. Returns 0 if
+ * appended, else -errno; a failed emit is counted where it happened.
+ */
+static int append_item(struct ipfix_sink *s, const struct item *it)
+{
+	GError *gerr = NULL;
+
+	if (item_append(s, it, &gerr))
+		goto appended;
+	if (!g_error_matches(gerr, FB_ERROR_DOMAIN, FB_ERROR_EOM))
+		goto err_gerror;
+	g_clear_error(&gerr);
+	emit(s);
+	if (!item_append(s, it, &gerr))
+		goto err_gerror;
+appended:
+	s->msg_open = true;
+	if (!it->rec) {
+		/* Not a data record: the next one starts a new message. */
+		s->set_tid = 0;
+		s->msg_used = s->msg_max;
+	}
+	return 0;
+
+err_gerror:
+	return gerror_to_errno(gerr, "append", NULL, 0);
+}
+
+/*
+ * Describe the non-IANA elements with RFC 5610 type records (template
+ * and records), then send the flow templates, so that a collector knows
+ * names and types when it reads them. Each part is a message of its own.
+ * Returns 0 or -errno.
+ */
+static int export_templates(struct ipfix_sink *s)
+{
+	const char *const *name;
+	struct item it = { .tid = TEMPLATES_TID_IE_TYPE };
+	int err;
+
+	err = append_item(s, &it);
+	if (err)
+		return err;
+	err = emit(s);
+	for (name = templates_described_elements; *name; name++) {
+		it.ie = fbInfoModelGetElementByName(s->model, *name);
+		if (!it.ie)
+			return -ENOENT;
+		err = append_item(s, &it) ?: err;
+	}
+	err = emit(s) ?: err;
+
+	it = (struct item){ .tid = TEMPLATES_TID_FLOW4 };
+	err = append_item(s, &it) ?: err;
+	it.tid = TEMPLATES_TID_FLOW6;
+	err = append_item(s, &it) ?: err;
+	return emit(s) ?: err;
+}
+
+/* Bytes a record of @len takes in the current message, with a new set header if needed. */
+static size_t record_need(const struct ipfix_sink *s, uint16_t tid, size_t len)
+{
+	return (s->msg_used ? 0 : 16) + (s->set_tid == tid ? 0 : 4) + len;
+}
+
+/*
+ * Encode one flow record into the current message. Returns 0, or -errno
+ * if it is lost.
+ *
+ * A message that would overflow is emitted before the record, not after
+ * libfixbuf's "end of message": libfixbuf checks only a record's minimum
+ * length (a 1-byte length per varfield) before it opens a new set, so a
+ * record that then does not fit would leave an empty set at the end of
+ * the message, which libfixbuf's own buffer collector rejects.
+ */
+static int append(struct ipfix_sink *s, const struct flow_record *r)
+{
+	struct templates_flow4 rec4;
+	struct templates_flow6 rec6;
+	struct item it = { 0 };
+	size_t len;
+	int err;
+
+	if (r->key.family == AF_INET) {
+		templates__fill_flow4(&rec4, r);
+		it = (struct item){ TEMPLATES_TID_FLOW4, NULL, (uint8_t *)&rec4, sizeof(rec4) };
+		len = templates__flow4_encoded_len(&rec4);
+	} else if (r->key.family == AF_INET6) {
+		templates__fill_flow6(&rec6, r);
+		it = (struct item){ TEMPLATES_TID_FLOW6, NULL, (uint8_t *)&rec6, sizeof(rec6) };
+		len = templates__flow6_encoded_len(&rec6);
+	} else {
+		s->st.records_lost++;
+		return -EAFNOSUPPORT;
+	}
+	if (s->msg_open && s->msg_used + record_need(s, it.tid, len) > s->msg_max)
+		emit(s);
+	err = append_item(s, &it);
+	if (err) {
+		s->st.records_lost++;
+		return err;
+	}
+	s->msg_used += record_need(s, it.tid, len);
+	s->set_tid = it.tid;
+	s->msg_records++;
+	return 0;
+}
+
+/* TCP: the connection broke while encoding; the open message goes with it. */
+static void check_connection(struct ipfix_sink *s)
+{
+	if (s->kind != COLLECTOR_TCP || !s->fbuf || transport__is_up(s->tp))
+		return;
+	s->st.records_lost += s->msg_records;
+	encoder__close(s);
+}
+
+static bool tcp_can_encode(const struct ipfix_sink *s)
+{
+	return s->fbuf && transport__is_up(s->tp) &&
+	       transport__pending(s->tp) < TRANSPORT_TCP_HIGH_WATER;
+}
+
+/* TCP: encode queued records while the connection takes them. */
+static int drain_queue(struct ipfix_sink *s)
+{
+	int err = 0, rc;
+
+	while (s->q_len && tcp_can_encode(s)) {
+		rc = append(s, &s->queue[s->q_head]);
+		err = err ?: rc;
+		s->q_head = (s->q_head + 1) % s->q_cap;
+		s->q_len--;
+		check_connection(s);
+	}
+	return err;
+}
+
+static int ipfix_add(struct export_sink *sink, const struct flow_record *r)
+{
+	struct ipfix_sink *s = to_ipfix(sink);
+	int err;
+
+	s->st.records++;
+	if (s->kind != COLLECTOR_TCP)
+		return append(s, r);
+	if (!s->q_len && tcp_can_encode(s)) {
+		err = append(s, r);
+		check_connection(s);
+		return err;
+	}
+	if (s->q_len == s->q_cap) {
+		s->st.records_lost++;
+		return -ENOBUFS;
+	}
+	s->queue[(s->q_head + s->q_len) % s->q_cap] = *r;
+	s->q_len++;
+	return 0;
+}
+
+static int ipfix_flush(struct export_sink *sink, uint64_t now_ms)
+{
+	struct ipfix_sink *s = to_ipfix(sink);
+	uint64_t refresh_ms = (uint64_t)s->opts.template_refresh_s * 1000;
+	int err = 0;
+
+	switch (s->kind) {
+	case COLLECTOR_UDP:
+		if (s->templates_ms_unknown) {
+			s->templates_ms = now_ms;
+			s->templates_ms_unknown = false;
+		}
+		/* template_refresh_s 0: templates only at start. */
+		if (refresh_ms && now_ms - s->templates_ms >= refresh_ms) {
+			err = export_templates(s);
+			s->templates_ms = now_ms;
+		}
+		return emit(s) ?: err;
+	case COLLECTOR_FILE:
+		err = emit(s);
+		if (fflush(s->file) && !err)
+			err = -errno;
+		return err;
+	case COLLECTOR_TCP:
+		break;
+	}
+
+	/* A new connection is a new transport session: new sequence numbers, templates first. */
+	if (transport__poll(s->tp, now_ms) == 1)
+		encoder__close(s);
+	if (transport__is_up(s->tp) && !s->fbuf) {
+		err = encoder__open(s, NULL, 0);
+		if (!err)
+			err = export_templates(s);
+		check_connection(s);
+	}
+	if (!s->fbuf)
+		return err;
+	err = drain_queue(s) ?: err;
+	if (s->fbuf)
+		err = emit(s) ?: err;
+	err = transport__write(s->tp) ?: err;
+	check_connection(s);
+	return err;
+}
+
+static void ipfix_stats(const struct export_sink *sink, struct export_stats *st)
+{
+	const struct ipfix_sink *s = to_ipfix(sink);
+	struct transport_stats ts;
+
+	*st = s->st;
+	st->connected = 1;
+	if (!s->tp)
+		return;
+	transport__stats(s->tp, &ts);
+	st->records_sent += ts.records_sent;
+	st->records_lost += ts.records_lost;
+	st->messages_sent += ts.messages_sent;
+	st->send_errors += ts.send_errors;
+	st->reconnects += ts.reconnects;
+	if (s->kind == COLLECTOR_TCP)
+		st->connected = transport__is_up(s->tp);
+}
+
+static const char *ipfix_name(const struct export_sink *sink)
+{
+	return to_ipfix(sink)->uri;
+}
+
+/* The one free path: any member may be missing, as when export_sink__new_ipfix() fails. */
+static void ipfix_free(struct export_sink *sink)
+{
+	struct ipfix_sink *s = to_ipfix(sink);
+
+	if (s->fbuf && (s->kind != COLLECTOR_TCP || transport__is_up(s->tp))) {
+		emit(s);
+		if (s->tp)
+			transport__write(s->tp);
+	}
+	encoder__close(s);
+	if (s->file)
+		fclose(s->file);
+	if (s->model)
+		fbInfoModelFree(s->model);
+	transport__free(s->tp);
+	free(s->msgbuf);
+	free(s->queue);
+	free(s->uri);
+	free(s);
+}
+
+struct export_sink *export_sink__new_ipfix(const struct collector *c,
+					   const struct export_options *opts,
+					   int *err, char *msg, size_t msg_len)
+{
+	struct ipfix_sink *s;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto err_nomem;
+	s->base.ops = &ipfix_ops;
+	s->kind = c->transport;
+	s->opts = *opts;
+	s->uri = strdup(c->uri);
+	if (!s->uri)
+		goto err_nomem_free_sink;
+	s->model = fbInfoModelAlloc();
+	templates__add_elements(s->model);
+
+	switch (c->transport) {
+	case COLLECTOR_FILE:
+		s->file = fopen(c->path, "wbe");
+		if (!s->file) {
+			*err = -errno;
+			snprintf(msg, msg_len, "ipfix: open %s: %s", c->path, strerror(errno));
+			goto err_free_sink;
+		}
+		break;
+	case COLLECTOR_UDP:
+	case COLLECTOR_TCP:
+		s->msg_max = c->transport == COLLECTOR_UDP ? IPFIX_UDP_MSG_MAX : IPFIX_TCP_MSG_MAX;
+		s->msgbuf = malloc(s->msg_max);
+		if (!s->msgbuf)
+			goto err_nomem_free_sink;
+		*err = transport__new(&s->tp, c->transport, c->host, c->port, msg, msg_len);
+		if (*err)
+			goto err_free_sink;
+		break;
+	default:
+		*err = -EINVAL;
+		snprintf(msg, msg_len, "ipfix: unknown transport %d", c->transport);
+		goto err_free_sink;
+	}
+
+	/* Build the encoder once here, so template errors show at start-up. */
+	*err = encoder__open(s, msg, msg_len);
+	if (*err)
+		goto err_free_sink;
+	if (s->kind == COLLECTOR_TCP) {
+		encoder__close(s);
+		s->q_cap = opts->buffer_records;
+		s->queue = s->q_cap ? calloc(s->q_cap, sizeof(*s->queue)) : NULL;
+		if (s->q_cap && !s->queue)
+			goto err_nomem_free_sink;
+	} else {
+		/*
+		 * A UDP collector that is not up yet is no start-up error:
+		 * the loss is counted and templates are sent again later.
+		 */
+		*err = export_templates(s);
+		if (s->file && !*err && fflush(s->file))
+			*err = -errno;
+		if (*err && s->kind == COLLECTOR_FILE) {
+			snprintf(msg, msg_len, "ipfix: write %s: %s", c->path, strerror(-*err));
+			goto err_free_sink;
+		}
+		s->templates_ms_unknown = true;
+	}
+	*err = 0;
+	return &s->base;
+
+err_nomem_free_sink:
+	*err = -ENOMEM;
+	snprintf(msg, msg_len, "ipfix: out of memory");
+err_free_sink:
+	ipfix_free(&s->base);
+	return NULL;
+err_nomem:
+	*err = -ENOMEM;
+	snprintf(msg, msg_len, "ipfix: out of memory");
+	return NULL;
+}
+
+static const struct export_sink_ops ipfix_ops = {
+	.add = ipfix_add,
+	.flush = ipfix_flush,
+	.stats = ipfix_stats,
+	.name = ipfix_name,
+	.free = ipfix_free,
+};

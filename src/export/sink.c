@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The export_sink__* calls, dispatched to the sink's implementation. */
+
+#include "export/sink.h"
+
+int export_sink__add(struct export_sink *s, const struct flow_record *r)
+{
+	return s->ops->add(s, r);
+}
+
+int export_sink__flush(struct export_sink *s, uint64_t now_ms)
+{
+	return s->ops->flush(s, now_ms);
+}
+
+void export_sink__stats(const struct export_sink *s, struct export_stats *st)
+{
+	s->ops->stats(s, st);
+}
+
+const char *export_sink__name(const struct export_sink *s)
+{
+	return s->ops->name(s);
+}
+
+void export_sink__free(struct export_sink *s)
+{
+	if (s)
+		s->ops->free(s);
+}

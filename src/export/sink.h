@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* What every export sink implements; the export_sink__* calls dispatch through it. */
+#ifndef SOCKFLOW_EXPORT_SINK_H
+#define SOCKFLOW_EXPORT_SINK_H
+
+#include "export/export.h"
+
+struct export_sink_ops {
+	int (*add)(struct export_sink *s, const struct flow_record *r);
+	int (*flush)(struct export_sink *s, uint64_t now_ms);
+	void (*stats)(const struct export_sink *s, struct export_stats *st);
+	const char *(*name)(const struct export_sink *s);
+	void (*free)(struct export_sink *s);
+};
+
+/* The first member of every sink; the sink's own struct follows it. */
+struct export_sink {
+	const struct export_sink_ops *ops;
+};
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Non-blocking UDP and TCP sockets to an IPFIX collector, with TCP reconnect and back-off. */
+#ifndef SOCKFLOW_EXPORT_TRANSPORT_H
+#define SOCKFLOW_EXPORT_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+/* TCP: back-off between connection attempts, doubled from MIN up to MAX. */
+#define TRANSPORT_BACKOFF_MIN_MS 1000
+#define TRANSPORT_BACKOFF_MAX_MS 30000
+/* TCP: a connect still pending after this long is given up. */
+#define TRANSPORT_CONNECT_TIMEOUT_MS 10000
+/* TCP: unacknowledged data older than this breaks the connection (TCP_USER_TIMEOUT). */
+#define TRANSPORT_USER_TIMEOUT_MS 30000
+/* TCP: bytes of encoded messages kept unsent before the caller should stop encoding. */
+#define TRANSPORT_TCP_HIGH_WATER (1024 * 1024)
+
+struct transport;
+
+/* What the transport has done; records are counted per message written in full. */
+struct transport_stats {
+	uint64_t records_sent;
+	uint64_t records_lost;	/* in messages dropped: send failed, connection lost */
+	uint64_t messages_sent;
+	uint64_t send_errors;
+	uint64_t reconnects;	/* TCP connections established */
+};
+
+/*
+ * A transport to @host:@port (@kind COLLECTOR_UDP or COLLECTOR_TCP). The
+ * name is resolved here, once; TCP then tries the addresses in turn. UDP
+ * is ready at once; TCP connects from transport__poll(). Returns 0 or
+ * -errno with a message in @msg.
+ */
+int transport__new(struct transport **out, enum collector_transport kind, const char *host,
+		   const char *port, char *msg, size_t msg_len);
+
+/*
+ * TCP: advance the connection: start a connect once the back-off has
+ * passed, finish one in progress, notice a collector that went away.
+ * Returns 1 when a new connection has just come up (the caller must send
+ * templates on it first), else 0. UDP: always 0.
+ */
+int transport__poll(struct transport *t, uint64_t now_ms);
+
+/* 1 if messages can be handed over now: UDP always, TCP when connected. */
+int transport__is_up(const struct transport *t);
+
+/*
+ * Hand over one complete IPFIX message holding @records data records.
+ * UDP sends it as one datagram; TCP queues it and writes what the socket
+ * takes now. Returns 0 or -errno; a message that cannot be sent is
+ * counted lost, and a broken TCP connection is closed (retried by
+ * transport__poll() after the back-off).
+ */
+int transport__send(struct transport *t, const uint8_t *msg, size_t len, uint32_t records);
+
+/* TCP: write queued bytes without blocking. Returns 0 or -errno as transport__send(). */
+int transport__write(struct transport *t);
+
+/* TCP: bytes queued and not yet written. */
+size_t transport__pending(const struct transport *t);
+
+void transport__stats(const struct transport *t, struct transport_stats *st);
+
+/* Close and free; queued bytes not yet written are dropped. Accepts NULL. */
+void transport__free(struct transport *t);
+
+#endif

@@ -1,0 +1,482 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared helpers for integration tests (and bench/): skips, polling, processes, nfcapd,
+# packet captures on lo and per-connection totals from them, sockflow start/stop.
+#
+# Usage, at the top of a test:
+#   . "$(dirname "$0")/lib.sh"
+#   require_root; require_btf; require_tools nfcapd nfdump tshark
+#   require_sockflow; require_conngen
+# Every process started through these helpers is killed on exit, the scratch directory
+# $TEST_TMP is removed (kept, and its path printed, when the test fails or KEEP_TMP=1),
+# and sysctls set with sysctl_set are restored.
+#
+# Environment (set by `make check`, defaults for running a test by hand from the tree):
+#   SOCKFLOW  sockflow binary     CONNGEN  conngen binary
+#   SOCKFLOW_READY_RE  extended regex that sockflow's log matches once it is attached
+#
+# Exit codes: 0 pass, 1 fail, 77 skip (automake's convention).
+
+# Variables set here are read by the tests that source this file; pids are set by bg_start.
+# shellcheck disable=SC2034,SC2153
+
+set -euo pipefail
+
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${top_srcdir:=$(cd "$LIB_DIR/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${SOCKFLOW:=$top_builddir/src/sockflow}"
+: "${CONNGEN:=$top_builddir/tests/tools/conngen}"
+: "${SOCKFLOW_READY_RE:=running}"
+IPFIX_PROBE="$top_srcdir/tests/tools/ipfix_probe.py"
+TSHARK_IPFIX="$top_srcdir/tests/tools/tshark_ipfix.py"
+PYTHON=/usr/bin/python3
+# Debian keeps bpftool, nfacctd and friends in /usr/sbin, not always on a test's PATH.
+PATH="$PATH:/usr/sbin:/sbin"
+
+TEST_NAME=$(basename "$0" .sh)
+TEST_TMP=$(mktemp -d "/tmp/sockflow-$TEST_NAME.XXXXXX")
+declare -a LIB_PIDS=()		# background processes to kill on exit
+declare -a LIB_SYSCTLS=()	# "key=original" pairs to restore on exit
+
+# ---- reporting -------------------------------------------------------------
+
+log() { printf '%s: %s\n' "$TEST_NAME" "$*" >&2; }
+skip() { printf 'SKIP: %s: %s\n' "$TEST_NAME" "$*" >&2; exit 77; }
+fail() { printf 'FAIL: %s: %s\n' "$TEST_NAME" "$*" >&2; exit 1; }
+
+# assert_eq WHAT EXPECTED ACTUAL
+assert_eq() {
+	[[ "$2" == "$3" ]] || fail "$1: expected '$2', got '$3'"
+	log "ok: $1 = $3"
+}
+
+# ---- preconditions: exit 77 with a reason ------------------------------------
+
+require_root() { [[ $(id -u) -eq 0 ]] || skip "needs root (eBPF, packet capture)"; }
+
+require_btf() {
+	[[ -r /sys/kernel/btf/vmlinux ]] || skip "kernel has no BTF (/sys/kernel/btf/vmlinux)"
+}
+
+require_tools() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 ||
+			skip "tool '$t' not installed (run scripts/deps.sh)"
+	done
+}
+
+require_sockflow() {
+	[[ -x "$SOCKFLOW" ]] || skip "sockflow binary not built ($SOCKFLOW)"
+}
+
+require_conngen() {
+	[[ -x "$CONNGEN" ]] || skip "conngen not built ($CONNGEN); run make check"
+}
+
+# ---- cleanup ---------------------------------------------------------------
+
+lib_cleanup() {
+	local rc=$? pid kv
+	trap - EXIT
+	set +e
+	for pid in "${LIB_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${LIB_PIDS[@]}"; do
+		proc_wait "$pid" 5 || kill -KILL "$pid" 2>/dev/null
+	done
+	for kv in "${LIB_SYSCTLS[@]}"; do
+		sysctl -q -w "$kv" >/dev/null 2>&1 || log "could not restore sysctl $kv"
+	done
+	if [[ $rc -ne 0 && $rc -ne 77 ]] || [[ -n "${KEEP_TMP:-}" ]]; then
+		log "scratch files kept in $TEST_TMP"
+	else
+		rm -rf "$TEST_TMP"
+	fi
+	exit "$rc"
+}
+trap lib_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- polling ---------------------------------------------------------------
+
+# wait_for SECONDS DESCRIPTION CMD [ARGS...]: run CMD every 50 ms until it succeeds.
+# Returns 1 (after saying what it waited for) when the deadline passes.
+wait_for() {
+	local timeout=$1 what=$2
+	shift 2
+	local deadline=$((SECONDS + timeout))
+	# SECONDS has 1 s resolution: the deadline is at least timeout, at most timeout + 1.
+	until "$@"; do
+		if ((SECONDS > deadline)); then
+			log "timed out after ${timeout}s waiting for $what"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# ---- processes -------------------------------------------------------------
+
+# bg_start VAR LOGFILE CMD [ARGS...]: start CMD in the background, stdout and stderr to
+# LOGFILE, killed on exit; its pid goes to variable VAR.
+bg_start() {
+	local var=$1 logf=$2
+	shift 2
+	"$@" >"$logf" 2>&1 &
+	LIB_PIDS+=("$!")
+	printf -v "$var" '%s' "$!"
+}
+
+proc_alive() { kill -0 "$1" 2>/dev/null; }
+
+# proc_wait PID SECONDS: wait until PID is gone; 1 if it is still there at the deadline.
+proc_wait() {
+	local pid=$1 timeout=$2 deadline=$((SECONDS + $2))
+	while proc_alive "$pid"; do
+		((SECONDS > deadline)) && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# proc_stop PID [SIGNAL] [SECONDS]: signal PID (default TERM), wait for it (default 10 s,
+# then KILL), reap it and return its exit status (128+n when killed by signal n).
+proc_stop() {
+	local pid=$1 sig=${2:-TERM} timeout=${3:-10} rc=0
+	kill "-$sig" "$pid" 2>/dev/null || true
+	if ! proc_wait "$pid" "$timeout"; then
+		log "pid $pid ignored SIG$sig for ${timeout}s, killing it"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || rc=$?
+	proc_forget "$pid"
+	return "$rc"
+}
+
+# proc_forget PID: reaped; cleanup must not signal whatever process reuses the number.
+proc_forget() {
+	local p keep=()
+	for p in "${LIB_PIDS[@]}"; do
+		[[ $p == "$1" ]] || keep+=("$p")
+	done
+	LIB_PIDS=("${keep[@]}")
+}
+
+# free_port udp|tcp: a port on 127.0.0.1 that nothing is bound to right now.
+free_port() {
+	"$PYTHON" - "$1" <<-'EOF'
+	import socket, sys
+	kind = socket.SOCK_DGRAM if sys.argv[1] == 'udp' else socket.SOCK_STREAM
+	s = socket.socket(socket.AF_INET, kind)
+	s.bind(('127.0.0.1', 0))
+	print(s.getsockname()[1])
+	EOF
+}
+
+# sysctl_set KEY VALUE: set a sysctl for this run; the original value is restored on exit.
+sysctl_set() {
+	local key=$1 val=$2 old
+	old=$(sysctl -n "$key") || fail "sysctl $key not available"
+	LIB_SYSCTLS+=("$key=$old")
+	sysctl -q -w "$key=$val" >/dev/null || fail "cannot set sysctl $key=$val"
+}
+
+# ---- conngen ---------------------------------------------------------------
+
+# conngen_serve [ARGS...]: start `conngen serve --port 0 ARGS`; sets CONNGEN_PID and
+# CONNGEN_PORT (and CONNGEN_ADDR) once it prints "ready ADDR PORT".
+conngen_serve() {
+	local out="$TEST_TMP/conngen-serve.$RANDOM.log"
+	bg_start CONNGEN_PID "$out" "$CONNGEN" serve --port 0 "$@"
+	wait_for 5 "conngen serve to listen" grep -qs '^ready ' "$out" ||
+		fail "conngen serve did not start: $(cat "$out")"
+	read -r _ CONNGEN_ADDR CONNGEN_PORT < <(grep '^ready ' "$out")
+}
+
+# ---- nfcapd (nfdump 1.7.1; IPFIX/NetFlow over UDP only) ------------------------
+
+# nfcapd_start [DIR]: nfcapd on a free 127.0.0.1 UDP port, writing into DIR (default
+# $TEST_TMP/nfcapd). Sets NFCAPD_PORT, NFCAPD_DIR, NFCAPD_PID, NFCAPD_LOG. Retries when
+# the port was taken meanwhile.
+#   nfcapd -w DIR -p PORT -b 127.0.0.1 -t 3600 -B 8388608
+# -t 3600: rotation is irrelevant, all records are on disk once nfcapd exits (it renames
+# nfcapd.current.PID to nfcapd.YYYYmmddHHMM); -B: a big socket buffer for bursts (the
+# kernel caps it at net.core.rmem_max).
+nfcapd_start() {
+	local attempt
+	NFCAPD_DIR=${1:-$TEST_TMP/nfcapd}
+	NFCAPD_LOG="$NFCAPD_DIR.log"
+	mkdir -p "$NFCAPD_DIR"
+	for attempt in 1 2 3; do
+		NFCAPD_PORT=$(free_port udp)
+		bg_start NFCAPD_PID "$NFCAPD_LOG" \
+			nfcapd -w "$NFCAPD_DIR" -p "$NFCAPD_PORT" -b 127.0.0.1 -t 3600 -B 8388608
+		if wait_for 5 "nfcapd to start" nfcapd_ready; then
+			return 0
+		fi
+		log "nfcapd attempt $attempt on port $NFCAPD_PORT failed"
+		proc_stop "$NFCAPD_PID" TERM 2 || true
+	done
+	fail "nfcapd would not start: $(cat "$NFCAPD_LOG")"
+}
+
+nfcapd_ready() {
+	proc_alive "$NFCAPD_PID" || return 1
+	grep -qs '^Startup' "$NFCAPD_LOG" && udp_port_bound "$NFCAPD_PORT"
+}
+
+# udp_port_bound PORT / udp_rx_queue PORT / udp_drops PORT: from /proc/net/udp (a socket
+# bound to that port on any IPv4 address): bound?, bytes queued unread, datagrams the
+# kernel dropped because the receive buffer was full.
+udp_port_bound() { [[ -n $(udp_sock_field "$1" rxq) ]]; }
+udp_rx_queue() { udp_sock_field "$1" rxq; }
+udp_drops() { udp_sock_field "$1" drops; }
+udp_sock_field() {
+	awk -v port="$(printf '%04X' "$1")" -v want="$2" '
+		function hex(s,   i, v) {
+			v = 0
+			for (i = 1; i <= length(s); i++)
+				v = v * 16 + index("0123456789ABCDEF", toupper(substr(s, i, 1))) - 1
+			return v
+		}
+		NR > 1 {
+			split($2, a, ":")
+			if (a[2] != port)
+				next
+			split($5, q, ":")
+			print want == "rxq" ? hex(q[2]) : $NF
+			exit
+		}' /proc/net/udp
+}
+
+# nfcapd_stop: wait until nfcapd has read everything queued on its socket (it does not
+# drain the socket on SIGTERM), then SIGTERM: it writes and closes its file and exits.
+nfcapd_stop() {
+	wait_for 30 "nfcapd to drain its socket" nfcapd_drained || true
+	NFCAPD_DROPS=$(udp_drops "$NFCAPD_PORT")
+	proc_stop "$NFCAPD_PID" TERM 30 || fail "nfcapd exited with status $?: $(cat "$NFCAPD_LOG")"
+	[[ ${NFCAPD_DROPS:-0} == 0 ]] ||
+		log "warning: the kernel dropped $NFCAPD_DROPS datagrams at nfcapd's socket"
+}
+
+nfcapd_drained() { [[ $(udp_rx_queue "$NFCAPD_PORT") == 0 ]]; }
+
+# nfcapd_flows [FILTER]: one line per record, after nfcapd_stop:
+#   SRCADDR SRCPORT DSTADDR DSTPORT PROTO PKTS BYTES REVPKTS REVBYTES  (all numeric, -N)
+# nfdump maps octetDeltaCount/packetDeltaCount to in_bytes/in_packets and the RFC 5103
+# reverse elements to out_bytes/out_packets. FILTER is nfdump syntax ("dst port 8080").
+nfcapd_flows() {
+	nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sa %sp %da %dp %pr %ipkt %ibyt %opkt %obyt' \
+		"$@" | awk '$1 ~ /^[0-9a-fA-F.:]+$/ { $1 = $1; print }' # skips "No matching flows"
+}
+
+# nfcapd_count [FILTER]: number of records.
+nfcapd_count() { nfcapd_flows "$@" | wc -l; }
+
+# nfcapd_json: nfdump's full JSON (a list of objects: in_bytes, out_bytes, src_port, ...).
+nfcapd_json() { nfdump -R "$NFCAPD_DIR" -o json "$@"; }
+
+# ---- packet capture on lo -----------------------------------------------------
+
+# Capture readiness marker: one ICMP echo to an address on lo nobody uses. Raw ICMP, so
+# sockflow (TCP/UDP) never sees it. dumpcap writes each packet out within ~0.1 s.
+CAPTURE_MARK_ADDR=127.255.255.254
+capture_mark() {
+	"$PYTHON" - "$CAPTURE_MARK_ADDR" <<-'EOF'
+	import socket, sys
+	s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+	pkt = bytearray(b'\x08\x00\x00\x00\x53\x46\x00\x01' + b'sockflow-mark')
+	c = sum((pkt[i] << 8) + pkt[i + 1] for i in range(0, len(pkt) - 1, 2))
+	c += pkt[-1] << 8 if len(pkt) % 2 else 0
+	c = (c >> 16) + (c & 0xffff)
+	c = ~(c + (c >> 16)) & 0xffff
+	pkt[2], pkt[3] = c >> 8, c & 0xff
+	s.sendto(bytes(pkt), (sys.argv[1], 0))
+	EOF
+}
+
+file_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+capture_running() { proc_alive "$CAPTURE_PID" && grep -qs '^Capturing on' "$CAPTURE_LOG"; }
+capture_grew() { (($(file_size "$CAPTURE_FILE") > $1)); }
+
+# capture_start FILTER [IFACE]: dumpcap on IFACE (default lo) with a BPF capture FILTER
+# into $TEST_TMP/capture.pcapng; sets CAPTURE_FILE and CAPTURE_PID. Returns once a marker
+# packet sent afterwards is in the file, so the capture really sees traffic.
+#   dumpcap -i lo -f "(FILTER) or (icmp and host 127.255.255.254)" -B 64 -s SNAPLEN -w FILE -q
+# -B 64: a 64 MiB kernel buffer; the default 2 MiB drops packets when a test moves a few
+# MB over lo (64 KiB packets). CAPTURE_SNAPLEN=128 keeps headers only, enough for
+# pcap_conns (tcp.len comes from the IP length); the default 0 keeps whole packets, which
+# tshark_ipfix needs.
+# The marker works on lo only; on another IFACE readiness is dumpcap's "Capturing on".
+capture_start() {
+	local filter=$1 iface=${2:-lo} size0
+	CAPTURE_IFACE=$iface
+	CAPTURE_FILE="$TEST_TMP/capture.pcapng"
+	CAPTURE_LOG="$TEST_TMP/dumpcap.log"
+	[[ $iface == lo ]] && filter="($filter) or (icmp and host $CAPTURE_MARK_ADDR)"
+	bg_start CAPTURE_PID "$CAPTURE_LOG" dumpcap -i "$iface" -f "$filter" -B 64 \
+		-s "${CAPTURE_SNAPLEN:-0}" -w "$CAPTURE_FILE" -q
+	wait_for 10 "dumpcap to start" capture_running ||
+		fail "dumpcap did not start: $(cat "$CAPTURE_LOG")"
+	[[ $iface == lo ]] || return 0
+	size0=$(file_size "$CAPTURE_FILE")
+	capture_mark
+	# If the first marker went by before the capture was live, a later one will do.
+	wait_for 5 "the capture marker to be written" capture_grew "$size0" ||
+		{ capture_mark; wait_for 5 "a second capture marker" capture_grew "$size0"; } ||
+		fail "dumpcap is running but captures nothing"
+}
+
+# capture_stop: send a marker and wait until it is written (so every earlier packet is
+# too), then stop dumpcap.
+capture_stop() {
+	local size0
+	if [[ $CAPTURE_IFACE == lo ]]; then
+		size0=$(file_size "$CAPTURE_FILE")
+		capture_mark
+		wait_for 5 "the final capture marker" capture_grew "$size0" ||
+			log "warning: final marker not seen"
+	fi
+	proc_stop "$CAPTURE_PID" TERM 10 || true
+	# "Packets received/dropped on interface 'Loopback: lo': 123/0 (...)"
+	if ! grep -Eq 'received/dropped on interface .*: [0-9]+/0 ' "$CAPTURE_LOG"; then
+		log "warning: dumpcap may have dropped packets: $(cat "$CAPTURE_LOG")"
+	fi
+}
+
+# pcap_conns PCAP tcp|udp SERVER_PORT: per-connection totals, one line per client port,
+# sorted by port:
+#   CLIENT_PORT FWD_PKTS FWD_IP_BYTES FWD_PAYLOAD REV_PKTS REV_IP_BYTES REV_PAYLOAD
+# forward = client -> server (packets to SERVER_PORT). IP bytes are IP-layer lengths with
+# headers (ip.len, or ipv6.plen + 40), as octetDeltaCount counts them; PAYLOAD is tcp.len
+# (or udp.length - 8). Only the first header of each kind counts, so an ICMP error that
+# quotes a packet does not count twice:
+#   tshark -r PCAP -n -Y "tcp.port == P" -T fields -E separator=, -E occurrence=f \
+#     -e tcp.srcport -e tcp.dstport -e ip.len -e ipv6.plen -e tcp.len
+pcap_conns() {
+	local pcap=$1 proto=$2 port=$3 len_field
+	case $proto in
+	tcp) len_field=tcp.len ;;
+	udp) len_field=udp.length ;;
+	*) fail "pcap_conns: protocol must be tcp or udp" ;;
+	esac
+	tshark -r "$pcap" -n -Y "$proto.port == $port and not icmp and not icmpv6" -T fields \
+		-E separator=, -E occurrence=f -e "$proto.srcport" -e "$proto.dstport" \
+		-e ip.len -e ipv6.plen -e "$len_field" 2>/dev/null |
+		awk -F, -v sport="$port" -v proto="$proto" '
+		{
+			ipb = $3 != "" ? $3 : $4 + 40
+			pl = proto == "udp" ? $5 - 8 : $5
+			if ($2 == sport) { c = $1; fp[c]++; fb[c] += ipb; fl[c] += pl }
+			else if ($1 == sport) { c = $2; rp[c]++; rb[c] += ipb; rl[c] += pl }
+			else next
+			seen[c] = 1
+		}
+		END {
+			for (c in seen)
+				printf "%s %d %d %d %d %d %d\n",
+					c, fp[c], fb[c], fl[c], rp[c], rb[c], rl[c]
+		}' | sort -n
+}
+
+# tshark_ipfix PCAP PORT [udp|tcp]: the IPFIX records in a capture of traffic to a
+# collector on PORT, one JSON object per record with IPFIX element names as keys
+# (octetDeltaCount, reverseOctetDeltaCount, SRC_PROC_NAME, ...), like sockflow --json.
+#   tshark -r PCAP -d udp.port==PORT,cflow -T pdml | tests/tools/tshark_ipfix.py
+tshark_ipfix() {
+	local pcap=$1 port=$2 proto=${3:-udp}
+	tshark -r "$pcap" -n -d "$proto.port==$port,cflow" -Y cflow -T pdml 2>/dev/null |
+		"$PYTHON" "$TSHARK_IPFIX"
+}
+
+# ---- IPFIX files (file:PATH collector) ------------------------------------------
+
+# ipfix_file_records FILE: number of data records, from `ipfixDump -i FILE -s`
+# ("*** File Stats: 1 Messages, 2 Data Records, 1 Template Records ***"). To see records:
+#   ipfixDump -i FILE -d --rfc5610
+# --rfc5610 names enterprise elements described in-band; without it ntop's elements show
+# as "(35632/169) _alienInformationElement".
+ipfix_file_records() {
+	ipfixDump -i "$1" -s | sed -n 's/.*File Stats: [0-9]* Messages, \([0-9]*\) Data Records.*/\1/p'
+}
+
+# ---- comparing records with captures ------------------------------------------
+
+# Per-flow totals, one line per source (client) port, sorted:
+#   SRC_PORT PKTS BYTES REV_PKTS REV_BYTES RECORDS
+# Interim records (active timeout) of one flow are summed; RECORDS says how many there were.
+sum_by_port() {
+	awk '{ p[$1] += $2; b[$1] += $3; rp[$1] += $4; rb[$1] += $5; n[$1]++ }
+		END { for (k in p) printf "%s %d %d %d %d %d\n", k, p[k], b[k], rp[k], rb[k], n[k] }' |
+		sort -n
+}
+
+# flow_totals JSONL [DST_PORT]: from sockflow --json output or tshark_ipfix output.
+flow_totals() {
+	jq -r --arg dport "${2:-}" 'select(.sourceTransportPort != null)
+		| select($dport == "" or (.destinationTransportPort | tostring) == $dport)
+		| [.sourceTransportPort, .packetDeltaCount // 0, .octetDeltaCount // 0,
+		   .reversePacketDeltaCount // 0, .reverseOctetDeltaCount // 0] | @tsv' "$1" |
+		sum_by_port
+}
+
+# nfcapd_totals [FILTER]: the same from nfcapd's files (after nfcapd_stop).
+nfcapd_totals() { nfcapd_flows "$@" | awk '{ print $2, $6, $7, $8, $9 }' | sum_by_port; }
+
+# assert_totals_match CONNS TOTALS: every connection in CONNS (pcap_conns output) has a
+# flow in TOTALS (flow_totals / nfcapd_totals output) with the same packets and IP bytes
+# each way. Extra flows in TOTALS are not an error here.
+assert_totals_match() {
+	local conns=$1 totals=$2 bad
+	bad=$(awk 'NR == FNR { t[$1] = $2 " " $3 " " $4 " " $5; next }
+		{
+			want = $2 " " $3 " " $5 " " $6
+			if (!($1 in t)) print "port " $1 ": no flow record (capture: " want ")"
+			else if (t[$1] != want)
+				print "port " $1 ": record " t[$1] ", capture " want \
+					" (pkts bytes rev_pkts rev_bytes)"
+		}' "$totals" "$conns")
+	[[ -z $bad ]] || fail "records differ from the capture:"$'\n'"$bad"
+	log "ok: $(wc -l <"$conns") connections match the capture"
+}
+
+# ---- sockflow ----------------------------------------------------------------
+
+# sockflow_start [ARGS...]: run sockflow in the background; stdout (--print/--json lines)
+# to $SOCKFLOW_OUT, stderr (log) to $SOCKFLOW_LOG; sets SOCKFLOW_PID. Then waits until
+# it is attached (sockflow_ready).
+sockflow_start() {
+	SOCKFLOW_OUT="$TEST_TMP/sockflow.out"
+	SOCKFLOW_LOG="$TEST_TMP/sockflow.log"
+	"$SOCKFLOW" --log-level info "$@" >"$SOCKFLOW_OUT" 2>"$SOCKFLOW_LOG" &
+	SOCKFLOW_PID=$!
+	LIB_PIDS+=("$SOCKFLOW_PID")
+	wait_for 20 "sockflow to attach" sockflow_ready ||
+		fail "sockflow did not become ready; its log: $(cat "$SOCKFLOW_LOG")"
+}
+
+# sockflow_ready: the one place that knows what "attached and running" looks like.
+sockflow_ready() {
+	proc_alive "$SOCKFLOW_PID" ||
+		fail "sockflow exited during start-up; its log: $(cat "$SOCKFLOW_LOG")"
+	grep -Eqs "$SOCKFLOW_READY_RE" "$SOCKFLOW_LOG"
+}
+
+# sockflow_stop: SIGTERM (sockflow exports open flows with reason 4 and exits); fails
+# the test unless it exits 0 within 20 s.
+sockflow_stop() {
+	local rc=0
+	proc_stop "$SOCKFLOW_PID" TERM 20 || rc=$?
+	[[ $rc -eq 0 ]] ||
+		fail "sockflow exited with status $rc; its log: $(tail -n 30 "$SOCKFLOW_LOG")"
+}
+
+# proc_cpu_s PID: user+system CPU seconds so far; proc_peak_rss_kb PID: peak RSS (VmHWM).
+proc_cpu_s() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' \
+		"/proc/$1/stat"
+}
+proc_peak_rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }

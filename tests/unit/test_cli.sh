@@ -1,0 +1,202 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Command line of the built sockflow: bad options and config files exit 2 naming what is wrong.
+#
+# Nothing here starts the daemon: every run that succeeds is --help, --version
+# or --check, so the test needs neither root nor BPF.
+
+set -u
+
+if [ -z "${SOCKFLOW:-}" ]; then
+	echo "SOCKFLOW is not set: run through make check, or set it to src/sockflow" >&2
+	exit 99
+fi
+if [ ! -x "$SOCKFLOW" ]; then
+	echo "$SOCKFLOW: not built" >&2
+	exit 99
+fi
+srcdir=${top_srcdir:-$(dirname "$0")/../..}
+
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+# run ARGS...: run sockflow; its status in $status, its output in $tmp/out and $tmp/err.
+run() {
+	"$SOCKFLOW" "$@" >"$tmp/out" 2>"$tmp/err"
+	status=$?
+}
+
+fail() {
+	echo "FAIL: sockflow $1: $2"
+	echo "  stdout:"; sed 's/^/    /' "$tmp/out"
+	echo "  stderr:"; sed 's/^/    /' "$tmp/err"
+	failures=$((failures + 1))
+}
+
+# usage_error TEXT ARGS...: sockflow ARGS must exit 2, print nothing on stdout
+# and "sockflow: error: " followed by a line containing TEXT on stderr.
+usage_error() {
+	want=$1
+	shift
+	run "$@"
+	if [ "$status" -ne 2 ]; then
+		fail "$*" "exit status $status, expected 2"
+	elif [ -s "$tmp/out" ]; then
+		fail "$*" "wrote on stdout"
+	elif ! grep -q '^sockflow: error: ' "$tmp/err" || ! grep -qF -- "$want" "$tmp/err"; then
+		fail "$*" "message lacks: $want"
+	else
+		echo "ok: sockflow $* -> 2: $(head -n 1 "$tmp/err")"
+	fi
+}
+
+# succeeds TEXT ARGS...: sockflow ARGS must exit 0 with TEXT in a line of stdout.
+succeeds() {
+	want=$1
+	shift
+	run "$@"
+	if [ "$status" -ne 0 ]; then
+		fail "$*" "exit status $status, expected 0"
+	elif ! grep -qF -- "$want" "$tmp/out"; then
+		fail "$*" "stdout lacks: $want"
+	else
+		echo "ok: sockflow $* -> 0: $want"
+	fi
+}
+
+empty="$tmp/empty.conf"
+: >"$empty"
+
+# --- help and version --------------------------------------------------------
+for opt in "-c, --config FILE" "-o, --collector URI" "-p, --print" "-j, --json" \
+	   "--active-timeout SECONDS" "--idle-timeout SECONDS" "--odid N" "--log-level LEVEL" \
+	   "-t, --check" "-h, --help" "-V, --version" "(default 60)" "(default 15)" "(default 0)" \
+	   "(default info)" "(default /etc/sockflow/sockflow.conf"; do
+	succeeds "$opt" --help
+done
+succeeds "Usage: sockflow" -h
+run --help
+[ -s "$tmp/err" ] && fail "--help" "wrote on stderr"
+
+version=$(sed -n 's/^AC_INIT(\[sockflow\], \[\([^]]*\)\].*/\1/p' "$srcdir/configure.ac")
+if [ -z "$version" ]; then
+	echo "FAIL: no version in $srcdir/configure.ac"
+	failures=$((failures + 1))
+fi
+for opt in --version -V; do
+	run $opt
+	if [ "$status" -ne 0 ] || [ "$(cat "$tmp/out")" != "sockflow $version" ]; then
+		fail "$opt" "expected exactly \"sockflow $version\" and status 0"
+	else
+		echo "ok: sockflow $opt -> sockflow $version"
+	fi
+done
+
+# --- options -----------------------------------------------------------------
+usage_error 'unknown option "--frobnicate"' --frobnicate
+usage_error 'unknown option "--frobnicate"' -c "$empty" --frobnicate=1
+usage_error 'unknown option "-x"' -x
+usage_error 'unknown option "-x"' -pjx
+usage_error '"--co" is ambiguous' --co x
+usage_error '--help: takes no value' --help=1
+usage_error '--odid: missing value' -c "$empty" --odid
+usage_error '-c: missing value' -c
+usage_error '--config: missing value' --config
+usage_error 'unexpected argument "extra"; sockflow takes options only' -c "$empty" extra
+usage_error '--odid: "abc" is not a number; expected 0..4294967295' -c "$empty" --odid abc
+usage_error '--odid: "4294967296" is out of range; expected 0..4294967295' -c "$empty" \
+	--odid 4294967296
+usage_error '--odid: "-1" is not a number' -c "$empty" --odid=-1
+usage_error '--active-timeout: "0" is out of range; expected seconds 1..86400' -c "$empty" \
+	--active-timeout 0
+usage_error '--active-timeout: "1m" is not a number; expected seconds 1..86400' -c "$empty" \
+	--active-timeout 1m
+usage_error '--idle-timeout: " 5" is not a number' -c "$empty" --idle-timeout " 5"
+usage_error '--idle-timeout: "86401" is out of range' -c "$empty" --idle-timeout 86401
+usage_error '--log-level: "loud" is not a log level; expected error, warn, info or debug' \
+	-c "$empty" --log-level loud
+usage_error '--collector: "udp://h": missing port' -c "$empty" --collector udp://h
+usage_error '--collector: "udp://::1:4739": IPv6 address without brackets' -c "$empty" \
+	-o udp://::1:4739
+usage_error '--collector: "udp://h:0": port "0" is out of range' -c "$empty" -o udp://h:0
+usage_error '--collector: "http://h:80": unknown scheme' -c "$empty" -o http://h:80
+usage_error '--collector: "udp://h:9": too many collectors; expected at most 8' -c "$empty" \
+	-o udp://h:1 -o udp://h:2 -o udp://h:3 -o udp://h:4 -o udp://h:5 -o udp://h:6 \
+	-o udp://h:7 -o udp://h:8 -o udp://h:9
+
+# --- config files ------------------------------------------------------------
+usage_error "$tmp/none.conf: no such file; check the -c/--config path" -c "$tmp/none.conf"
+usage_error "$tmp: cannot read" -c "$tmp"
+
+bad() {
+	printf "%b" "$1" >"$tmp/bad.conf"
+	shift
+	usage_error "$tmp/bad.conf:$1" -c "$tmp/bad.conf" --check
+}
+bad '[flow]\nactive_timeout = abc\n' \
+	'2: active_timeout: "abc" is not a number; expected seconds 1..86400'
+bad '# comment\n\n[kernel]\n  ringbuf_size_kib =  100\n' \
+	'4: ringbuf_size_kib: "100" is not a power of two'
+bad '[flow]\nactive_timeout = 60 # seconds\n' '2: active_timeout: "60 # seconds" is not a number'
+bad '[flows]\n' '1: unknown group [flows]; expected [export], [flow], [kernel] or [log]'
+bad '[flow]\nactive_timout = 5\n' '2: unknown key "active_timout" in [flow]'
+bad '[flow]\nidle_timeout = 5\nidle_timeout = 6\n' '3: idle_timeout is set twice (first on line 2)'
+bad '[flow]\nactive_timeout\n' '2: "active_timeout" is not a setting'
+bad 'active_timeout = 5\n' '1: "active_timeout = 5" comes before any group'
+bad '[log]\nlevel = info\n[export\n' '3: "[export" is not a group header'
+bad '[export]\ncollectors = udp://a:1; tcp://[::1]:99999\n' \
+	'2: collectors: "tcp://[::1]:99999": port "99999" is out of range; expected 1..65535'
+
+# A bad file is an error even when options would override the bad key.
+printf '[flow]\nactive_timeout = x\n' >"$tmp/bad.conf"
+usage_error "$tmp/bad.conf:2: active_timeout" -c "$tmp/bad.conf" --active-timeout 5 --check
+
+# --- what --check prints: defaults, then the file, then options --------------
+cat >"$tmp/good.conf" <<'EOF'
+# a comment
+[export]
+collectors = udp://127.0.0.1:4739; udp://[::1]:4739
+observation_domain_id = 7
+print = json
+
+[flow]
+active_timeout = 30
+idle_timeout = 20
+EOF
+succeeds "active_timeout=30" -c "$tmp/good.conf" --check
+succeeds "collectors=udp://127.0.0.1:4739 udp://[::1]:4739" -c "$tmp/good.conf" --check
+succeeds "print=json" -c "$tmp/good.conf" --check
+succeeds "max_flows=262144" -c "$tmp/good.conf" --check
+succeeds "active_timeout=40" -c "$tmp/good.conf" --active-timeout 40 --check
+succeeds "idle_timeout=20" -c "$tmp/good.conf" --active-timeout 40 --check
+succeeds "observation_domain_id=8" -c "$tmp/good.conf" --odid 8 -t
+succeeds "collectors=tcp://h:1 file:/tmp/x" -c "$tmp/good.conf" -o tcp://h:1 -o file:/tmp/x -t
+succeeds "print=text" -c "$tmp/good.conf" --print -t
+succeeds "print=text" -c "$empty" -t
+succeeds "print=none" -c "$empty" -o udp://127.0.0.1:4739 -t
+succeeds "print=json" -c "$empty" -o udp://127.0.0.1:4739 --json -t
+succeeds "level=warn" -c "$empty" --log-level warn -t
+succeeds "ringbuf_size_kib=8192" -c "$srcdir/etc/sockflow.conf" -t
+
+# --log-level reaches the logger, in its "sockflow: LEVEL: " form.
+run -c "$empty" --log-level debug -t
+if ! grep -q '^sockflow: debug: config: ' "$tmp/err"; then
+	fail "--log-level debug -t" "no debug line on stderr"
+fi
+run -c "$empty" -t
+if [ -s "$tmp/err" ]; then
+	fail "-t" "wrote on stderr at the default level"
+fi
+
+# Without -c, a missing default file is fine; only testable where it is missing.
+if [ ! -e /etc/sockflow/sockflow.conf ]; then
+	succeeds "active_timeout=60" --check
+fi
+
+if [ "$failures" -ne 0 ]; then
+	echo "$failures failures"
+	exit 1
+fi
+echo "all passed"
+exit 0
