@@ -105,22 +105,28 @@ static __always_inline void fold_v4mapped(__u8 *a)
 	w[3] = 0;
 }
 
+/* tp_btf hands us a trusted struct sock: plain loads, no probe-read helper calls. */
 static __always_inline void read_tuple(const struct sock *sk, struct sf_tuple *t)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	const struct sock_common *c = &sk->__sk_common;
+	__u16 family = c->skc_family;
+	__u32 *la = (__u32 *)t->local_addr, *ra = (__u32 *)t->remote_addr;
+	int i;
 
 	__builtin_memset(t, 0, sizeof(*t));
 	t->family = family;
 	t->protocol = IPPROTO_TCP;
-	t->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	t->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	t->netns_ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	t->local_port = c->skc_num;
+	t->remote_port = bpf_ntohs(c->skc_dport);
+	t->netns_ino = c->skc_net.net->ns.inum;
 	if (family == AF_INET) {
-		bpf_core_read(t->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(t->remote_addr, 4, &sk->__sk_common.skc_daddr);
-	} else {
-		bpf_core_read(t->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(t->remote_addr, 16, &sk->__sk_common.skc_v6_daddr);
+		la[0] = c->skc_rcv_saddr;
+		ra[0] = c->skc_daddr;
+		return;
+	}
+	for (i = 0; i < 4; i++) {
+		la[i] = c->skc_v6_rcv_saddr.in6_u.u6_addr32[i];
+		ra[i] = c->skc_v6_daddr.in6_u.u6_addr32[i];
 	}
 }
 
@@ -208,7 +214,7 @@ static __always_inline void on_passive_established(const struct sock *sk, __u64 
 	s.flags = SF_FLAG_ESTABLISHED;
 	s.start_ns = bpf_ktime_get_ns();
 	s.last_ns = s.start_ns;
-	s.proc.uid = BPF_CORE_READ(sk, sk_uid.val);
+	s.proc.uid = sk->sk_uid.val;
 
 	lk.netns_ino = s.tuple.netns_ino;
 	lk.port = s.tuple.local_port;
@@ -234,62 +240,66 @@ static __always_inline void on_passive_established(const struct sock *sk, __u64 
 	emit(cookie, &s, SF_EVENT_OPEN, TCP_SYN_RECV);
 }
 
+/* States a socket closes from after a FIN went one way or the other. */
+static __always_inline bool fin_state(int state)
+{
+	return state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 || state == TCP_CLOSING ||
+	       state == TCP_LAST_ACK || state == TCP_CLOSE_WAIT || state == TCP_TIME_WAIT;
+}
+
+/*
+ * Every TCP state change. Only four matter, so the others return before
+ * any map work: this runs about ten times per connection.
+ */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 {
 	struct sf_sock *s;
 	__u64 cookie;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
 
-	if (newstate == TCP_LISTEN) {
+	switch (newstate) {
+	case TCP_LISTEN: {
 		struct listener_key lk = {};
 		struct sf_proc p = {};
 
-		lk.netns_ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-		lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		lk.netns_ino = sk->__sk_common.skc_net.net->ns.inum;
+		lk.port = sk->__sk_common.skc_num;
 		proc_current(&p);
 		bpf_map_update_elem(&listeners, &lk, &p, BPF_ANY);
 		return 0;
 	}
-	if (oldstate == TCP_LISTEN)
+	case TCP_SYN_SENT:
+		on_connect(sk, bpf_get_socket_cookie((void *)sk));
 		return 0;
-
-	cookie = bpf_get_socket_cookie((void *)sk);
-	if (newstate == TCP_SYN_SENT) {
-		on_connect(sk, cookie);
-		return 0;
-	}
-	if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED &&
-	    !bpf_map_lookup_elem(&socks, &cookie)) {
-		on_passive_established(sk, cookie);
-		return 0;
-	}
-
-	s = bpf_map_lookup_elem(&socks, &cookie);
-	if (!s)
-		return 0;
-	/*
-	 * connect() enters SYN_SENT before it picks the source port, and CLOSE
-	 * comes after the port is released: read it once established (a
-	 * refused connect gets it from its SYN in account()).
-	 */
-	if (s->role == SF_ROLE_CLIENT && newstate == TCP_ESTABLISHED)
-		read_tuple(sk, &s->tuple);
-	switch (newstate) {
 	case TCP_ESTABLISHED:
+		cookie = bpf_get_socket_cookie((void *)sk);
+		s = bpf_map_lookup_elem(&socks, &cookie);
+		if (!s) {
+			if (oldstate == TCP_SYN_RECV)
+				on_passive_established(sk, cookie);
+			return 0;
+		}
+		/* connect() entered SYN_SENT before it picked the source port. */
+		read_tuple(sk, &s->tuple);
 		s->flags |= SF_FLAG_ESTABLISHED;
 		emit(cookie, s, SF_EVENT_OPEN, oldstate);
-		break;
-	case TCP_FIN_WAIT1:
-	case TCP_CLOSE_WAIT:
-		s->flags |= SF_FLAG_FIN;
-		break;
+		return 0;
 	case TCP_CLOSE:
+		if (oldstate == TCP_LISTEN)
+			return 0;
+		cookie = bpf_get_socket_cookie((void *)sk);
+		s = bpf_map_lookup_elem(&socks, &cookie);
+		if (!s)
+			return 0;
+		/* The port is already released here: keep the tuple we have. */
+		if (fin_state(oldstate))
+			s->flags |= SF_FLAG_FIN;
 		emit(cookie, s, SF_EVENT_CLOSE, oldstate);
 		bpf_map_delete_elem(&socks, &cookie);
-		break;
+		return 0;
 	}
 	return 0;
 }
@@ -331,7 +341,8 @@ struct accept_exit_ctx {
 /* accept() returned a socket: name its process as the server end. */
 static __always_inline int on_accept(struct accept_exit_ctx *ctx)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
 	struct file **fds, *file;
 	struct socket *sock;
 	struct sf_sock *s;
@@ -339,9 +350,9 @@ static __always_inline int on_accept(struct accept_exit_ctx *ctx)
 	__u64 cookie;
 	long fd = ctx->ret;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
+	if (fd < 0 || fd >= fdt->max_fds)
 		return 0;
-	fds = BPF_CORE_READ(task, files, fdt, fd);
+	fds = fdt->fd;
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 		return 0;
 	sock = BPF_CORE_READ(file, private_data);
@@ -431,19 +442,25 @@ static __always_inline void account_handshake(struct __sk_buff *skb, int dir)
 /* TCP payload of the packet at skb data: IP-layer length minus both headers. */
 static __always_inline __u32 tcp_payload(struct __sk_buff *skb)
 {
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
 	__u32 hdr;
-	__u8 b;
+	__u8 *b;
 
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, 0, &b, 1))
+		b = data;
+		if ((void *)(b + 1) > end)
 			return 0;
-		hdr = (b & 0x0f) * 4;
+		hdr = (*b & 0x0f) * 4;
 	} else {
 		hdr = sizeof(struct ipv6hdr);
 	}
-	if (bpf_skb_load_bytes(skb, hdr + 12, &b, 1))
+	if (hdr > 60)
 		return 0;
-	hdr += (b >> 4) * 4;
+	b = data + hdr + 12;
+	if ((void *)(b + 1) > end)
+		return 0;
+	hdr += (*b >> 4) * 4;
 	return skb->len > hdr ? skb->len - hdr : 0;
 }
 
