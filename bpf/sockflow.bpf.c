@@ -13,21 +13,35 @@
 #define IPPROTO_TCP 6
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
-#define E2BIG 7
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* Set by user space between open and load. */
 const volatile __u64 wakeup_bytes = 1 << 20;	/* wake the reader past this backlog */
+const volatile __s64 max_sockets = 262144;	/* bound on tracked sockets */
 
-/* One entry per live TCP socket we track, keyed by socket cookie. */
+/* Tracked sockets now: a bound on kernel memory, not an exact census. */
+__s64 live_sockets = 0;
+
+/*
+ * State of every tracked TCP socket, stored in the socket itself: packets
+ * find it with one pointer load, and it dies with the socket. User space
+ * reads it through the iter/bpf_sk_storage_map program below.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 262144);	/* resized from the config */
-	__type(key, __u64);
+	__type(key, int);
 	__type(value, struct sf_sock);
 } socks SEC(".maps");
+
+/* accept() callers by socket cookie, until the socket's close event names them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct sf_proc);
+} accepts SEC(".maps");
 
 /*
  * Who owns a listening port: filled when a socket enters LISTEN (process
@@ -153,7 +167,7 @@ static __always_inline void hs_key_from_tuple(struct hs_key *k, const struct sf_
 }
 
 /* Emit an OPEN or CLOSE event for @s. */
-static __always_inline void emit(__u64 cookie, const struct sf_sock *s, __u8 type, __u8 old_state)
+static __always_inline void emit(const struct sf_sock *s, __u8 type, __u8 old_state)
 {
 	struct sf_event *e;
 	__u64 flags;
@@ -163,7 +177,7 @@ static __always_inline void emit(__u64 cookie, const struct sf_sock *s, __u8 typ
 		stat_inc(SF_STAT_RINGBUF_FULL);
 		return;
 	}
-	e->cookie = cookie;
+	e->cookie = s->cookie;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->start_ns = s->start_ns;
 	e->last_ns = s->last_ns;
@@ -182,18 +196,42 @@ static __always_inline void emit(__u64 cookie, const struct sf_sock *s, __u8 typ
 	bpf_ringbuf_submit(e, flags);
 }
 
+/* Start tracking @sk with @init; NULL (counted) past max_sockets or without memory. */
+static __always_inline struct sf_sock *track(const struct sock *sk, struct sf_sock *init)
+{
+	struct sf_sock *s;
+
+	if (__sync_fetch_and_add(&live_sockets, 1) >= max_sockets)
+		goto err_untrack;
+	s = bpf_sk_storage_get(&socks, (void *)sk, init, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!s)
+		goto err_untrack;
+	return s;
+
+err_untrack:
+	__sync_fetch_and_add(&live_sockets, -1);
+	stat_inc(SF_STAT_SOCKS_FULL);
+	return NULL;
+}
+
+static __always_inline void untrack(const struct sock *sk)
+{
+	if (bpf_sk_storage_delete(&socks, (void *)sk) == 0)
+		__sync_fetch_and_add(&live_sockets, -1);
+}
+
 /* A connect() started: track the socket, owned by the calling process. */
-static __always_inline void on_connect(const struct sock *sk, __u64 cookie)
+static __always_inline void on_connect(const struct sock *sk)
 {
 	struct sf_sock s = {};
 
+	s.cookie = bpf_get_socket_cookie((void *)sk);
 	read_tuple(sk, &s.tuple);
 	proc_current(&s.proc);
 	s.role = SF_ROLE_CLIENT;
 	s.start_ns = bpf_ktime_get_ns();
 	s.last_ns = s.start_ns;
-	if (bpf_map_update_elem(&socks, &cookie, &s, BPF_NOEXIST) == -E2BIG)
-		stat_inc(SF_STAT_SOCKS_FULL);
+	track(sk, &s);
 }
 
 /*
@@ -201,14 +239,15 @@ static __always_inline void on_connect(const struct sock *sk, __u64 cookie)
  * the listener's process, and take over the handshake packets the kernel
  * charged to the listener.
  */
-static __always_inline void on_passive_established(const struct sock *sk, __u64 cookie)
+static __always_inline void on_passive_established(const struct sock *sk)
 {
 	struct listener_key lk = {};
 	struct sf_handshake *hs;
 	struct sf_proc *owner;
 	struct hs_key hk;
-	struct sf_sock s = {};
+	struct sf_sock s = {}, *tracked;
 
+	s.cookie = bpf_get_socket_cookie((void *)sk);
 	read_tuple(sk, &s.tuple);
 	s.role = SF_ROLE_SERVER;
 	s.flags = SF_FLAG_ESTABLISHED;
@@ -233,11 +272,9 @@ static __always_inline void on_passive_established(const struct sock *sk, __u64 
 			s.start_ns = hs->first_ns;
 		bpf_map_delete_elem(&handshakes, &hk);
 	}
-	if (bpf_map_update_elem(&socks, &cookie, &s, BPF_NOEXIST) == -E2BIG) {
-		stat_inc(SF_STAT_SOCKS_FULL);
-		return;
-	}
-	emit(cookie, &s, SF_EVENT_OPEN, TCP_SYN_RECV);
+	tracked = track(sk, &s);
+	if (tracked)
+		emit(tracked, SF_EVENT_OPEN, TCP_SYN_RECV);
 }
 
 /* States a socket closes from after a FIN went one way or the other. */
@@ -255,7 +292,6 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 {
 	struct sf_sock *s;
-	__u64 cookie;
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
@@ -272,33 +308,40 @@ int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 		return 0;
 	}
 	case TCP_SYN_SENT:
-		on_connect(sk, bpf_get_socket_cookie((void *)sk));
+		on_connect(sk);
 		return 0;
 	case TCP_ESTABLISHED:
-		cookie = bpf_get_socket_cookie((void *)sk);
-		s = bpf_map_lookup_elem(&socks, &cookie);
+		s = bpf_sk_storage_get(&socks, (void *)sk, 0, 0);
 		if (!s) {
 			if (oldstate == TCP_SYN_RECV)
-				on_passive_established(sk, cookie);
+				on_passive_established(sk);
 			return 0;
 		}
 		/* connect() entered SYN_SENT before it picked the source port. */
 		read_tuple(sk, &s->tuple);
 		s->flags |= SF_FLAG_ESTABLISHED;
-		emit(cookie, s, SF_EVENT_OPEN, oldstate);
+		emit(s, SF_EVENT_OPEN, oldstate);
 		return 0;
 	case TCP_CLOSE:
 		if (oldstate == TCP_LISTEN)
 			return 0;
-		cookie = bpf_get_socket_cookie((void *)sk);
-		s = bpf_map_lookup_elem(&socks, &cookie);
+		s = bpf_sk_storage_get(&socks, (void *)sk, 0, 0);
 		if (!s)
 			return 0;
 		/* The port is already released here: keep the tuple we have. */
 		if (fin_state(oldstate))
 			s->flags |= SF_FLAG_FIN;
-		emit(cookie, s, SF_EVENT_CLOSE, oldstate);
-		bpf_map_delete_elem(&socks, &cookie);
+		if (s->role == SF_ROLE_SERVER) {
+			struct sf_proc *p = bpf_map_lookup_elem(&accepts, &s->cookie);
+
+			if (p) {
+				s->proc = *p;
+				s->flags |= SF_FLAG_ACCEPTED;
+				bpf_map_delete_elem(&accepts, &s->cookie);
+			}
+		}
+		emit(s, SF_EVENT_CLOSE, oldstate);
+		untrack(sk);
 		return 0;
 	}
 	return 0;
@@ -307,12 +350,10 @@ int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 static __always_inline void flag_reset(const struct sock *sk, __u32 flag)
 {
 	struct sf_sock *s;
-	__u64 cookie;
 
 	if (!sk)
 		return;
-	cookie = bpf_get_socket_cookie((void *)sk);
-	s = bpf_map_lookup_elem(&socks, &cookie);
+	s = bpf_sk_storage_get(&socks, (void *)sk, 0, 0);
 	if (s)
 		__sync_fetch_and_or(&s->flags, flag);
 }
@@ -338,14 +379,18 @@ struct accept_exit_ctx {
 	long ret;
 };
 
-/* accept() returned a socket: name its process as the server end. */
+/*
+ * accept() returned a socket: remember its caller by socket cookie. A
+ * classic tracepoint cannot reach socket storage, so the close event picks
+ * the name up from the accepts map.
+ */
 static __always_inline int on_accept(struct accept_exit_ctx *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = task->files->fdt;
 	struct file **fds, *file;
 	struct socket *sock;
-	struct sf_sock *s;
+	struct sf_proc p;
 	struct sock *sk;
 	__u64 cookie;
 	long fd = ctx->ret;
@@ -359,14 +404,13 @@ static __always_inline int on_accept(struct accept_exit_ctx *ctx)
 	if (!sock)
 		return 0;
 	sk = BPF_CORE_READ(sock, sk);
-	if (!sk)
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	s = bpf_map_lookup_elem(&socks, &cookie);
-	if (!s || s->role != SF_ROLE_SERVER)
+	if (!cookie)
 		return 0;
-	proc_current(&s->proc);
-	s->flags |= SF_FLAG_ACCEPTED;
+	proc_current(&p);
+	bpf_map_update_elem(&accepts, &cookie, &p, BPF_ANY);
 	return 0;
 }
 
@@ -472,12 +516,13 @@ static __always_inline void account(struct __sk_buff *skb, int dir)
 {
 	struct bpf_sock *sk = skb->sk;
 	struct sf_sock *s;
-	__u64 cookie;
 
 	if (!sk)
 		return;
-	cookie = bpf_get_socket_cookie(skb);
-	s = bpf_map_lookup_elem(&socks, &cookie);
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return;
+	s = bpf_sk_storage_get(&socks, sk, 0, 0);
 	if (s) {
 		if (!s->tuple.local_port)
 			s->tuple.local_port = sk->src_port;
@@ -487,11 +532,8 @@ static __always_inline void account(struct __sk_buff *skb, int dir)
 		s->last_ns = bpf_ktime_get_ns();
 		return;
 	}
-	if (sk->state == BPF_TCP_LISTEN) {
-		sk = bpf_sk_fullsock(sk);
-		if (sk && sk->protocol == IPPROTO_TCP)
-			account_handshake(skb, dir);
-	}
+	if (sk->state == BPF_TCP_LISTEN && sk->protocol == IPPROTO_TCP)
+		account_handshake(skb, dir);
 }
 
 SEC("cgroup_skb/egress")
@@ -506,4 +548,20 @@ int sf_ingress(struct __sk_buff *skb)
 {
 	account(skb, SF_DIR_IN);
 	return 1;
+}
+
+/* Live counters of every tracked socket, for interim records (read by user space). */
+SEC("iter/bpf_sk_storage_map")
+int sf_live_socks(struct bpf_iter__bpf_sk_storage_map *ctx)
+{
+	struct sf_sock *s = ctx->value;
+	struct sf_live out;
+
+	if (!s)
+		return 0;
+	out.cookie = s->cookie;
+	out.last_ns = s->last_ns;
+	out.cnt = s->cnt;
+	bpf_seq_write(ctx->meta->seq, &out, sizeof(out));
+	return 0;
 }

@@ -71,8 +71,9 @@ struct sf_counters {
 	__u64 payload[2];
 };
 
-/* Value of the socks map, keyed by socket cookie: one live TCP socket. */
+/* Per-socket storage (socks map) of one tracked TCP socket. */
 struct sf_sock {
+	__u64 cookie;		/* socket cookie: how user space names the socket */
 	struct sf_tuple tuple;
 	struct sf_proc proc;
 	struct sf_counters cnt;
@@ -81,6 +82,13 @@ struct sf_sock {
 	__u32 flags;
 	__u8 role;
 	__u8 pad[3];
+};
+
+/* What the live-socket iterator writes per tracked socket. */
+struct sf_live {
+	__u64 cookie;
+	__u64 last_ns;
+	struct sf_counters cnt;
 };
 
 /* Value of the handshake map: packets a listener handled for a child. */
@@ -109,7 +117,7 @@ struct sf_event {
 /* Indexes of the per-CPU stats array: everything the kernel side lost. */
 enum sf_stat {
 	SF_STAT_RINGBUF_FULL,	/* event not reserved: ring buffer full */
-	SF_STAT_SOCKS_FULL,	/* socket not tracked: socks map full */
+	SF_STAT_SOCKS_FULL,	/* socket not tracked: max_sockets reached or no memory */
 	SF_STAT_HANDSHAKE_FULL,	/* handshake packets not kept */
 	SF_STAT_EVENTS,		/* events submitted */
 	SF_STAT__MAX,

@@ -137,8 +137,8 @@ static void log_stats(struct daemon *d, const char *when)
 		log_warn("bpf: %" G_GUINT64_FORMAT " events lost to a full ring buffer; raise "
 			 "kernel.ringbuf_size_kib", bs.v[SF_STAT_RINGBUF_FULL]);
 	if (bs.v[SF_STAT_SOCKS_FULL])
-		log_warn("bpf: %" G_GUINT64_FORMAT " sockets not tracked: socket map full; raise "
-			 "kernel.max_sockets", bs.v[SF_STAT_SOCKS_FULL]);
+		log_warn("bpf: %" G_GUINT64_FORMAT " sockets not tracked: more than "
+			 "kernel.max_sockets open, or no kernel memory", bs.v[SF_STAT_SOCKS_FULL]);
 	for (i = 0; i < d->n_sinks; i++) {
 		export_sink__stats(d->sinks[i], &es);
 		log_info("stats%s: export %s: records %" G_GUINT64_FORMAT ", sent %" G_GUINT64_FORMAT
@@ -171,7 +171,9 @@ static gboolean on_tick(gpointer data)
 	uint64_t now = now_ns();
 	int i;
 
+	/* Drain before the snapshot: every socket the table knows is then in it. */
 	bpf_source__drain(d->src);
+	bpf_source__snapshot(d->src);
 	update_clock(d);
 	flow_table__expire(d->table, now);
 	for (i = 0; i < d->n_sinks; i++)
@@ -316,6 +318,7 @@ int daemon_run(struct config *cfg)
 	g_main_loop_run(d.loop);
 
 	bpf_source__drain(d.src);
+	bpf_source__snapshot(d.src);
 	update_clock(&d);
 	flow_table__flush(d.table, now_ns());
 	for (n = 0; n < d.n_sinks; n++)

@@ -70,8 +70,8 @@ static void usage(FILE *out)
 	config__defaults(&def);
 	fprintf(out,
 		"Usage: sockflow [OPTION]...\n"
-		"Export every TCP and UDP flow of this host as IPFIX, with the process and\n"
-		"container behind each end.\n"
+		"Export every TCP connection of this host as IPFIX, with the process\n"
+		"behind each end.\n"
 		"\n"
 		"  -c, --config FILE          read FILE (default %s,\n"
 		"                             if it exists)\n"

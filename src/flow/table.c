@@ -22,6 +22,7 @@ struct flow_end {
 	uint32_t flags;			/* SF_FLAG_* */
 	struct sf_counters cnt;		/* absolute, monotonic per socket */
 	struct flow_process proc;
+	uint64_t missing_ns;		/* open here, but absent from the kernel since */
 };
 
 /*
@@ -163,11 +164,20 @@ static void flow_refresh(struct flow_table *t, struct flow *f, uint64_t now_ns)
 		if (!f->end[i].open)
 			continue;
 		err = t->opts.read(t->opts.read_ctx, f->end[i].cookie, &cnt, &last_ns);
-		if (err == -ENOENT)
-			/* Its close event was lost (ring buffer full): it is gone. */
-			f->end[i].open = false;
+		if (err == -ENOENT) {
+			/*
+			 * Gone from the kernel, yet no close event: it may still be
+			 * on its way, so wait the grace period; after that it was
+			 * lost (ring buffer full) and the end is closed here.
+			 */
+			if (!f->end[i].missing_ns)
+				f->end[i].missing_ns = now_ns;
+			else if (now_ns - f->end[i].missing_ns >= t->opts.timeouts.grace_ns)
+				f->end[i].open = false;
+		}
 		if (err)
 			continue;
+		f->end[i].missing_ns = 0;
 		counters_merge(&f->end[i].cnt, &cnt);
 		f->last_activity_ns = max_u64(f->last_activity_ns, last_ns);
 	}

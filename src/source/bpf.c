@@ -13,6 +13,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <glib.h>
 
 #include "log.h"
 #include "source/bpf.h"
@@ -24,6 +25,10 @@
 struct bpf_source {
 	struct sockflow_bpf *skel;
 	struct ring_buffer *rb;
+	struct bpf_link *live_iter;
+	struct sf_live *live;		/* last snapshot of tracked sockets */
+	size_t n_live, cap_live;
+	GHashTable *live_index;		/* &live[i].cookie -> &live[i] */
 	int cgroup_fd;
 	int ncpus;
 	bpf_source_event_fn on_event;
@@ -129,8 +134,10 @@ int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *op
 		snprintf(msg, msg_len, "opening the BPF object failed: %s", strerror(-err));
 		goto err_free;
 	}
-	bpf_map__set_max_entries(src->skel->maps.socks, opts->max_sockets);
 	bpf_map__set_max_entries(src->skel->maps.events, opts->ringbuf_kib * 1024);
+	src->skel->rodata->max_sockets = opts->max_sockets;
+	/* Attached below: the iterator needs its map, the counters their cgroup. */
+	bpf_program__set_autoattach(src->skel->progs.sf_live_socks, false);
 	src->skel->rodata->wakeup_bytes = (uint64_t)opts->ringbuf_kib * 1024 / 4;
 
 	accept_hooks = tracefs_ready();
@@ -177,6 +184,21 @@ int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *op
 		goto err_free;
 	}
 
+	src->live_iter = bpf_program__attach_iter(src->skel->progs.sf_live_socks,
+		&(struct bpf_iter_attach_opts){
+			.sz = sizeof(struct bpf_iter_attach_opts),
+			.link_info = &(union bpf_iter_link_info){
+				.map.map_fd = bpf_map__fd(src->skel->maps.socks),
+			},
+			.link_info_len = sizeof(union bpf_iter_link_info),
+		});
+	if (!src->live_iter) {
+		err = -errno;
+		snprintf(msg, msg_len, "creating the socket iterator failed: %s", strerror(errno));
+		goto err_free;
+	}
+	src->live_index = g_hash_table_new(g_int64_hash, g_int64_equal);
+
 	src->rb = ring_buffer__new(bpf_map__fd(src->skel->maps.events), handle_event, src, NULL);
 	if (!src->rb) {
 		err = -errno;
@@ -201,15 +223,54 @@ int bpf_source__drain(struct bpf_source *src)
 	return ring_buffer__consume(src->rb);
 }
 
+int bpf_source__snapshot(struct bpf_source *src)
+{
+	ssize_t n;
+	size_t i;
+	int fd;
+
+	fd = bpf_iter_create(bpf_link__fd(src->live_iter));
+	if (fd < 0)
+		return -errno;
+	src->n_live = 0;
+	for (;;) {
+		if (src->n_live == src->cap_live) {
+			size_t cap = src->cap_live ? src->cap_live * 2 : 1024;
+			struct sf_live *live = realloc(src->live, cap * sizeof(*live));
+
+			if (!live) {
+				close(fd);
+				return -ENOMEM;
+			}
+			src->live = live;
+			src->cap_live = cap;
+		}
+		n = read(fd, src->live + src->n_live,
+			 (src->cap_live - src->n_live) * sizeof(*src->live));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		src->n_live += n / sizeof(*src->live);
+	}
+	close(fd);
+	if (n < 0)
+		return -errno;
+	g_hash_table_remove_all(src->live_index);
+	for (i = 0; i < src->n_live; i++)
+		g_hash_table_insert(src->live_index, &src->live[i].cookie, &src->live[i]);
+	return 0;
+}
+
 int bpf_source__read(struct bpf_source *src, uint64_t cookie, struct sf_counters *cnt,
 		     uint64_t *last_ns)
 {
-	struct sf_sock s;
+	const struct sf_live *l = g_hash_table_lookup(src->live_index, &cookie);
 
-	if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.socks), &cookie, &s))
-		return -errno;
-	*cnt = s.cnt;
-	*last_ns = s.last_ns;
+	if (!l)
+		return -ENOENT;
+	*cnt = l->cnt;
+	*last_ns = l->last_ns;
 	return 0;
 }
 
@@ -239,6 +300,10 @@ void bpf_source__free(struct bpf_source *src)
 	if (!src)
 		return;
 	ring_buffer__free(src->rb);
+	bpf_link__destroy(src->live_iter);
+	if (src->live_index)
+		g_hash_table_destroy(src->live_index);
+	free(src->live);
 	sockflow_bpf__destroy(src->skel);
 	if (src->cgroup_fd >= 0)
 		close(src->cgroup_fd);

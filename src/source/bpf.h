@@ -14,7 +14,7 @@ struct bpf_source;
 typedef void (*bpf_source_event_fn)(void *ctx, const struct sf_event *e);
 
 struct bpf_source_options {
-	uint32_t max_sockets;		/* socks map entries */
+	uint32_t max_sockets;		/* tracked sockets at most */
 	uint32_t ringbuf_kib;		/* power of two */
 	bpf_source_event_fn on_event;
 	void *ctx;
@@ -40,7 +40,10 @@ int bpf_source__fd(const struct bpf_source *src);
 /* Drain the ring buffer; returns events handled or -errno. */
 int bpf_source__drain(struct bpf_source *src);
 
-/* Live counters of socket @cookie: 0, or -ENOENT once it is gone. */
+/* Take a snapshot of every tracked socket's counters (one iterator read). */
+int bpf_source__snapshot(struct bpf_source *src);
+
+/* Counters of socket @cookie in the last snapshot: 0, or -ENOENT if it was not there. */
 int bpf_source__read(struct bpf_source *src, uint64_t cookie, struct sf_counters *cnt,
 		     uint64_t *last_ns);
 
