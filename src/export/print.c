@@ -59,15 +59,26 @@ __attribute__((format(printf, 2, 3))) static void line_add(struct line *l, const
 	l->len += n;
 }
 
-static const char *end_reason_word(uint8_t reason)
+#define TCP_FLAG_RST 0x04
+#define TCP_FLAG_ACK 0x10
+
+/* How a TCP connection ended, from its lifecycle flags: close, reset, refused or failed. */
+static const char *tcp_end_word(uint8_t flags)
 {
-	switch (reason) {
+	if (flags & TCP_FLAG_ACK)
+		return flags & TCP_FLAG_RST ? "reset" : "close";
+	return flags & TCP_FLAG_RST ? "refused" : "failed";
+}
+
+static const char *end_reason_word(const struct flow_record *r)
+{
+	switch (r->end_reason) {
 	case FLOW_END_IDLE:
 		return "idle";
 	case FLOW_END_ACTIVE:
 		return "active";
 	case FLOW_END_OF_FLOW:
-		return "end";
+		return r->key.protocol == IPPROTO_TCP ? tcp_end_word(r->tcp_flags) : "end";
 	case FLOW_END_FORCED:
 		return "forced";
 	case FLOW_END_LACK_OF_RESOURCES:
@@ -136,7 +147,7 @@ static void print_text(struct print_sink *s, struct line *l, const struct flow_r
 {
 	char when[32], client[96], server[96], src[64], dst[64], bytes[48], pkts[48];
 	const char *proto = protocol_word(r->key.protocol);
-	const char *reason = end_reason_word(r->end_reason);
+	const char *reason = end_reason_word(r);
 	time_t secs = r->start_ms / 1000;
 	struct tm tm;
 	size_t n;

@@ -50,6 +50,13 @@ assert_eq() {
 	log "ok: $1 = $3"
 }
 
+# assert_lines_eq WHAT EXPECTED_FILE ACTUAL_FILE: same lines; else fail showing the diff.
+assert_lines_eq() {
+	local d
+	d=$(diff "$2" "$3") || fail "$1 differ (< expected, > actual):"$'\n'"$d"
+	log "ok: $1 ($(wc -l <"$3") lines as expected)"
+}
+
 # ---- preconditions: exit 77 with a reason ------------------------------------
 
 require_root() { [[ $(id -u) -eq 0 ]] || skip "needs root (eBPF, packet capture)"; }
@@ -194,6 +201,16 @@ conngen_serve() {
 	wait_for 5 "conngen serve to listen" grep -qs '^ready ' "$out" ||
 		fail "conngen serve did not start: $(cat "$out")"
 	read -r _ CONNGEN_ADDR CONNGEN_PORT < <(grep '^ready ' "$out")
+}
+
+# conngen_as NAME: a copy of conngen named NAME in $TEST_TMP/bin; prints its path. The
+# kernel's comm (what sockflow exports as the process name) is the exec'd file name, cut
+# to 15 characters, so a test can tell its client (say "sfclient") from its server
+# ("sfserver") and from any other conngen on the host.
+conngen_as() {
+	mkdir -p "$TEST_TMP/bin"
+	cp "$CONNGEN" "$TEST_TMP/bin/$1"
+	printf '%s\n' "$TEST_TMP/bin/$1"
 }
 
 # ---- nfcapd (nfdump 1.7.1; IPFIX/NetFlow over UDP only) ------------------------
@@ -403,6 +420,33 @@ ipfix_file_records() {
 	ipfixDump -i "$1" -s | sed -n 's/.*File Stats: [0-9]* Messages, \([0-9]*\) Data Records.*/\1/p'
 }
 
+# ipfix_dump_records FILE: the flow records in an IPFIX file (or a saved TCP export stream,
+# which is the same sequence of messages) as JSON lines keyed by element name, like
+# sockflow --json and tshark_ipfix; records without sourceTransportPort (RFC 5610 type
+# records) are left out. Numbers become numbers; strings lose ipfixDump's "(len: N) ".
+#   ipfixDump --rfc5610 -d -i FILE
+ipfix_dump_records() {
+	ipfixDump --rfc5610 -d -i "$1" | "$PYTHON" -c '
+import json, re, sys
+FIELD = re.compile(r"^\s*\(([0-9/]+)\)\s*(?:\(S\))?\s*(\S+)\s+:\s?(.*)$")
+rec = None
+def done(r):
+    if r and "sourceTransportPort" in r:
+        print(json.dumps(r, sort_keys=True))
+for line in sys.stdin:
+    if line.startswith("--- data record"):
+        done(rec)
+        rec = {}
+        continue
+    m = FIELD.match(line) if rec is not None else None
+    if not m:
+        continue
+    v = re.sub(r"^\(len: \d+\) ?", "", m.group(3).rstrip("\n"))
+    rec[m.group(2)] = int(v) if re.fullmatch(r"-?\d+", v) else v
+done(rec)
+'
+}
+
 # ---- comparing records with captures ------------------------------------------
 
 # Per-flow totals, one line per source (client) port, sorted:
@@ -422,6 +466,18 @@ flow_totals() {
 		   .reversePacketDeltaCount // 0, .reverseOctetDeltaCount // 0] | @tsv' "$1" |
 		sum_by_port
 }
+
+# records_to PORT [JSONL]: the records (JSON lines, from sockflow --json or tshark_ipfix;
+# default $SOCKFLOW_OUT) whose destinationTransportPort is PORT, one object a line. A last
+# line that sockflow is still writing is skipped, so this can be polled.
+records_to() {
+	jq -cR --argjson port "$1" 'fromjson? | select(.destinationTransportPort == $port)' \
+		"${2:-$SOCKFLOW_OUT}"
+}
+
+# count_records_to PORT [JSONL] / has_records_to N PORT [JSONL] (N or more), for wait_for.
+count_records_to() { records_to "$@" | wc -l; }
+has_records_to() { (($(count_records_to "${@:2}") >= $1)); }
 
 # nfcapd_totals [FILTER]: the same from nfcapd's files (after nfcapd_stop).
 nfcapd_totals() { nfcapd_flows "$@" | awk '{ print $2, $6, $7, $8, $9 }' | sum_by_port; }
