@@ -137,6 +137,17 @@ bg_start() {
 	printf -v "$var" '%s' "$!"
 }
 
+# bg_run VAR LOGFILE CMD [ARGS...]: run CMD to its end as bg_start does (its pid in VAR,
+# for tests that check which process made a flow); returns CMD's exit status.
+bg_run() {
+	local bg_run_pid bg_run_rc=0
+	bg_start bg_run_pid "$2" "${@:3}"
+	wait "$bg_run_pid" || bg_run_rc=$?
+	proc_forget "$bg_run_pid"
+	printf -v "$1" '%s' "$bg_run_pid"
+	return "$bg_run_rc"
+}
+
 proc_alive() { kill -0 "$1" 2>/dev/null; }
 
 # proc_wait PID SECONDS: wait until PID is gone; 1 if it is still there at the deadline.
@@ -172,13 +183,14 @@ proc_forget() {
 	LIB_PIDS=("${keep[@]}")
 }
 
-# free_port udp|tcp: a port on 127.0.0.1 that nothing is bound to right now.
+# free_port udp|tcp [ADDR]: a port on ADDR (default 127.0.0.1; ::1 works) that nothing is
+# bound to right now.
 free_port() {
-	"$PYTHON" - "$1" <<-'EOF'
+	"$PYTHON" - "$1" "${2:-127.0.0.1}" <<-'EOF'
 	import socket, sys
 	kind = socket.SOCK_DGRAM if sys.argv[1] == 'udp' else socket.SOCK_STREAM
-	s = socket.socket(socket.AF_INET, kind)
-	s.bind(('127.0.0.1', 0))
+	s = socket.socket(socket.AF_INET6 if ':' in sys.argv[2] else socket.AF_INET, kind)
+	s.bind((sys.argv[2], 0))
 	print(s.getsockname()[1])
 	EOF
 }
@@ -194,7 +206,8 @@ sysctl_set() {
 # ---- conngen ---------------------------------------------------------------
 
 # conngen_serve [ARGS...]: start `conngen serve --port 0 ARGS`; sets CONNGEN_PID and
-# CONNGEN_PORT (and CONNGEN_ADDR) once it prints "ready ADDR PORT".
+# CONNGEN_PORT (and CONNGEN_ADDR) once it prints "ready ADDR PORT". A --port P in ARGS
+# wins over the --port 0 (for a port chosen earlier, e.g. with free_port, to capture on).
 conngen_serve() {
 	local out="$TEST_TMP/conngen-serve.$RANDOM.log"
 	bg_start CONNGEN_PID "$out" "$CONNGEN" serve --port 0 "$@"
@@ -423,11 +436,12 @@ ipfix_file_records() {
 # ipfix_dump_records FILE: the flow records in an IPFIX file (or a saved TCP export stream,
 # which is the same sequence of messages) as JSON lines keyed by element name, like
 # sockflow --json and tshark_ipfix; records without sourceTransportPort (RFC 5610 type
-# records) are left out. Numbers become numbers; strings lose ipfixDump's "(len: N) ".
+# records) are left out. Numbers become numbers; strings lose ipfixDump's "(len: N) ";
+# IPv6 addresses are written the usual way ("::1", where ipfixDump prints "::0001").
 #   ipfixDump --rfc5610 -d -i FILE
 ipfix_dump_records() {
 	ipfixDump --rfc5610 -d -i "$1" | "$PYTHON" -c '
-import json, re, sys
+import ipaddress, json, re, sys
 FIELD = re.compile(r"^\s*\(([0-9/]+)\)\s*(?:\(S\))?\s*(\S+)\s+:\s?(.*)$")
 rec = None
 def done(r):
@@ -442,6 +456,8 @@ for line in sys.stdin:
     if not m:
         continue
     v = re.sub(r"^\(len: \d+\) ?", "", m.group(3).rstrip("\n"))
+    if m.group(2).endswith("IPv6Address"):
+        v = str(ipaddress.ip_address(v))
     rec[m.group(2)] = int(v) if re.fullmatch(r"-?\d+", v) else v
 done(rec)
 '
