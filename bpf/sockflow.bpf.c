@@ -562,6 +562,13 @@ int sf_live_socks(struct bpf_iter__bpf_sk_storage_map *ctx)
 	out.cookie = s->cookie;
 	out.last_ns = s->last_ns;
 	out.cnt = s->cnt;
+	out.proc = s->proc;
+	if (s->role == SF_ROLE_SERVER) {
+		struct sf_proc *p = bpf_map_lookup_elem(&accepts, &s->cookie);
+
+		if (p)
+			out.proc = *p;
+	}
 	bpf_seq_write(ctx->meta->seq, &out, sizeof(out));
 	return 0;
 }

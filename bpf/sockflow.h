@@ -89,6 +89,7 @@ struct sf_live {
 	__u64 cookie;
 	__u64 last_ns;
 	struct sf_counters cnt;
+	struct sf_proc proc;	/* the accept() caller once known */
 };
 
 /* Value of the handshake map: packets a listener handled for a child. */

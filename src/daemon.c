@@ -67,11 +67,11 @@ static void on_event(void *ctx, const struct sf_event *e)
 	flow_table__observe(d->table, e, now_ns());
 }
 
-static int read_counters(void *ctx, uint64_t cookie, struct sf_counters *cnt, uint64_t *last_ns)
+static int read_live(void *ctx, uint64_t cookie, struct sf_live *live)
 {
 	struct daemon *d = ctx;
 
-	return bpf_source__read(d->src, cookie, cnt, last_ns);
+	return bpf_source__read(d->src, cookie, live);
 }
 
 static void free_sinks(struct daemon *d)
@@ -168,12 +168,13 @@ static gboolean on_ring_ready(gint fd, GIOCondition cond, gpointer data)
 static gboolean on_tick(gpointer data)
 {
 	struct daemon *d = data;
-	uint64_t now = now_ns();
+	uint64_t now;
 	int i;
 
 	/* Drain before the snapshot: every socket the table knows is then in it. */
 	bpf_source__drain(d->src);
 	bpf_source__snapshot(d->src);
+	now = now_ns();
 	update_clock(d);
 	flow_table__expire(d->table, now);
 	for (i = 0; i < d->n_sinks; i++)
@@ -279,7 +280,7 @@ int daemon_run(struct config *cfg)
 		.timeouts = timeouts_of(cfg),
 		.emit = on_record,
 		.emit_ctx = &d,
-		.read = read_counters,
+		.read = read_live,
 		.read_ctx = &d,
 	};
 	d.table = flow_table__new(&to);

@@ -12,12 +12,18 @@
  *     and the next activity starts a new record;
  *   live, active_ns since the last record with activity: active timeout (2).
  */
+/* Time from @then to @now; kernel timestamps may be a little ahead of @now. */
+static uint64_t since(uint64_t now_ns, uint64_t then_ns)
+{
+	return now_ns > then_ns ? now_ns - then_ns : 0;
+}
+
 uint8_t flow_expire__due(const struct flow_expire_state *f, const struct flow_timeouts *t,
 			 uint64_t now_ns, bool *final)
 {
 	*final = false;
 	if (f->closed_ns) {
-		if (f->both_ends || now_ns - f->closed_ns >= t->grace_ns) {
+		if (f->both_ends || since(now_ns, f->closed_ns) >= t->grace_ns) {
 			*final = true;
 			return FLOW_END_OF_FLOW;
 		}
@@ -25,9 +31,9 @@ uint8_t flow_expire__due(const struct flow_expire_state *f, const struct flow_ti
 	}
 	if (!f->unreported)
 		return 0;
-	if (now_ns - f->last_activity_ns >= t->idle_ns)
+	if (since(now_ns, f->last_activity_ns) >= t->idle_ns)
 		return FLOW_END_IDLE;
-	if (now_ns - f->last_report_ns >= t->active_ns)
+	if (since(now_ns, f->last_report_ns) >= t->active_ns)
 		return FLOW_END_ACTIVE;
 	return 0;
 }

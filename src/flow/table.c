@@ -145,6 +145,17 @@ static void counters_merge(struct sf_counters *dst, const struct sf_counters *sr
 	}
 }
 
+/* Take the kernel's view of an end's process unless it knows less than we do. */
+static void end_set_process(struct flow_end *end, const struct sf_proc *p)
+{
+	if (!p->tgid && end->proc.pid)
+		return;
+	end->proc.pid = p->tgid;
+	end->proc.uid = p->uid;
+	memcpy(end->proc.name, p->comm, sizeof(end->proc.name));
+	end->proc.name[sizeof(end->proc.name) - 1] = '\0';
+}
+
 static bool flow_all_closed(const struct flow *f)
 {
 	return !f->end[0].open && !f->end[1].open;
@@ -153,8 +164,7 @@ static bool flow_all_closed(const struct flow *f)
 /* Pull the kernel's current counters of the flow's open ends. */
 static void flow_refresh(struct flow_table *t, struct flow *f, uint64_t now_ns)
 {
-	struct sf_counters cnt;
-	uint64_t last_ns;
+	struct sf_live live;
 	int i, err;
 
 	f->checked_ns = now_ns;
@@ -163,7 +173,7 @@ static void flow_refresh(struct flow_table *t, struct flow *f, uint64_t now_ns)
 	for (i = 0; i < 2; i++) {
 		if (!f->end[i].open)
 			continue;
-		err = t->opts.read(t->opts.read_ctx, f->end[i].cookie, &cnt, &last_ns);
+		err = t->opts.read(t->opts.read_ctx, f->end[i].cookie, &live);
 		if (err == -ENOENT) {
 			/*
 			 * Gone from the kernel, yet no close event: it may still be
@@ -178,8 +188,9 @@ static void flow_refresh(struct flow_table *t, struct flow *f, uint64_t now_ns)
 		if (err)
 			continue;
 		f->end[i].missing_ns = 0;
-		counters_merge(&f->end[i].cnt, &cnt);
-		f->last_activity_ns = max_u64(f->last_activity_ns, last_ns);
+		counters_merge(&f->end[i].cnt, &live.cnt);
+		end_set_process(&f->end[i], &live.proc);
+		f->last_activity_ns = max_u64(f->last_activity_ns, live.last_ns);
 	}
 	if (!f->closed_ns && flow_all_closed(f))
 		f->closed_ns = now_ns;
@@ -303,12 +314,7 @@ void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_
 	end->cookie = e->cookie;
 	end->flags |= e->flags;
 	counters_merge(&end->cnt, &e->cnt);
-	if (e->proc.tgid || !end->proc.pid) {
-		end->proc.pid = e->proc.tgid;
-		end->proc.uid = e->proc.uid;
-		memcpy(end->proc.name, e->proc.comm, sizeof(end->proc.name));
-		end->proc.name[sizeof(end->proc.name) - 1] = '\0';
-	}
+	end_set_process(end, &e->proc);
 	f->last_activity_ns = max_u64(f->last_activity_ns, e->last_ns);
 
 	if (e->type == SF_EVENT_OPEN) {

@@ -15,11 +15,11 @@ struct flow_table;
 typedef void (*flow_emit_fn)(void *ctx, const struct flow_record *r);
 
 /*
- * Reads the live counters of a socket still open in the kernel. Returns 0,
- * or -ENOENT if it is gone (the table then keeps what it last saw).
+ * Reads the live state of a socket still open in the kernel: counters,
+ * last packet time and its process as known now. Returns 0, or -ENOENT if
+ * it is gone (the table then keeps what it last saw).
  */
-typedef int (*flow_read_fn)(void *ctx, uint64_t cookie, struct sf_counters *cnt,
-			    uint64_t *last_ns);
+typedef int (*flow_read_fn)(void *ctx, uint64_t cookie, struct sf_live *live);
 
 struct flow_table_options {
 	uint32_t max_flows;

@@ -262,15 +262,13 @@ int bpf_source__snapshot(struct bpf_source *src)
 	return 0;
 }
 
-int bpf_source__read(struct bpf_source *src, uint64_t cookie, struct sf_counters *cnt,
-		     uint64_t *last_ns)
+int bpf_source__read(struct bpf_source *src, uint64_t cookie, struct sf_live *live)
 {
 	const struct sf_live *l = g_hash_table_lookup(src->live_index, &cookie);
 
 	if (!l)
 		return -ENOENT;
-	*cnt = l->cnt;
-	*last_ns = l->last_ns;
+	*live = *l;
 	return 0;
 }
 

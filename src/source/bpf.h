@@ -43,9 +43,8 @@ int bpf_source__drain(struct bpf_source *src);
 /* Take a snapshot of every tracked socket's counters (one iterator read). */
 int bpf_source__snapshot(struct bpf_source *src);
 
-/* Counters of socket @cookie in the last snapshot: 0, or -ENOENT if it was not there. */
-int bpf_source__read(struct bpf_source *src, uint64_t cookie, struct sf_counters *cnt,
-		     uint64_t *last_ns);
+/* State of socket @cookie in the last snapshot: 0, or -ENOENT if it was not there. */
+int bpf_source__read(struct bpf_source *src, uint64_t cookie, struct sf_live *live);
 
 int bpf_source__stats(struct bpf_source *src, struct bpf_source_stats *st);
 

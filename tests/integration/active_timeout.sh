@@ -22,16 +22,15 @@ client_bin=$(conngen_as sfclient)
 server_bin=$(conngen_as sfserver)
 
 # The capture starts before sockflow, so that it has the templates sockflow sends first.
-# The server starts after sockflow: for a connection to a listener that sockflow did not
-# see open, it learns the server process only at accept and exports it only when the
-# flow ends, so interim records would lack it (a known gap, reported separately).
+# The server starts before sockflow, as servers usually do: sockflow never sees it
+# listen, so the interim records can name it only through its accept() call.
 nfcapd_start
 port=$(free_port tcp)
 capture_start "tcp port $port or udp port $NFCAPD_PORT"
-sockflow_start --active-timeout 1 --collector "udp://127.0.0.1:$NFCAPD_PORT" --json
 CONNGEN=$server_bin conngen_serve --threads 1 --port "$port"
 server_pid=$CONNGEN_PID
 assert_eq "server port" "$port" "$CONNGEN_PORT"
+sockflow_start --active-timeout 1 --collector "udp://127.0.0.1:$NFCAPD_PORT" --json
 
 # 1000 bytes every 100 ms for HOLD_S seconds, then the server's reply, then close.
 bg_run client_pid "$TEST_TMP/client.out" "$client_bin" client --addr 127.0.0.1 \

@@ -54,6 +54,9 @@ static void test_rules(void)
 	/* Live and busy past the active timeout: interim record. */
 	g_assert_cmpuint(due(0, 59 * S, 0, true, true, 60 * S, &final), ==, FLOW_END_ACTIVE);
 	g_assert_false(final);
+	/* A kernel timestamp a little ahead of now is no reason to end anything. */
+	g_assert_cmpuint(due(0, 61 * S, 0, true, true, 60 * S, &final), ==, FLOW_END_ACTIVE);
+	g_assert_cmpuint(due(0, 61 * S, 61 * S, false, true, 60 * S, &final), ==, 0);
 	/* Idle wins over active when both apply. */
 	g_assert_cmpuint(due(0, 40 * S, 0, true, true, 60 * S, &final), ==, FLOW_END_IDLE);
 }
@@ -63,6 +66,7 @@ struct fake {
 	struct sf_counters cnt[4];
 	uint64_t last_ns[4];
 	bool gone[4];
+	struct sf_proc proc[4];
 	struct flow_record rec[64];
 	int n;
 };
@@ -75,14 +79,17 @@ static void emit(void *ctx, const struct flow_record *r)
 	f->rec[f->n++] = *r;
 }
 
-static int read_live(void *ctx, uint64_t cookie, struct sf_counters *cnt, uint64_t *last_ns)
+static int read_live(void *ctx, uint64_t cookie, struct sf_live *live)
 {
 	struct fake *f = ctx;
 
 	if (cookie >= 4 || f->gone[cookie])
 		return -ENOENT;
-	*cnt = f->cnt[cookie];
-	*last_ns = f->last_ns[cookie];
+	memset(live, 0, sizeof(*live));
+	live->cookie = cookie;
+	live->cnt = f->cnt[cookie];
+	live->last_ns = f->last_ns[cookie];
+	live->proc = f->proc[cookie];
 	return 0;
 }
 
@@ -211,6 +218,29 @@ static void test_active_deltas_add_up(void)
 	flow_table__free(t);
 }
 
+/*
+ * The server end is first named after the listener's owner; once the
+ * kernel knows who accept()ed it, interim records carry that process.
+ */
+static void test_interim_learns_acceptor(void)
+{
+	struct fake f = { 0 };
+	struct flow_table *t = table_new(&f, 16);
+	struct sf_event e = event(SF_EVENT_OPEN, SF_ROLE_SERVER, 40004, S, "", 0);
+
+	flow_table__observe(t, &e, S);
+	f.proc[SF_ROLE_SERVER].tgid = 321;
+	snprintf(f.proc[SF_ROLE_SERVER].comm, SF_COMM_LEN, "worker");
+	set_counts(&f.cnt[SF_ROLE_SERVER], 3, 200, 3, 300);
+	f.last_ns[SF_ROLE_SERVER] = 11 * S;
+	flow_table__expire(t, 11 * S + 1);
+	g_assert_cmpint(f.n, ==, 1);
+	g_assert_cmpuint(f.rec[0].end_reason, ==, FLOW_END_ACTIVE);
+	g_assert_cmpuint(f.rec[0].server.pid, ==, 321);
+	g_assert_cmpstr(f.rec[0].server.name, ==, "worker");
+	flow_table__free(t);
+}
+
 /* A refused connect: only the client end, ended after the grace period, with RST. */
 static void test_refused_single_end(void)
 {
@@ -289,6 +319,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/table/join-both-ends", test_join_both_ends);
 	g_test_add_func("/table/active-deltas-add-up", test_active_deltas_add_up);
 	g_test_add_func("/table/refused-single-end", test_refused_single_end);
+	g_test_add_func("/table/interim-learns-acceptor", test_interim_learns_acceptor);
 	g_test_add_func("/table/full-table-evicts-oldest", test_full_table_evicts_oldest);
 	g_test_add_func("/table/lost-close-recovers", test_lost_close_recovers);
 	return g_test_run();
