@@ -18,30 +18,22 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by user space between open and load. */
 const volatile __u64 wakeup_bytes = 1 << 20;	/* wake the reader past this backlog */
-const volatile __s64 max_sockets = 262144;	/* bound on tracked sockets */
-
-/* Tracked sockets now: a bound on kernel memory, not an exact census. */
-__s64 live_sockets = 0;
 
 /*
- * State of every tracked TCP socket, stored in the socket itself: packets
- * find it with one pointer load, and it dies with the socket. User space
- * reads it through the iter/bpf_sk_storage_map program below.
+ * State of every tracked TCP socket, keyed by socket cookie, which both
+ * the tracepoints and the packet counters can compute. Entries are made at
+ * connect/establish and deleted at close; user space reads live counters
+ * through the iter/bpf_map_elem program below. (Socket storage was tried:
+ * cheaper to find per packet, but creating and freeing it per connection
+ * cost more than it saved.)
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(max_entries, 262144);	/* max_sockets from the config */
+	__type(key, __u64);
 	__type(value, struct sf_sock);
 } socks SEC(".maps");
-
-/* accept() callers by socket cookie, until the socket's close event names them. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, struct sf_proc);
-} accepts SEC(".maps");
 
 /*
  * Who owns a listening port: filled when a socket enters LISTEN (process
@@ -76,6 +68,7 @@ struct hs_key {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);	/* per-CPU LRU lists: no global lock */
 	__uint(max_entries, 16384);
 	__type(key, struct hs_key);
 	__type(value, struct sf_handshake);
@@ -178,7 +171,6 @@ static __always_inline void emit(const struct sf_sock *s, __u8 type, __u8 old_st
 		return;
 	}
 	e->cookie = s->cookie;
-	e->ts_ns = bpf_ktime_get_ns();
 	e->start_ns = s->start_ns;
 	e->last_ns = s->last_ns;
 	e->tuple = s->tuple;
@@ -196,28 +188,14 @@ static __always_inline void emit(const struct sf_sock *s, __u8 type, __u8 old_st
 	bpf_ringbuf_submit(e, flags);
 }
 
-/* Start tracking @sk with @init; NULL (counted) past max_sockets or without memory. */
-static __always_inline struct sf_sock *track(const struct sock *sk, struct sf_sock *init)
+/* Start tracking a socket as @init; -errno (counted) when the map is full. */
+static __always_inline int track(const struct sf_sock *init)
 {
-	struct sf_sock *s;
+	int err = bpf_map_update_elem(&socks, &init->cookie, init, BPF_NOEXIST);
 
-	if (__sync_fetch_and_add(&live_sockets, 1) >= max_sockets)
-		goto err_untrack;
-	s = bpf_sk_storage_get(&socks, (void *)sk, init, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!s)
-		goto err_untrack;
-	return s;
-
-err_untrack:
-	__sync_fetch_and_add(&live_sockets, -1);
-	stat_inc(SF_STAT_SOCKS_FULL);
-	return NULL;
-}
-
-static __always_inline void untrack(const struct sock *sk)
-{
-	if (bpf_sk_storage_delete(&socks, (void *)sk) == 0)
-		__sync_fetch_and_add(&live_sockets, -1);
+	if (err)
+		stat_inc(SF_STAT_SOCKS_FULL);
+	return err;
 }
 
 /* A connect() started: track the socket, owned by the calling process. */
@@ -231,7 +209,7 @@ static __always_inline void on_connect(const struct sock *sk)
 	s.role = SF_ROLE_CLIENT;
 	s.start_ns = bpf_ktime_get_ns();
 	s.last_ns = s.start_ns;
-	track(sk, &s);
+	track(&s);
 }
 
 /*
@@ -245,14 +223,12 @@ static __always_inline void on_passive_established(const struct sock *sk)
 	struct sf_handshake *hs;
 	struct sf_proc *owner;
 	struct hs_key hk;
-	struct sf_sock s = {}, *tracked;
+	struct sf_sock s = {};
 
 	s.cookie = bpf_get_socket_cookie((void *)sk);
 	read_tuple(sk, &s.tuple);
 	s.role = SF_ROLE_SERVER;
 	s.flags = SF_FLAG_ESTABLISHED;
-	s.start_ns = bpf_ktime_get_ns();
-	s.last_ns = s.start_ns;
 	s.proc.uid = sk->sk_uid.val;
 
 	lk.netns_ino = s.tuple.netns_ino;
@@ -268,13 +244,14 @@ static __always_inline void on_passive_established(const struct sock *sk)
 		s.cnt.packets[SF_DIR_OUT] = hs->packets[SF_DIR_OUT];
 		s.cnt.octets[SF_DIR_IN] = hs->octets[SF_DIR_IN];
 		s.cnt.octets[SF_DIR_OUT] = hs->octets[SF_DIR_OUT];
-		if (hs->first_ns)
-			s.start_ns = hs->first_ns;
+		s.start_ns = hs->first_ns;
 		bpf_map_delete_elem(&handshakes, &hk);
 	}
-	tracked = track(sk, &s);
-	if (tracked)
-		emit(tracked, SF_EVENT_OPEN, TCP_SYN_RECV);
+	if (!s.start_ns)
+		s.start_ns = bpf_ktime_get_ns();
+	s.last_ns = s.start_ns;
+	if (track(&s) == 0)
+		emit(&s, SF_EVENT_OPEN, TCP_SYN_RECV);
 }
 
 /* States a socket closes from after a FIN went one way or the other. */
@@ -292,6 +269,7 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 {
 	struct sf_sock *s;
+	__u64 cookie;
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
@@ -311,7 +289,8 @@ int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 		on_connect(sk);
 		return 0;
 	case TCP_ESTABLISHED:
-		s = bpf_sk_storage_get(&socks, (void *)sk, 0, 0);
+		cookie = bpf_get_socket_cookie((void *)sk);
+		s = bpf_map_lookup_elem(&socks, &cookie);
 		if (!s) {
 			if (oldstate == TCP_SYN_RECV)
 				on_passive_established(sk);
@@ -325,23 +304,15 @@ int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 	case TCP_CLOSE:
 		if (oldstate == TCP_LISTEN)
 			return 0;
-		s = bpf_sk_storage_get(&socks, (void *)sk, 0, 0);
+		cookie = bpf_get_socket_cookie((void *)sk);
+		s = bpf_map_lookup_elem(&socks, &cookie);
 		if (!s)
 			return 0;
 		/* The port is already released here: keep the tuple we have. */
 		if (fin_state(oldstate))
 			s->flags |= SF_FLAG_FIN;
-		if (s->role == SF_ROLE_SERVER) {
-			struct sf_proc *p = bpf_map_lookup_elem(&accepts, &s->cookie);
-
-			if (p) {
-				s->proc = *p;
-				s->flags |= SF_FLAG_ACCEPTED;
-				bpf_map_delete_elem(&accepts, &s->cookie);
-			}
-		}
 		emit(s, SF_EVENT_CLOSE, oldstate);
-		untrack(sk);
+		bpf_map_delete_elem(&socks, &cookie);
 		return 0;
 	}
 	return 0;
@@ -350,10 +321,12 @@ int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 static __always_inline void flag_reset(const struct sock *sk, __u32 flag)
 {
 	struct sf_sock *s;
+	__u64 cookie;
 
 	if (!sk)
 		return;
-	s = bpf_sk_storage_get(&socks, (void *)sk, 0, 0);
+	cookie = bpf_get_socket_cookie((void *)sk);
+	s = bpf_map_lookup_elem(&socks, &cookie);
 	if (s)
 		__sync_fetch_and_or(&s->flags, flag);
 }
@@ -372,58 +345,43 @@ int BPF_PROG(sf_receive_reset, struct sock *sk)
 	return 0;
 }
 
-/* syscalls:sys_exit_accept{,4} record layout (see its tracefs format file). */
-struct accept_exit_ctx {
-	__u64 common;
-	int syscall_nr;
-	long ret;
-};
-
 /*
- * accept() returned a socket: remember its caller by socket cookie. A
- * classic tracepoint cannot reach socket storage, so the close event picks
- * the name up from the accepts map.
+ * The first process to send or receive on an accepted socket is its server
+ * end: the accept() caller, or whoever it handed the socket to. (A
+ * syscall-exit tracepoint on accept() would put every syscall of every
+ * task on the slow tracing path; these fire on socket I/O only.)
  */
-static __always_inline int on_accept(struct accept_exit_ctx *ctx)
+static __always_inline void name_server(const struct sock *sk)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = task->files->fdt;
-	struct file **fds, *file;
-	struct socket *sock;
-	struct sf_proc p;
-	struct sock *sk;
+	struct sf_sock *s;
 	__u64 cookie;
-	long fd = ctx->ret;
+	__u16 family;
 
-	if (fd < 0 || fd >= fdt->max_fds)
-		return 0;
-	fds = fdt->fd;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return 0;
-	sock = BPF_CORE_READ(file, private_data);
-	if (!sock)
-		return 0;
-	sk = BPF_CORE_READ(sock, sk);
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return 0;
-	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	if (!cookie)
-		return 0;
-	proc_current(&p);
-	bpf_map_update_elem(&accepts, &cookie, &p, BPF_ANY);
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return;
+	family = sk->__sk_common.skc_family;
+	if (family != AF_INET && family != AF_INET6)
+		return;
+	cookie = bpf_get_socket_cookie((void *)sk);
+	s = bpf_map_lookup_elem(&socks, &cookie);
+	if (!s || s->role != SF_ROLE_SERVER || (s->flags & SF_FLAG_ACCEPTED))
+		return;
+	proc_current(&s->proc);
+	s->flags |= SF_FLAG_ACCEPTED;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(sf_send_length, struct sock *sk, int ret, int flags)
+{
+	name_server(sk);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int sf_exit_accept4(struct accept_exit_ctx *ctx)
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sf_recv_length, struct sock *sk, int ret, int flags)
 {
-	return on_accept(ctx);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int sf_exit_accept(struct accept_exit_ctx *ctx)
-{
-	return on_accept(ctx);
+	name_server(sk);
+	return 0;
 }
 
 /* Tuple of a listener's packet, from its headers. */
@@ -516,24 +474,31 @@ static __always_inline void account(struct __sk_buff *skb, int dir)
 {
 	struct bpf_sock *sk = skb->sk;
 	struct sf_sock *s;
+	__u64 cookie;
 
 	if (!sk)
 		return;
-	sk = bpf_sk_fullsock(sk);
-	if (!sk)
-		return;
-	s = bpf_sk_storage_get(&socks, sk, 0, 0);
+	cookie = bpf_get_socket_cookie(skb);
+	s = bpf_map_lookup_elem(&socks, &cookie);
 	if (s) {
 		if (!s->tuple.local_port)
 			s->tuple.local_port = sk->src_port;
 		__sync_fetch_and_add(&s->cnt.packets[dir & 1], 1);
 		__sync_fetch_and_add(&s->cnt.octets[dir & 1], skb->len);
 		__sync_fetch_and_add(&s->cnt.payload[dir & 1], tcp_payload(skb));
-		s->last_ns = bpf_ktime_get_ns();
+		/*
+		 * TCP stamps every skb it sends with its CLOCK_MONOTONIC departure
+		 * time; reading it saves a clock read per packet (costly in VMs).
+		 */
+		if (dir == SF_DIR_OUT && skb->tstamp)
+			s->last_ns = skb->tstamp;
 		return;
 	}
-	if (sk->state == BPF_TCP_LISTEN && sk->protocol == IPPROTO_TCP)
-		account_handshake(skb, dir);
+	if (sk->state == BPF_TCP_LISTEN) {
+		sk = bpf_sk_fullsock(sk);
+		if (sk && sk->protocol == IPPROTO_TCP)
+			account_handshake(skb, dir);
+	}
 }
 
 SEC("cgroup_skb/egress")
@@ -551,8 +516,8 @@ int sf_ingress(struct __sk_buff *skb)
 }
 
 /* Live counters of every tracked socket, for interim records (read by user space). */
-SEC("iter/bpf_sk_storage_map")
-int sf_live_socks(struct bpf_iter__bpf_sk_storage_map *ctx)
+SEC("iter/bpf_map_elem")
+int sf_live_socks(struct bpf_iter__bpf_map_elem *ctx)
 {
 	struct sf_sock *s = ctx->value;
 	struct sf_live out;
@@ -563,12 +528,6 @@ int sf_live_socks(struct bpf_iter__bpf_sk_storage_map *ctx)
 	out.last_ns = s->last_ns;
 	out.cnt = s->cnt;
 	out.proc = s->proc;
-	if (s->role == SF_ROLE_SERVER) {
-		struct sf_proc *p = bpf_map_lookup_elem(&accepts, &s->cookie);
-
-		if (p)
-			out.proc = *p;
-	}
 	bpf_seq_write(ctx->meta->seq, &out, sizeof(out));
 	return 0;
 }

@@ -32,7 +32,7 @@ enum sf_dir {
 #define SF_FLAG_RST_SENT	(1u << 1)
 #define SF_FLAG_RST_RECEIVED	(1u << 2)
 #define SF_FLAG_FIN		(1u << 3)	/* went through a FIN state */
-#define SF_FLAG_ACCEPTED	(1u << 4)	/* proc is the accept() caller */
+#define SF_FLAG_ACCEPTED	(1u << 4)	/* proc first did I/O on the accepted socket */
 
 /*
  * A socket's 4-tuple from its own point of view. Addresses are in network
@@ -78,7 +78,7 @@ struct sf_sock {
 	struct sf_proc proc;
 	struct sf_counters cnt;
 	__u64 start_ns;		/* CLOCK_MONOTONIC */
-	__u64 last_ns;		/* last packet */
+	__u64 last_ns;		/* last packet sent: TCP's own departure time, no clock read */
 	__u32 flags;
 	__u8 role;
 	__u8 pad[3];
@@ -102,9 +102,8 @@ struct sf_handshake {
 /* Ring-buffer record. */
 struct sf_event {
 	__u64 cookie;
-	__u64 ts_ns;		/* CLOCK_MONOTONIC */
-	__u64 start_ns;
-	__u64 last_ns;
+	__u64 start_ns;		/* CLOCK_MONOTONIC */
+	__u64 last_ns;		/* last packet sent */
 	struct sf_tuple tuple;
 	struct sf_proc proc;
 	struct sf_counters cnt;

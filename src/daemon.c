@@ -263,7 +263,7 @@ int daemon_run(struct config *cfg)
 	struct daemon d = { .cfg = cfg };
 	struct bpf_source_options so;
 	struct flow_table_options to;
-	char msg[1024], notes[1024];
+	char msg[1024];
 	enum log_level level;
 	int n, err;
 
@@ -296,13 +296,11 @@ int daemon_run(struct config *cfg)
 		.on_event = on_event,
 		.ctx = &d,
 	};
-	err = bpf_source__new(&d.src, &so, msg, sizeof(msg), notes, sizeof(notes));
+	err = bpf_source__new(&d.src, &so, msg, sizeof(msg));
 	if (err) {
 		log_error("bpf: %s", msg);
 		goto err_free_table;
 	}
-	if (notes[0])
-		log_warn("bpf: running degraded: %s", notes);
 
 	d.loop = g_main_loop_new(NULL, FALSE);
 	g_unix_fd_add(bpf_source__fd(d.src), G_IO_IN, on_ring_ready, &d);

@@ -19,7 +19,6 @@
 #include "source/bpf.h"
 #include "sockflow.skel.h"
 
-#define TRACEFS_PATH "/sys/kernel/tracing"
 #define PRIVATE_CGROUP2_PATH "/run/sockflow/cgroup2"
 
 struct bpf_source {
@@ -72,16 +71,6 @@ static int cgroup2_root(char *path, size_t len)
 	return 0;
 }
 
-/* Classic tracepoints need tracefs; mount it where libbpf looks if nobody has. */
-static bool tracefs_ready(void)
-{
-	if (access(TRACEFS_PATH "/events", F_OK) == 0)
-		return true;
-	if (mount("tracefs", TRACEFS_PATH, "tracefs", 0, NULL))
-		return false;
-	return access(TRACEFS_PATH "/events", F_OK) == 0;
-}
-
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct bpf_source *src = ctx;
@@ -92,23 +81,14 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static void append_note(char *notes, size_t len, const char *note)
-{
-	size_t used = strlen(notes);
-
-	snprintf(notes + used, len - used, "%s%s", used ? "; " : "", note);
-}
-
 int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *opts,
-		    char *msg, size_t msg_len, char *notes, size_t notes_len)
+		    char *msg, size_t msg_len)
 {
 	struct bpf_source *src;
 	char cgroup_path[4096];
-	bool accept_hooks;
 	int err;
 
 	*out = NULL;
-	notes[0] = '\0';
 	libbpf_set_print(libbpf_to_log);
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		snprintf(msg, msg_len, "kernel has no BTF (/sys/kernel/btf/vmlinux): "
@@ -135,18 +115,10 @@ int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *op
 		goto err_free;
 	}
 	bpf_map__set_max_entries(src->skel->maps.events, opts->ringbuf_kib * 1024);
-	src->skel->rodata->max_sockets = opts->max_sockets;
+	bpf_map__set_max_entries(src->skel->maps.socks, opts->max_sockets);
 	/* Attached below: the iterator needs its map, the counters their cgroup. */
 	bpf_program__set_autoattach(src->skel->progs.sf_live_socks, false);
 	src->skel->rodata->wakeup_bytes = (uint64_t)opts->ringbuf_kib * 1024 / 4;
-
-	accept_hooks = tracefs_ready();
-	if (!accept_hooks) {
-		bpf_program__set_autoload(src->skel->progs.sf_exit_accept, false);
-		bpf_program__set_autoload(src->skel->progs.sf_exit_accept4, false);
-		append_note(notes, notes_len, "tracefs not mountable: server ends are named "
-			    "after the listening process, not the accept() caller");
-	}
 
 	err = sockflow_bpf__load(src->skel);
 	if (err) {

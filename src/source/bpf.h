@@ -28,11 +28,10 @@ struct bpf_source_stats {
 
 /*
  * Open, size, load and attach everything. On failure returns -errno with
- * what failed and what to do in @msg. @notes receives what runs degraded
- * (may be empty).
+ * what failed and what to do in @msg.
  */
 int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *opts,
-		    char *msg, size_t msg_len, char *notes, size_t notes_len);
+		    char *msg, size_t msg_len);
 
 /* The fd to poll for readable events. */
 int bpf_source__fd(const struct bpf_source *src);

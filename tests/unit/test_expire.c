@@ -120,7 +120,6 @@ static struct sf_event event(int type, int role, uint16_t client_port, uint64_t 
 	e.type = type;
 	e.role = role;
 	e.cookie = role;
-	e.ts_ns = ts;
 	e.start_ns = S;
 	e.last_ns = ts;
 	e.tuple.family = AF_INET;
