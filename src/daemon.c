@@ -21,6 +21,8 @@
 
 struct daemon {
 	struct config *cfg;
+	daemon_reload_fn reload;
+	void *reload_ctx;
 	GMainLoop *loop;
 	struct bpf_source *src;
 	struct flow_table *table;
@@ -207,32 +209,22 @@ static struct flow_timeouts timeouts_of(const struct config *cfg)
 }
 
 /*
- * SIGHUP: re-read the file and swap in the new exporters and timeouts.
- * Flows stay in the table, so nothing is counted twice or lost; a bad file
- * keeps the running configuration.
+ * SIGHUP: rebuild the configuration as at start-up (file, then options)
+ * and swap in the new exporters and timeouts. Flows stay in the table, so
+ * nothing is counted twice or lost; a bad file keeps the running
+ * configuration.
  */
 static gboolean on_reload(gpointer data)
 {
 	struct daemon *d = data;
 	struct export_sink *sinks[CONFIG_MAX_COLLECTORS + 1];
 	struct config next;
-	char err[1024];
-	int n, i, rc;
+	int n, i;
 
-	if (!d->cfg->path[0]) {
-		log_info("reload: no configuration file in use, nothing to re-read");
+	if (d->reload(d->reload_ctx, &next)) {
+		log_error("reload: keeping the running configuration");
 		return G_SOURCE_CONTINUE;
 	}
-	next = *d->cfg;
-	config__defaults(&next);
-	rc = config__load(&next, d->cfg->path, err, sizeof(err));
-	if (rc) {
-		log_error("reload: %s; keeping the running configuration",
-			  rc == -ENOENT ? "configuration file vanished" : err);
-		return G_SOURCE_CONTINUE;
-	}
-	if (!next.n_collectors && next.print == 0)
-		next.print = PRINT_TEXT;
 	n = open_sinks(&next, sinks);
 	if (n < 0) {
 		log_error("reload: keeping the running exporters");
@@ -247,20 +239,20 @@ static gboolean on_reload(gpointer data)
 		log_warn("reload: kernel map sizes apply at the next start only");
 	next.max_sockets = d->cfg->max_sockets;
 	next.ringbuf_kib = d->cfg->ringbuf_kib;
-	snprintf(next.path, sizeof(next.path), "%s", d->cfg->path);
 	*d->cfg = next;
 	{
 		struct flow_timeouts t = timeouts_of(d->cfg);
 
 		flow_table__set_timeouts(d->table, &t);
 	}
-	log_info("reload: %s applied, %d exporter(s)", d->cfg->path, n);
+	log_info("reload: %s applied, %d exporter(s)",
+		 d->cfg->path[0] ? d->cfg->path : "built-in defaults and options", n);
 	return G_SOURCE_CONTINUE;
 }
 
-int daemon_run(struct config *cfg)
+int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 {
-	struct daemon d = { .cfg = cfg };
+	struct daemon d = { .cfg = cfg, .reload = reload, .reload_ctx = reload_ctx };
 	struct bpf_source_options so;
 	struct flow_table_options to;
 	char msg[1024];

@@ -6,10 +6,16 @@
 #include "config.h"
 
 /*
- * Run until SIGTERM/SIGINT. SIGHUP re-reads cfg->path (when set) and applies
- * it. Returns 0 on a clean stop, a negative errno if start-up failed (the
- * reason has been logged).
+ * Builds a fresh configuration the way start-up did (file, then options);
+ * 0, or -errno after logging why.
  */
-int daemon_run(struct config *cfg);
+typedef int (*daemon_reload_fn)(void *ctx, struct config *cfg);
+
+/*
+ * Run until SIGTERM/SIGINT. SIGHUP calls @reload and applies what it
+ * returns. Returns 0 on a clean stop, a negative errno if start-up failed
+ * (the reason has been logged).
+ */
+int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx);
 
 #endif

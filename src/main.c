@@ -262,6 +262,12 @@ static int configure(struct config *cfg, const struct cmdline *cl)
 	return 0;
 }
 
+/* SIGHUP: the same steps as at start-up, so options still override the file. */
+static int reconfigure(void *ctx, struct config *cfg)
+{
+	return configure(cfg, ctx);
+}
+
 int main(int argc, char **argv)
 {
 	struct cmdline cl = { 0 };
@@ -293,7 +299,7 @@ int main(int argc, char **argv)
 		g_free(text);
 		goto cleanup;
 	}
-	if (daemon_run(cfg))
+	if (daemon_run(cfg, reconfigure, &cl))
 		status = EXIT_RUNTIME;
 cleanup:
 	g_free(cfg);
