@@ -384,35 +384,41 @@ int BPF_PROG(sf_recv_length, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
-/* Tuple of a listener's packet, from its headers. */
+/* Tuple of a listener's packet, from its headers (direct packet access, no helper calls). */
 static __always_inline int hs_key_from_skb(struct __sk_buff *skb, int dir, struct hs_key *k)
 {
-	__u16 ports[2];
-	__u32 off;
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	__u16 *ports;
 
 	__builtin_memset(k, 0, sizeof(*k));
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		struct iphdr ip;
+		struct iphdr *ip = data;
 
-		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)) || ip.protocol != IPPROTO_TCP)
+		__u32 hl;
+
+		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP)
 			return -1;
-		off = ip.ihl * 4;
-		__builtin_memcpy(dir == SF_DIR_IN ? k->local_addr : k->remote_addr, &ip.daddr, 4);
-		__builtin_memcpy(dir == SF_DIR_IN ? k->remote_addr : k->local_addr, &ip.saddr, 4);
+		hl = ip->ihl * 4;
+		if (hl < sizeof(*ip))
+			return -1;
+		ports = data + hl;
+		__builtin_memcpy(dir == SF_DIR_IN ? k->local_addr : k->remote_addr, &ip->daddr, 4);
+		__builtin_memcpy(dir == SF_DIR_IN ? k->remote_addr : k->local_addr, &ip->saddr, 4);
 		k->family = AF_INET;
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr ip6;
+		struct ipv6hdr *ip6 = data;
 
-		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)) || ip6.nexthdr != IPPROTO_TCP)
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_TCP)
 			return -1;
-		off = sizeof(ip6);
-		__builtin_memcpy(dir == SF_DIR_IN ? k->local_addr : k->remote_addr, &ip6.daddr, 16);
-		__builtin_memcpy(dir == SF_DIR_IN ? k->remote_addr : k->local_addr, &ip6.saddr, 16);
+		ports = (void *)(ip6 + 1);
+		__builtin_memcpy(dir == SF_DIR_IN ? k->local_addr : k->remote_addr, &ip6->daddr, 16);
+		__builtin_memcpy(dir == SF_DIR_IN ? k->remote_addr : k->local_addr, &ip6->saddr, 16);
 		k->family = AF_INET6;
 	} else {
 		return -1;
 	}
-	if (bpf_skb_load_bytes(skb, off, ports, sizeof(ports)))
+	if ((void *)(ports + 2) > end)
 		return -1;
 	k->local_port = bpf_ntohs(dir == SF_DIR_IN ? ports[1] : ports[0]);
 	k->remote_port = bpf_ntohs(dir == SF_DIR_IN ? ports[0] : ports[1]);
