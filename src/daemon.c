@@ -29,6 +29,8 @@ struct daemon {
 	struct export_sink *sinks[CONFIG_MAX_COLLECTORS + 1];
 	int n_sinks;
 	uint64_t last_stats_ns;
+	uint64_t last_snapshot_ns;
+	uint64_t drain_now_ns;		/* one clock read per ring-buffer drain */
 	int exit_status;
 };
 
@@ -66,7 +68,7 @@ static void on_event(void *ctx, const struct sf_event *e)
 {
 	struct daemon *d = ctx;
 
-	flow_table__observe(d->table, e, now_ns());
+	flow_table__observe(d->table, e, d->drain_now_ns);
 }
 
 static int read_live(void *ctx, uint64_t cookie, struct sf_live *live)
@@ -152,10 +154,17 @@ static void log_stats(struct daemon *d, const char *when)
 	}
 }
 
+/* Hand every pending kernel event to the flow table. */
+static int drain(struct daemon *d)
+{
+	d->drain_now_ns = now_ns();
+	return bpf_source__drain(d->src);
+}
+
 static gboolean on_drain(gpointer data)
 {
 	struct daemon *d = data;
-	int n = bpf_source__drain(d->src);
+	int n = drain(d);
 
 	if (n < 0 && n != -EINTR)
 		log_warn("bpf: draining the ring buffer failed: %s", strerror(-n));
@@ -173,10 +182,17 @@ static gboolean on_tick(gpointer data)
 	uint64_t now;
 	int i;
 
-	/* Drain before the snapshot: every socket the table knows is then in it. */
-	bpf_source__drain(d->src);
-	bpf_source__snapshot(d->src);
+	/*
+	 * Drain before the snapshot: every socket the table knows is then in
+	 * it. A snapshot walks the whole kernel map, so take one only as often
+	 * as the table reads live counters.
+	 */
+	drain(d);
 	now = now_ns();
+	if (now - d->last_snapshot_ns >= flow_table__refresh_interval(d->table)) {
+		bpf_source__snapshot(d->src);
+		d->last_snapshot_ns = now;
+	}
 	update_clock(d);
 	flow_table__expire(d->table, now);
 	for (i = 0; i < d->n_sinks; i++)
@@ -308,7 +324,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 		 cfg->active_timeout_s, cfg->idle_timeout_s);
 	g_main_loop_run(d.loop);
 
-	bpf_source__drain(d.src);
+	drain(&d);
 	bpf_source__snapshot(d.src);
 	update_clock(&d);
 	flow_table__flush(d.table, now_ns());

@@ -31,7 +31,7 @@ struct flow_key {
 	uint32_t netns_ino;	/* loopback conversations only; 0 otherwise */
 	uint8_t family;		/* AF_INET or AF_INET6 */
 	uint8_t protocol;	/* IPPROTO_TCP, IPPROTO_UDP */
-	uint8_t pad[2];
+	uint8_t pad[6];		/* to whole 64-bit words, for hashing */
 };
 
 /* One end's process; pid 0 means the end is not on this host or unknown. */

@@ -72,6 +72,11 @@ void flow_table__set_timeouts(struct flow_table *t, const struct flow_timeouts *
 	t->check_interval_ns = (to->active_ns < to->idle_ns ? to->active_ns : to->idle_ns) / 4;
 }
 
+uint64_t flow_table__refresh_interval(const struct flow_table *t)
+{
+	return t->check_interval_ns;
+}
+
 struct flow_table *flow_table__new(const struct flow_table_options *opts)
 {
 	struct flow_table *t = calloc(1, sizeof(*t));

@@ -45,6 +45,9 @@ void flow_table__set_clock(struct flow_table *t, int64_t realtime_offset_ns);
 /* Change the timeouts (reload); flows in the table keep their state. */
 void flow_table__set_timeouts(struct flow_table *t, const struct flow_timeouts *timeouts);
 
+/* How often the table reads a live flow's counters: live data need not be fresher. */
+uint64_t flow_table__refresh_interval(const struct flow_table *t);
+
 /* Apply one kernel event. @now_ns is CLOCK_MONOTONIC. */
 void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_t now_ns);
 
