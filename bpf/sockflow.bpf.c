@@ -137,11 +137,25 @@ static __always_inline void read_tuple(const struct sock *sk, struct sf_tuple *t
 	}
 }
 
+/* cgroup v2 id of the cgroup a socket was created in (its owner's, also in softirq). */
+static __always_inline __u64 sock_cgroup_id(const struct sock *sk)
+{
+	struct cgroup *cg = sk->sk_cgrp_data.cgroup;
+
+	return cg ? cg->kn->id : 0;
+}
+
+/* The calling process, as the kernel knows it now. */
 static __always_inline void proc_current(struct sf_proc *p)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
+
 	p->tgid = bpf_get_current_pid_tgid() >> 32;
 	p->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(p->comm, sizeof(p->comm));
+	p->ppid = task->real_parent->tgid;
+	p->start_boottime_ns = task->group_leader->start_boottime;
+	p->cgroup_id = bpf_get_current_cgroup_id();
 }
 
 static __always_inline void hs_key_from_tuple(struct hs_key *k, const struct sf_tuple *t)
@@ -177,6 +191,7 @@ static __always_inline void emit(const struct sf_sock *s, __u8 type, __u8 old_st
 	e->proc = s->proc;
 	e->cnt = s->cnt;
 	e->flags = s->flags;
+	e->pad2 = 0;
 	e->type = type;
 	e->role = s->role;
 	e->old_state = old_state;
@@ -236,6 +251,7 @@ static __always_inline void on_passive_established(const struct sock *sk)
 	owner = bpf_map_lookup_elem(&listeners, &lk);
 	if (owner)
 		s.proc = *owner;
+	s.proc.cgroup_id = sock_cgroup_id(sk);
 
 	hs_key_from_tuple(&hk, &s.tuple);
 	hs = bpf_map_lookup_elem(&handshakes, &hk);
@@ -535,5 +551,109 @@ int sf_live_socks(struct bpf_iter__bpf_map_elem *ctx)
 	out.cnt = s->cnt;
 	out.proc = s->proc;
 	bpf_seq_write(ctx->meta->seq, &out, sizeof(out));
+	return 0;
+}
+
+/* ---- process and cgroup lifecycle, for the identity caches in user space ---- */
+
+static __always_inline struct sf_proc_event *proc_event(__u32 type, struct task_struct *task)
+{
+	struct sf_proc_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		stat_inc(SF_STAT_PROC_EVENTS_LOST);
+		return NULL;
+	}
+	e->type = type;
+	e->pid = task->tgid;
+	e->ppid = task->real_parent->tgid;
+	e->uid = task->cred->uid.val;
+	e->start_boottime_ns = task->group_leader->start_boottime;
+	e->parent_start_boottime_ns = 0;
+	__builtin_memcpy(e->comm, task->comm, sizeof(e->comm));
+	e->args_len = 0;
+	e->pad = 0;
+	e->exe[0] = '\0';
+	e->args[0] = '\0';
+	return e;
+}
+
+static __always_inline void proc_event_submit(struct sf_proc_event *e)
+{
+	stat_inc(SF_STAT_EVENTS);
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes ?
+				       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sf_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct sf_proc_event *e = proc_event(SF_EVENT_EXEC, p);
+	unsigned long start, end, len;
+
+	if (!e)
+		return 0;
+	bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), bprm->filename);
+	start = p->mm->arg_start;
+	end = p->mm->arg_end;
+	len = end > start ? end - start : 0;
+	if (len > sizeof(e->args))
+		len = sizeof(e->args);
+	len &= sizeof(e->args) * 2 - 1;	/* a bound the verifier can see */
+	if (len > sizeof(e->args))
+		len = sizeof(e->args);
+	if (len && bpf_probe_read_user(e->args, len, (void *)start) == 0)
+		e->args_len = len;
+	proc_event_submit(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sf_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct sf_proc_event *e;
+
+	if (child->pid != child->tgid)	/* a new thread, not a new process */
+		return 0;
+	e = proc_event(SF_EVENT_FORK, child);
+	if (!e)
+		return 0;
+	e->ppid = parent->tgid;
+	e->parent_start_boottime_ns = parent->group_leader->start_boottime;
+	proc_event_submit(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sf_exit, struct task_struct *p)
+{
+	struct sf_proc_event *e;
+
+	if (p->pid != p->tgid)	/* a thread; the process lives on */
+		return 0;
+	e = proc_event(SF_EVENT_EXIT, p);
+	if (e)
+		proc_event_submit(e);
+	return 0;
+}
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(sf_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	struct sf_cgroup_event *e;
+
+	if (cgrp->root->hierarchy_id != 0)	/* a v1 hierarchy; v2 is the default root */
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(SF_STAT_PROC_EVENTS_LOST);
+		return 0;
+	}
+	e->type = SF_EVENT_CGROUP;
+	e->pad = 0;
+	e->id = cgrp->kn->id;
+	bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
+	stat_inc(SF_STAT_EVENTS);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }

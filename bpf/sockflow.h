@@ -9,10 +9,17 @@
 
 #define SF_COMM_LEN 16
 
-/* What a ring-buffer event reports about one socket's life. */
+#define SF_PATH_LEN 256
+#define SF_ARGS_LEN 256
+
+/* Ring-buffer record types; every record starts with its type as a __u32. */
 enum sf_event_type {
-	SF_EVENT_OPEN = 1,	/* reached ESTABLISHED (client or server end) */
-	SF_EVENT_CLOSE = 2,	/* reached CLOSE: final counters */
+	SF_EVENT_OPEN = 1,	/* struct sf_event: reached ESTABLISHED (client or server end) */
+	SF_EVENT_CLOSE = 2,	/* struct sf_event: reached CLOSE, final counters */
+	SF_EVENT_EXEC = 3,	/* struct sf_proc_event: a process exec'd */
+	SF_EVENT_FORK = 4,	/* struct sf_proc_event: a new process (not a thread) */
+	SF_EVENT_EXIT = 5,	/* struct sf_proc_event: a process (its last thread) exited */
+	SF_EVENT_CGROUP = 6,	/* struct sf_cgroup_event: a cgroup v2 directory was made */
 };
 
 /* Which end of the connection a local socket is. */
@@ -52,11 +59,19 @@ struct sf_tuple {
 	__u32 netns_ino;
 };
 
-/* The process behind a socket end, captured in the kernel. */
+/*
+ * The process behind a socket end, captured in the kernel at the event, so
+ * a process that exits a moment later is still named. (tgid, start time)
+ * names a process even after its pid is reused.
+ */
 struct sf_proc {
 	__u32 tgid;		/* 0: unknown */
 	__u32 uid;
 	char comm[SF_COMM_LEN];
+	__u32 ppid;
+	__u32 pad;
+	__u64 start_boottime_ns;
+	__u64 cgroup_id;	/* cgroup v2 id of the socket */
 };
 
 /*
@@ -99,8 +114,12 @@ struct sf_handshake {
 	__u64 first_ns;
 };
 
-/* Ring-buffer record. */
+/* Ring-buffer record of a socket's lifecycle. */
 struct sf_event {
+	__u32 type;		/* SF_EVENT_OPEN or SF_EVENT_CLOSE */
+	__u8 role;		/* enum sf_role */
+	__u8 old_state;		/* TCP state left (CLOSE events) */
+	__u16 pad;
 	__u64 cookie;
 	__u64 start_ns;		/* CLOCK_MONOTONIC */
 	__u64 last_ns;		/* last packet sent */
@@ -108,10 +127,30 @@ struct sf_event {
 	struct sf_proc proc;
 	struct sf_counters cnt;
 	__u32 flags;
-	__u8 type;		/* enum sf_event_type */
-	__u8 role;		/* enum sf_role */
-	__u8 old_state;		/* TCP state left (CLOSE events) */
-	__u8 pad;
+	__u32 pad2;
+};
+
+/* Ring-buffer record of a process's lifecycle (exec, fork, exit). */
+struct sf_proc_event {
+	__u32 type;		/* SF_EVENT_EXEC, SF_EVENT_FORK or SF_EVENT_EXIT */
+	__u32 pid;		/* thread-group id */
+	__u32 ppid;
+	__u32 uid;
+	__u64 start_boottime_ns;
+	__u64 parent_start_boottime_ns;	/* FORK */
+	char comm[SF_COMM_LEN];
+	__u32 args_len;		/* EXEC: bytes of args used */
+	__u32 pad;
+	char exe[SF_PATH_LEN];	/* EXEC: the path exec'd, as given to execve */
+	char args[SF_ARGS_LEN];	/* EXEC: arguments, NUL-separated, truncated */
+};
+
+/* Ring-buffer record of a new cgroup v2 directory. */
+struct sf_cgroup_event {
+	__u32 type;		/* SF_EVENT_CGROUP */
+	__u32 pad;
+	__u64 id;		/* cgroup id (kernfs node id) */
+	char path[SF_PATH_LEN];	/* relative to the v2 root, starting with '/' */
 };
 
 /* Indexes of the per-CPU stats array: everything the kernel side lost. */
@@ -120,6 +159,7 @@ enum sf_stat {
 	SF_STAT_SOCKS_FULL,	/* socket not tracked: max_sockets reached or no memory */
 	SF_STAT_HANDSHAKE_FULL,	/* handshake packets not kept */
 	SF_STAT_EVENTS,		/* events submitted */
+	SF_STAT_PROC_EVENTS_LOST,	/* exec/fork/exit/cgroup events lost: ring buffer full */
 	SF_STAT__MAX,
 };
 

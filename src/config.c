@@ -24,6 +24,8 @@ enum key_type {
 	KEY_COLLECTORS,		/* list of collector URIs */
 	KEY_PRINT,		/* text|json|none|auto */
 	KEY_LOG_LEVEL,		/* error|warn|info|debug */
+	KEY_PEN,		/* uint32_t at offset: a PEN for sockflow's own elements */
+	KEY_TEMPLATE,		/* a field list name or path */
 };
 
 /*
@@ -53,7 +55,10 @@ static const struct key_spec key_specs[] = {
 	U32_KEY("export", "template_refresh", KEY_U32, 1, 86400, "seconds", NULL,
 		template_refresh_s, "60"),
 	U32_KEY("export", "tcp_buffer_records", KEY_U32, 1, 10000000, "records", NULL,
-		tcp_buffer_records, "100000"),
+		tcp_buffer_records, "20000"),
+	{ "export", "template", KEY_TEMPLATE, .def = "default" },
+	U32_KEY("export", "enterprise_id", KEY_PEN, 1, UINT32_MAX, NULL, NULL, enterprise_id,
+		"32473"),
 	{ "export", "print", KEY_PRINT, .def = "auto" },
 	U32_KEY("flow", "active_timeout", KEY_U32, 1, 86400, "seconds", NULL,
 		active_timeout_s, "60"),
@@ -80,6 +85,12 @@ static const struct {
 	{ "json", PRINT_JSON },
 	{ "none", PRINT_NONE },
 };
+
+/*
+ * PENs whose elements sockflow sends with the same ids as its own could
+ * collide with: RFC 5103's reverse elements and ntop's.
+ */
+static const uint32_t taken_pens[] = { 29305, 35632 };
 
 /* The names log_parse_level() accepts (log.c); kept here so this module stands alone. */
 static const char *const log_level_names[] = { "error", "warn", "info", "debug" };
@@ -207,7 +218,29 @@ static void key_spec__expected(const struct key_spec *k, char *buf, size_t len)
 	case KEY_LOG_LEVEL:
 		snprintf(buf, len, "expected error, warn, info or debug");
 		break;
+	case KEY_PEN:
+		snprintf(buf, len, "expected a private enterprise number %u..%u, not 29305 "
+			 "(RFC 5103) or 35632 (ntop)", k->min, k->max);
+		break;
+	case KEY_TEMPLATE:
+		snprintf(buf, len, "expected default, ntop, minimal, another name in the "
+			 "templates directory, or a file path holding a '/'");
+		break;
 	}
+}
+
+/* A field list: a name (letters, digits, '.', '_', '-', not starting with '.') or a path. */
+static bool is_template(const char *s)
+{
+	if (strchr(s, '/'))
+		return true;
+	if (!*s || *s == '.')
+		return false;
+	for (; *s; s++) {
+		if (!g_ascii_isalnum(*s) && *s != '.' && *s != '_' && *s != '-')
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -398,6 +431,27 @@ static int key_spec__apply(const struct key_spec *k, struct config *cfg, const c
 		}
 		memcpy((char *)cfg + k->offset, &v, sizeof(v));
 		return 0;
+	case KEY_PEN:
+		rc = config__parse_u32(value, k->min, k->max, &v);
+		if (rc)
+			return set_err(err, err_len, rc, "\"%.64s\" is %s; %s", value,
+				       rc == -ERANGE ? "out of range" : "not a number", expected);
+		for (i = 0; i < G_N_ELEMENTS(taken_pens); i++) {
+			if (v == taken_pens[i])
+				return set_err(err, err_len, -EINVAL, "%u is taken by elements "
+					       "sockflow also sends; %s", v, expected);
+		}
+		memcpy((char *)cfg + k->offset, &v, sizeof(v));
+		return 0;
+	case KEY_TEMPLATE:
+		if (strlen(value) >= sizeof(cfg->template))
+			return set_err(err, err_len, -EINVAL, "\"%.40s...\": too long; expected "
+				       "at most %zu characters", value, sizeof(cfg->template) - 1);
+		if (!is_template(value))
+			return set_err(err, err_len, -EINVAL, "\"%.64s\" is not a template; %s",
+				       value, expected);
+		strcpy(cfg->template, value);
+		return 0;
 	case KEY_COLLECTORS:
 		return set_collectors(cfg, value, err, err_len);
 	case KEY_PRINT:
@@ -464,6 +518,7 @@ char *config__to_string(const struct config *cfg)
 		switch (k->type) {
 		case KEY_U32:
 		case KEY_POW2:
+		case KEY_PEN:
 			memcpy(&v, (const char *)cfg + k->offset, sizeof(v));
 			snprintf(num, sizeof(num), "%u", v);
 			g_key_file_set_value(kf, k->group, k->name, num);
@@ -485,6 +540,9 @@ char *config__to_string(const struct config *cfg)
 			break;
 		case KEY_LOG_LEVEL:
 			g_key_file_set_string(kf, k->group, k->name, cfg->log_level);
+			break;
+		case KEY_TEMPLATE:
+			g_key_file_set_string(kf, k->group, k->name, cfg->template);
 			break;
 		}
 	}

@@ -44,6 +44,8 @@ struct config {
 	uint32_t max_sockets;			/* BPF socks map entries */
 	uint32_t ringbuf_kib;			/* BPF ring buffer size */
 	uint32_t tcp_buffer_records;		/* records kept while a TCP collector is down */
+	uint32_t enterprise_id;			/* PEN of sockflow's own IPFIX elements */
+	char template[4096];			/* field list: default, ntop, minimal or a path */
 	uint32_t stats_interval_s;		/* 0: never log stats */
 	char log_level[16];
 };

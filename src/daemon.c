@@ -10,6 +10,8 @@
 #include <glib-unix.h>
 
 #include "daemon.h"
+#include "enrich/container.h"
+#include "enrich/process.h"
 #include "export/export.h"
 #include "flow/table.h"
 #include "log.h"
@@ -18,6 +20,9 @@
 #define DRAIN_INTERVAL_MS 100	/* batched ring-buffer consumption */
 #define TICK_INTERVAL_MS 500	/* timeouts, export flushes */
 #define GRACE_NS (1000ull * 1000 * 1000)
+#define PROCESS_CACHE_ENTRIES 65536
+#define PROCESS_EXIT_RETENTION_NS (300ull * 1000 * 1000 * 1000)	/* for late records */
+#define CONTAINER_REFRESH_NS (2ull * 1000 * 1000 * 1000)
 
 struct daemon {
 	struct config *cfg;
@@ -26,6 +31,8 @@ struct daemon {
 	GMainLoop *loop;
 	struct bpf_source *src;
 	struct flow_table *table;
+	struct process_cache *procs;
+	struct container_cache *containers;
 	struct export_sink *sinks[CONFIG_MAX_COLLECTORS + 1];
 	int n_sinks;
 	uint64_t last_stats_ns;
@@ -55,20 +62,78 @@ static void update_clock(struct daemon *d)
 	flow_table__set_clock(d->table, (int64_t)(real - mono));
 }
 
+/* The enrich stage: who is behind an end, from the caches; never waits on anything. */
+static void enrich(struct daemon *d, struct flow_process *p)
+{
+	if (!p->pid)
+		return;
+	process_cache__fill(d->procs, p, d->drain_now_ns);
+	if (p->cgroup_id)
+		container_cache__fill(d->containers, p->cgroup_id, p->cgroup, sizeof(p->cgroup),
+				      &p->container);
+}
+
 static void on_record(void *ctx, const struct flow_record *r)
 {
 	struct daemon *d = ctx;
+	struct flow_record rec = *r;
 	int i;
 
+	enrich(d, &rec.client);
+	enrich(d, &rec.server);
 	for (i = 0; i < d->n_sinks; i++)
-		export_sink__add(d->sinks[i], r);
+		export_sink__add(d->sinks[i], &rec);
 }
 
-static void on_event(void *ctx, const struct sf_event *e)
+static void on_sock_event(void *ctx, const struct sf_event *e)
 {
 	struct daemon *d = ctx;
 
 	flow_table__observe(d->table, e, d->drain_now_ns);
+}
+
+/* exec/fork/exit keep the process cache current, so short-lived processes stay named. */
+static void on_proc_event(void *ctx, const struct sf_proc_event *e)
+{
+	struct daemon *d = ctx;
+	struct process_exec x;
+	size_t i, n;
+
+	switch (e->type) {
+	case SF_EVENT_EXEC:
+		memset(&x, 0, sizeof(x));
+		x.pid = e->pid;
+		x.ppid = e->ppid;
+		x.uid = e->uid;
+		x.start_boottime_ns = e->start_boottime_ns;
+		memcpy(x.comm, e->comm, sizeof(x.comm) - 1);
+		memcpy(x.exe, e->exe, MIN(sizeof(x.exe), sizeof(e->exe)) - 1);
+		/* The kernel hands arguments NUL-separated; the cache wants one line. */
+		n = MIN(e->args_len, sizeof(x.cmdline) - 1);
+		for (i = 0; i < n; i++)
+			x.cmdline[i] = e->args[i] ? e->args[i] : ' ';
+		while (n > 0 && x.cmdline[n - 1] == ' ')
+			x.cmdline[--n] = '\0';
+		process_cache__exec(d->procs, &x);
+		break;
+	case SF_EVENT_FORK:
+		process_cache__fork(d->procs, e->ppid, e->parent_start_boottime_ns, e->pid,
+				    e->start_boottime_ns, d->drain_now_ns);
+		break;
+	case SF_EVENT_EXIT:
+		process_cache__exit(d->procs, e->pid, e->start_boottime_ns, d->drain_now_ns);
+		break;
+	}
+}
+
+static void on_cgroup_event(void *ctx, const struct sf_cgroup_event *e)
+{
+	struct daemon *d = ctx;
+	char path[SF_PATH_LEN];
+
+	memcpy(path, e->path, sizeof(path));
+	path[sizeof(path) - 1] = '\0';
+	container_cache__cgroup_created(d->containers, e->id, path);
 }
 
 static int read_live(void *ctx, uint64_t cookie, struct sf_live *live)
@@ -94,6 +159,8 @@ static int open_sinks(const struct config *cfg, struct export_sink **sinks)
 		.observation_domain_id = cfg->observation_domain_id,
 		.template_refresh_s = cfg->template_refresh_s,
 		.buffer_records = cfg->tcp_buffer_records,
+		.enterprise_id = cfg->enterprise_id,
+		.template_name = cfg->template,
 	};
 	char msg[512];
 	int i, n = 0, err = 0;
@@ -134,9 +201,11 @@ static void log_stats(struct daemon *d, const char *when)
 	log_info("stats%s: flows open %" G_GUINT64_FORMAT ", created %" G_GUINT64_FORMAT
 		 ", records %" G_GUINT64_FORMAT ", evicted (table full) %" G_GUINT64_FORMAT
 		 ", kernel events %" G_GUINT64_FORMAT ", lost: ring buffer full %" G_GUINT64_FORMAT
-		 ", socket map full %" G_GUINT64_FORMAT ", handshake map full %" G_GUINT64_FORMAT,
+		 ", socket map full %" G_GUINT64_FORMAT ", handshake map full %" G_GUINT64_FORMAT
+		 ", process/cgroup events %" G_GUINT64_FORMAT "; processes cached %zu",
 		 when, ts.flows, ts.created, ts.records, ts.evicted, bs.v[SF_STAT_EVENTS],
-		 bs.v[SF_STAT_RINGBUF_FULL], bs.v[SF_STAT_SOCKS_FULL], bs.v[SF_STAT_HANDSHAKE_FULL]);
+		 bs.v[SF_STAT_RINGBUF_FULL], bs.v[SF_STAT_SOCKS_FULL], bs.v[SF_STAT_HANDSHAKE_FULL],
+		 bs.v[SF_STAT_PROC_EVENTS_LOST], process_cache__size(d->procs));
 	if (bs.v[SF_STAT_RINGBUF_FULL])
 		log_warn("bpf: %" G_GUINT64_FORMAT " events lost to a full ring buffer; raise "
 			 "kernel.ringbuf_size_kib", bs.v[SF_STAT_RINGBUF_FULL]);
@@ -195,6 +264,7 @@ static gboolean on_tick(gpointer data)
 	}
 	update_clock(d);
 	flow_table__expire(d->table, now);
+	process_cache__expire(d->procs, now);
 	for (i = 0; i < d->n_sinks; i++)
 		export_sink__flush(d->sinks[i], now / 1000000);
 	if (d->cfg->stats_interval_s &&
@@ -301,13 +371,35 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	so = (struct bpf_source_options){
 		.max_sockets = cfg->max_sockets,
 		.ringbuf_kib = cfg->ringbuf_kib,
-		.on_event = on_event,
-		.ctx = &d,
+		.on = {
+			.sock = on_sock_event,
+			.proc = on_proc_event,
+			.cgroup = on_cgroup_event,
+			.ctx = &d,
+		},
 	};
+	d.procs = process_cache__new(&(struct process_cache_options){
+		.proc_root = "/proc",
+		.max_entries = PROCESS_CACHE_ENTRIES,
+		.exit_retention_ns = PROCESS_EXIT_RETENTION_NS,
+	});
+	if (!d.procs) {
+		err = -ENOMEM;
+		goto err_free_table;
+	}
 	err = bpf_source__new(&d.src, &so, msg, sizeof(msg));
 	if (err) {
 		log_error("bpf: %s", msg);
-		goto err_free_table;
+		goto err_free_procs;
+	}
+	d.containers = container_cache__new(&(struct container_cache_options){
+		.cgroup2_root = bpf_source__cgroup2_root(d.src),
+		.state_root = "/",
+		.refresh_ns = CONTAINER_REFRESH_NS,
+	});
+	if (!d.containers) {
+		err = -ENOMEM;
+		goto err_free_src;
 	}
 
 	d.loop = g_main_loop_new(NULL, FALSE);
@@ -333,7 +425,11 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	log_stats(&d, " at exit");
 	g_main_loop_unref(d.loop);
 	err = 0;
+	container_cache__free(d.containers);
+err_free_src:
 	bpf_source__free(d.src);
+err_free_procs:
+	process_cache__free(d.procs);
 err_free_table:
 	flow_table__free(d.table);
 err_free_sinks:

@@ -27,16 +27,27 @@ struct export_options {
 	uint32_t observation_domain_id;
 	uint32_t template_refresh_s;	/* UDP: re-send templates this often */
 	uint32_t buffer_records;	/* TCP: records kept while the collector is down */
+	uint32_t enterprise_id;		/* PEN of sockflow's own elements; 0: 32473 */
+	const char *template_name;	/* default, ntop, minimal or a path; NULL: default */
 };
 
 /*
  * An IPFIX sink for one collector (UDP, TCP or file). Never blocks: TCP
- * connects in the background and reconnects with back-off. Returns NULL
- * with -errno in *err and a message in @msg on failure.
+ * connects in the background and reconnects with back-off. Reads the
+ * field list @opts->template_name (an unknown element is an error naming
+ * the file and line). Returns NULL with -errno in *err and a message in
+ * @msg on failure.
  */
 struct export_sink *export_sink__new_ipfix(const struct collector *c,
 					   const struct export_options *opts,
 					   int *err, char *msg, size_t msg_len);
+
+/*
+ * Check @opts' field list and PEN as export_sink__new_ipfix() would,
+ * without a collector (for --check and reloads). Returns 0 or -errno with
+ * a message in @msg.
+ */
+int export_sink__check_ipfix(const struct export_options *opts, char *msg, size_t msg_len);
 
 /* A sink printing for a person (PRINT_TEXT) or one JSON object per record. */
 struct export_sink *export_sink__new_print(FILE *out, enum print_format format);

@@ -10,6 +10,7 @@
 
 #include <fixbuf/public.h>
 
+#include "export/field_list.h"
 #include "export/sink.h"
 #include "export/templates.h"
 #include "export/transport.h"
@@ -18,6 +19,10 @@
 #define IPFIX_UDP_MSG_MAX 1400
 /* Largest IPFIX message on a TCP connection. */
 #define IPFIX_TCP_MSG_MAX 8192
+/* Largest IPFIX message in a file: libfixbuf's own limit for file exporters. */
+#define IPFIX_FILE_MSG_MAX 65496
+/* A message header and a set header: what a message holds besides its records. */
+#define IPFIX_MSG_OVERHEAD (16 + 4)
 
 /*
  * One collector. libfixbuf runs in manual mode: a message is emitted
@@ -30,6 +35,9 @@
  * new IPFIX transport session that starts with the templates. While the
  * collector is down, plain flow records wait in the ring queue[q_head ...
  * q_head + q_len) of q_cap entries and are encoded once connected.
+ *
+ * Records are filled as the full internal structs of templates.h; sel
+ * (from the field list) says which of their elements go on the wire.
  */
 struct ipfix_sink {
 	struct export_sink base;
@@ -38,6 +46,7 @@ struct ipfix_sink {
 	struct export_options opts;
 
 	fbInfoModel_t *model;
+	struct templates_selection sel;
 	fBuf_t *fbuf;
 	FILE *file;
 	struct transport *tp;
@@ -110,15 +119,15 @@ static fbTemplate_t *template_from_spec(fbInfoModel_t *model, fbInfoElementSpec_
 }
 
 /*
- * Add @tmpl (NULL: building it failed with @gerr) as internal and
- * external template @tid. It must describe exactly @size bytes of C
- * struct, or the transcoder would read past the struct.
+ * Add @tmpl as internal template @tid. It must describe exactly @size
+ * bytes of C struct, or the transcoder would read past the struct. From
+ * here on the session frees @tmpl, or this function if it fails.
  */
-static int add_template(fbSession_t *session, uint16_t tid, fbTemplate_t *tmpl, GError *gerr,
-			size_t size, char *msg, size_t msg_len)
+static int add_internal(fbSession_t *session, uint16_t tid, fbTemplate_t *tmpl, size_t size,
+			char *msg, size_t msg_len)
 {
-	if (!tmpl)
-		return gerror_to_errno(gerr, "build template", msg, msg_len);
+	GError *gerr = NULL;
+
 	if (fbTemplateGetIELenOfMemBuffer(tmpl) != size) {
 		if (msg)
 			snprintf(msg, msg_len, "ipfix: template %#x is %u bytes, its struct %zu",
@@ -130,10 +139,45 @@ static int add_template(fbSession_t *session, uint16_t tid, fbTemplate_t *tmpl, 
 		fbTemplateFreeUnused(tmpl);
 		return gerror_to_errno(gerr, "add internal template", msg, msg_len);
 	}
-	/* From here the session holds the template and frees it. */
-	if (!fbSessionAddTemplate(session, FALSE, tid, tmpl, &gerr))
-		return gerror_to_errno(gerr, "add external template", msg, msg_len);
 	return 0;
+}
+
+/* Add @tmpl as external template @tid; as add_internal(). */
+static int add_external(fbSession_t *session, uint16_t tid, fbTemplate_t *tmpl, char *msg,
+			size_t msg_len)
+{
+	GError *gerr = NULL;
+
+	if (!fbSessionAddTemplate(session, FALSE, tid, tmpl, &gerr)) {
+		fbTemplateFreeUnused(tmpl);
+		return gerror_to_errno(gerr, "add external template", msg, msg_len);
+	}
+	return 0;
+}
+
+/*
+ * Flow template @tid: internally the full struct of @size bytes (@full),
+ * on the wire the field list's elements (@ext). libfixbuf's transcoder
+ * copies the external template's elements out of the internal record.
+ */
+static int add_flow_template(struct ipfix_sink *s, fbSession_t *session, uint16_t tid,
+			     fbInfoElementSpec_t *full, fbInfoElementSpec_t *ext, size_t size,
+			     char *msg, size_t msg_len)
+{
+	fbTemplate_t *tmpl;
+	GError *gerr = NULL;
+	int err;
+
+	tmpl = template_from_spec(s->model, full, &gerr);
+	if (!tmpl)
+		return gerror_to_errno(gerr, "build internal template", msg, msg_len);
+	err = add_internal(session, tid, tmpl, size, msg, msg_len);
+	if (err)
+		return err;
+	tmpl = template_from_spec(s->model, ext, &gerr);
+	if (!tmpl)
+		return gerror_to_errno(gerr, "build external template", msg, msg_len);
+	return add_external(session, tid, tmpl, msg, msg_len);
 }
 
 /* A new session with all templates, and the fBuf that owns it and the exporter. */
@@ -147,21 +191,31 @@ static int encoder__open(struct ipfix_sink *s, char *msg, size_t msg_len)
 
 	session = fbSessionAlloc(s->model);
 	fbSessionSetDomain(session, s->opts.observation_domain_id);
-	tmpl = template_from_spec(s->model, templates_flow4_spec, &gerr);
-	err = add_template(session, TEMPLATES_TID_FLOW4, tmpl, gerr,
-			   sizeof(struct templates_flow4), msg, msg_len);
+	err = add_flow_template(s, session, TEMPLATES_TID_FLOW4, templates_flow4_spec,
+				s->sel.layout[TEMPLATES_FLOW4].spec,
+				sizeof(struct templates_flow4), msg, msg_len);
 	if (err)
 		goto err_free_session;
-	tmpl = template_from_spec(s->model, templates_flow6_spec, &gerr);
-	err = add_template(session, TEMPLATES_TID_FLOW6, tmpl, gerr,
-			   sizeof(struct templates_flow6), msg, msg_len);
+	err = add_flow_template(s, session, TEMPLATES_TID_FLOW6, templates_flow6_spec,
+				s->sel.layout[TEMPLATES_FLOW6].spec,
+				sizeof(struct templates_flow6), msg, msg_len);
 	if (err)
 		goto err_free_session;
+	/* The RFC 5610 type template, the same inside and on the wire. */
 	tmpl = fbInfoElementAllocTypeTemplate(s->model, &gerr);
-	err = add_template(session, TEMPLATES_TID_IE_TYPE, tmpl, gerr,
-			   sizeof(fbInfoElementOptRec_t), msg, msg_len);
+	if (!tmpl) {
+		err = gerror_to_errno(gerr, "build type template", msg, msg_len);
+		goto err_free_session;
+	}
+	err = add_internal(session, TEMPLATES_TID_IE_TYPE, tmpl, sizeof(fbInfoElementOptRec_t),
+			   msg, msg_len);
 	if (err)
 		goto err_free_session;
+	/* The session holds it already: not add_external(), which frees on failure. */
+	if (!fbSessionAddTemplate(session, FALSE, TEMPLATES_TID_IE_TYPE, tmpl, &gerr)) {
+		err = gerror_to_errno(gerr, "add external type template", msg, msg_len);
+		goto err_free_session;
+	}
 
 	if (s->file)
 		exporter = fbExporterAllocFP(s->file);
@@ -268,22 +322,25 @@ err_gerror:
 }
 
 /*
- * Describe the non-IANA elements with RFC 5610 type records (template
- * and records), then send the flow templates, so that a collector knows
- * names and types when it reads them. Each part is a message of its own.
- * Returns 0 or -errno.
+ * Describe the non-IANA elements of the field list with RFC 5610 type
+ * records (template and records; none for a list of IANA elements only),
+ * then send the flow templates, so that a collector knows names and types
+ * when it reads them. Each part is a message of its own. Returns 0 or
+ * -errno.
  */
 static int export_templates(struct ipfix_sink *s)
 {
 	const char *const *name;
 	struct item it = { .tid = TEMPLATES_TID_IE_TYPE };
-	int err;
+	int err = 0;
 
+	if (!s->sel.described[0])
+		goto flow_templates;
 	err = append_item(s, &it);
 	if (err)
 		return err;
 	err = emit(s);
-	for (name = templates_described_elements; *name; name++) {
+	for (name = s->sel.described; *name; name++) {
 		it.ie = fbInfoModelGetElementByName(s->model, *name);
 		if (!it.ie)
 			return -ENOENT;
@@ -291,6 +348,7 @@ static int export_templates(struct ipfix_sink *s)
 	}
 	err = emit(s) ?: err;
 
+flow_templates:
 	it = (struct item){ .tid = TEMPLATES_TID_FLOW4 };
 	err = append_item(s, &it) ?: err;
 	it.tid = TEMPLATES_TID_FLOW6;
@@ -308,6 +366,10 @@ static size_t record_need(const struct ipfix_sink *s, uint16_t tid, size_t len)
  * Encode one flow record into the current message. Returns 0, or -errno
  * if it is lost.
  *
+ * A record too big for a message of its own (long command lines and
+ * paths over UDP) has its long descriptive strings shortened to fit
+ * (templates__fit()); everything else is sent whole.
+ *
  * A message that would overflow is emitted before the record, not after
  * libfixbuf's "end of message": libfixbuf checks only a record's minimum
  * length (a 1-byte length per varfield) before it opens a new set, so a
@@ -316,6 +378,7 @@ static size_t record_need(const struct ipfix_sink *s, uint16_t tid, size_t len)
  */
 static int append(struct ipfix_sink *s, const struct flow_record *r)
 {
+	size_t room = s->msg_max - IPFIX_MSG_OVERHEAD;
 	struct templates_flow4 rec4;
 	struct templates_flow6 rec6;
 	struct item it = { 0 };
@@ -325,14 +388,18 @@ static int append(struct ipfix_sink *s, const struct flow_record *r)
 	if (r->key.family == AF_INET) {
 		templates__fill_flow4(&rec4, r);
 		it = (struct item){ TEMPLATES_TID_FLOW4, NULL, (uint8_t *)&rec4, sizeof(rec4) };
-		len = templates__flow4_encoded_len(&rec4);
+		len = templates__fit(&s->sel.layout[TEMPLATES_FLOW4], &rec4, room);
 	} else if (r->key.family == AF_INET6) {
 		templates__fill_flow6(&rec6, r);
 		it = (struct item){ TEMPLATES_TID_FLOW6, NULL, (uint8_t *)&rec6, sizeof(rec6) };
-		len = templates__flow6_encoded_len(&rec6);
+		len = templates__fit(&s->sel.layout[TEMPLATES_FLOW6], &rec6, room);
 	} else {
 		s->st.records_lost++;
 		return -EAFNOSUPPORT;
+	}
+	if (len > room) {
+		s->st.records_lost++;
+		return -EMSGSIZE;
 	}
 	if (s->msg_open && s->msg_used + record_need(s, it.tid, len) > s->msg_max)
 		emit(s);
@@ -491,6 +558,45 @@ static void ipfix_free(struct export_sink *sink)
 	free(s);
 }
 
+/*
+ * A new information model with sockflow's elements under @pen in *@model
+ * (the caller frees it, even on failure), and in @sel the elements of the
+ * field list @name. Returns 0 or -errno.
+ */
+static int select_elements(fbInfoModel_t **model, struct templates_selection *sel,
+			   const char *name, uint32_t pen, char *msg, size_t msg_len)
+{
+	struct field_list *fl;
+	int err;
+
+	*model = fbInfoModelAlloc();
+	templates__add_elements(*model, pen ? pen : TEMPLATES_PEN_DEFAULT);
+	err = field_list__load(&fl, name, msg, msg_len);
+	if (err)
+		return err;
+	err = templates__select(sel, *model, fl, msg, msg_len);
+	field_list__free(fl);
+	return err;
+}
+
+int export_sink__check_ipfix(const struct export_options *opts, char *msg, size_t msg_len)
+{
+	struct templates_selection *sel;
+	fbInfoModel_t *model;
+	int err;
+
+	sel = malloc(sizeof(*sel));
+	if (!sel) {
+		snprintf(msg, msg_len, "ipfix: out of memory");
+		return -ENOMEM;
+	}
+	err = select_elements(&model, sel, opts->template_name, opts->enterprise_id, msg,
+			      msg_len);
+	fbInfoModelFree(model);
+	free(sel);
+	return err;
+}
+
 struct export_sink *export_sink__new_ipfix(const struct collector *c,
 					   const struct export_options *opts,
 					   int *err, char *msg, size_t msg_len)
@@ -506,11 +612,15 @@ struct export_sink *export_sink__new_ipfix(const struct collector *c,
 	s->uri = strdup(c->uri);
 	if (!s->uri)
 		goto err_nomem_free_sink;
-	s->model = fbInfoModelAlloc();
-	templates__add_elements(s->model);
+	s->opts.template_name = NULL;	/* the caller's; read here only */
+	*err = select_elements(&s->model, &s->sel, opts->template_name, opts->enterprise_id, msg,
+			       msg_len);
+	if (*err)
+		goto err_free_sink;
 
 	switch (c->transport) {
 	case COLLECTOR_FILE:
+		s->msg_max = IPFIX_FILE_MSG_MAX;
 		s->file = fopen(c->path, "wbe");
 		if (!s->file) {
 			*err = -errno;

@@ -17,8 +17,21 @@
 
 #include "export/sink.h"
 
-/* Room for the longest line: two escaped names and two IPv6 addresses are far below. */
-#define PRINT_LINE_MAX 2048
+/*
+ * Room for the longest line: a JSON record with every string of both
+ * ends at its longest (about 1,300 bytes an end) and every byte escaped
+ * as \u00XX takes about 17,000 bytes.
+ */
+#define PRINT_LINE_MAX 32768
+/* A container id in the text format, as docker and podman shorten it. */
+#define PRINT_SHORT_ID_LEN 12
+
+/* A line being built; once it would overflow, further appends are dropped. */
+struct line {
+	char buf[PRINT_LINE_MAX];
+	size_t len;
+	bool truncated;
+};
 
 struct print_sink {
 	struct export_sink base;
@@ -26,13 +39,7 @@ struct print_sink {
 	enum print_format format;
 	bool header_done;
 	struct export_stats st;
-};
-
-/* A line being built; once it would overflow, further appends are dropped. */
-struct line {
-	char buf[PRINT_LINE_MAX];
-	size_t len;
-	bool truncated;
+	struct line line;		/* here, not on the stack: it is big */
 };
 
 static const struct export_sink_ops print_ops;
@@ -122,30 +129,54 @@ static void format_endpoint(char *buf, size_t len, uint8_t family, const uint8_t
 		snprintf(buf, len, "%s:%u", a, port);
 }
 
-/* "name[pid]", "-" when the end is not a known local process; unprintable bytes as \xHH. */
-static void format_process(char *buf, size_t len, const struct flow_process *p)
+/* Append the first @max bytes of @s at @buf + @n; unprintable bytes as \xHH. Returns the new @n. */
+static size_t append_escaped(char *buf, size_t len, size_t n, const char *s, size_t max)
 {
-	size_t i, n = 0, name_len;
+	size_t i, s_len = strnlen(s, max);
 	unsigned char c;
 
-	if (!p->pid) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	name_len = strnlen(p->name, sizeof(p->name));
-	for (i = 0; i < name_len && n + 5 < len; i++) {
-		c = p->name[i];
+	for (i = 0; i < s_len && n + 5 < len; i++) {
+		c = s[i];
 		if (c >= 0x20 && c < 0x7f && c != '\\')
 			buf[n++] = c;
 		else
 			n += snprintf(buf + n, len - n, "\\x%02x", c);
 	}
-	snprintf(buf + n, len - n, "[%" PRIu32 "]", p->pid);
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * "name[pid]", and "@container" when the process runs in a container:
+ * its name, else its id shortened to 12 characters ("curl[123]@web").
+ * "-" when the end is not a known local process.
+ */
+static void format_process(char *buf, size_t len, const struct flow_process *p)
+{
+	const struct flow_container *c = &p->container;
+	size_t n;
+
+	if (!p->pid) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	n = append_escaped(buf, len, 0, p->name, sizeof(p->name));
+	n += snprintf(buf + n, len - n, "[%" PRIu32 "]", p->pid);
+	/* A systemd unit is not a container; the host has no runtime. */
+	if (!c->runtime[0] || !strcmp(c->runtime, "systemd") || n + 1 >= len)
+		return;
+	if (c->name[0]) {
+		buf[n++] = '@';
+		append_escaped(buf, len, n, c->name, sizeof(c->name));
+	} else if (c->id[0]) {
+		buf[n++] = '@';
+		append_escaped(buf, len, n, c->id, PRINT_SHORT_ID_LEN);
+	}
 }
 
 static void print_text(struct print_sink *s, struct line *l, const struct flow_record *r)
 {
-	char when[32], client[96], server[96], src[64], dst[64], bytes[48], pkts[48];
+	char when[32], client[256], server[256], src[64], dst[64], bytes[48], pkts[48];
 	const char *proto = protocol_word(r->key.protocol);
 	const char *reason = end_reason_word(r);
 	time_t secs = r->start_ms / 1000;
@@ -209,13 +240,80 @@ static void json_string(struct line *l, const char *str, size_t len)
 	line_add(l, "\"");
 }
 
-static void json_process(struct line *l, const char *prefix, const struct flow_process *p)
+/* ,"KEY":"value" for a NUL-terminated string in @size bytes; nothing when it is empty. */
+static void json_member_string(struct line *l, const char *key, const char *s, size_t size)
 {
+	size_t len = strnlen(s, size);
+
+	if (!len)
+		return;
+	line_add(l, ",\"%s\":", key);
+	json_string(l, s, len);
+}
+
+/* ,"KEY":value; nothing when it is 0 (unknown). */
+static void json_member_u64(struct line *l, const char *key, uint64_t v)
+{
+	if (v)
+		line_add(l, ",\"%s\":%" PRIu64, key, v);
+}
+
+/* The element names of one end's values: ntop's, then sockflow's own. */
+struct end_keys {
+	const char *pid, *name, *uid, *user, *ppid, *parent, *cmdline, *container_id;
+	const char *exe, *container_name, *runtime, *image, *pod_name, *pod_namespace, *pod_uid;
+	const char *netns, *cgroup_id, *cgroup;
+};
+
+static const struct end_keys client_keys = {
+	"SRC_PROC_PID", "SRC_PROC_NAME", "SRC_PROC_UID", "SRC_PROC_USER_NAME",
+	"SRC_FATHER_PROC_PID", "SRC_FATHER_PROC_NAME", "SRC_PROC_CMDLINE", "SRC_PROC_CONTAINER_ID",
+	"sockflowSourceExecutable", "sockflowSourceContainerName",
+	"sockflowSourceContainerRuntime", "sockflowSourceContainerImage", "sockflowSourcePodName",
+	"sockflowSourcePodNamespace", "sockflowSourcePodUid", "sockflowSourceNetnsInode",
+	"sockflowSourceCgroupId", "sockflowSourceCgroupPath",
+};
+
+static const struct end_keys server_keys = {
+	"DST_PROC_PID", "DST_PROC_NAME", "DST_PROC_UID", "DST_PROC_USER_NAME",
+	"DST_FATHER_PROC_PID", "DST_FATHER_PROC_NAME", "DST_PROC_CMDLINE", "DST_PROC_CONTAINER_ID",
+	"sockflowDestinationExecutable", "sockflowDestinationContainerName",
+	"sockflowDestinationContainerRuntime", "sockflowDestinationContainerImage",
+	"sockflowDestinationPodName", "sockflowDestinationPodNamespace",
+	"sockflowDestinationPodUid", "sockflowDestinationNetnsInode",
+	"sockflowDestinationCgroupId", "sockflowDestinationCgroupPath",
+};
+
+#define JSON_STRING(l, key, s) json_member_string((l), (key), (s), sizeof(s))
+
+/*
+ * One end's process, when it is a local one: pid, name and uid always
+ * (uid 0 is root), everything else only when known (not empty, not 0).
+ */
+static void json_process(struct line *l, const struct end_keys *k, const struct flow_process *p)
+{
+	const struct flow_container *c = &p->container;
+
 	if (!p->pid)
 		return;
-	line_add(l, ",\"%s_PROC_PID\":%" PRIu32 ",\"%s_PROC_NAME\":", prefix, p->pid, prefix);
+	line_add(l, ",\"%s\":%" PRIu32 ",\"%s\":", k->pid, p->pid, k->name);
 	json_string(l, p->name, strnlen(p->name, sizeof(p->name)));
-	line_add(l, ",\"%s_PROC_UID\":%" PRIu32, prefix, p->uid);
+	line_add(l, ",\"%s\":%" PRIu32, k->uid, p->uid);
+	JSON_STRING(l, k->user, p->user);
+	json_member_u64(l, k->ppid, p->ppid);
+	JSON_STRING(l, k->parent, p->parent_name);
+	JSON_STRING(l, k->cmdline, p->cmdline);
+	JSON_STRING(l, k->container_id, c->id);
+	JSON_STRING(l, k->exe, p->exe);
+	JSON_STRING(l, k->container_name, c->name);
+	JSON_STRING(l, k->runtime, c->runtime);
+	JSON_STRING(l, k->image, c->image);
+	JSON_STRING(l, k->pod_name, c->pod_name);
+	JSON_STRING(l, k->pod_namespace, c->pod_namespace);
+	JSON_STRING(l, k->pod_uid, c->pod_uid);
+	json_member_u64(l, k->netns, p->netns_ino);
+	json_member_u64(l, k->cgroup_id, p->cgroup_id);
+	JSON_STRING(l, k->cgroup, p->cgroup);
 }
 
 /* Keys are the IPFIX element names the ipfix sink uses for the same values. */
@@ -241,29 +339,29 @@ static void print_json(struct line *l, const struct flow_record *r)
 		 ",\"sockflowPayloadOctets\":%" PRIu64 ",\"reverseSockflowPayloadOctets\":%" PRIu64,
 		 r->fwd.payload, r->rev.payload);
 	line_add(l, ",\"tcpControlBits\":%u,\"flowEndReason\":%u", r->tcp_flags, r->end_reason);
-	json_process(l, "SRC", &r->client);
-	json_process(l, "DST", &r->server);
+	json_process(l, &client_keys, &r->client);
+	json_process(l, &server_keys, &r->server);
 	line_add(l, "}\n");
 }
 
 static int print_add(struct export_sink *sink, const struct flow_record *r)
 {
 	struct print_sink *s = to_print(sink);
-	struct line l;
+	struct line *l = &s->line;
 
-	l.len = 0;
-	l.truncated = false;
+	l->len = 0;
+	l->truncated = false;
 	s->st.records++;
 	if (s->format == PRINT_JSON)
-		print_json(&l, r);
+		print_json(l, r);
 	else
-		print_text(s, &l, r);
-	if (l.truncated) {
+		print_text(s, l, r);
+	if (l->truncated) {
 		s->st.records_lost++;
 		return -EOVERFLOW;
 	}
 	errno = 0;
-	if (fwrite(l.buf, 1, l.len, s->out) != l.len || fflush(s->out)) {
+	if (fwrite(l->buf, 1, l->len, s->out) != l->len || fflush(s->out)) {
 		s->st.records_lost++;
 		s->st.send_errors++;
 		return errno ? -errno : -EIO;

@@ -20,160 +20,469 @@
  *
  * Our own reverse element follows RFC 5103 section 6.2 for enterprise
  * elements: reverseSockflowPayloadOctets is sockflowPayloadOctets' id with
- * the 0x4000 bit set (32473/16385), as libfixbuf builds it for a
- * reversible element.
+ * the 0x4000 bit set (PEN/16385), as libfixbuf builds it for a reversible
+ * element.
+ *
+ * Internal and external templates: the C structs below are always the
+ * full records (internal templates); a field list from templates/ picks
+ * the elements that go on the wire (external templates), and libfixbuf's
+ * transcoder copies only those, matching elements by identity, whatever
+ * their order.
  */
 
+#include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 
 #include "export/templates.h"
 
 /*
- * Elements libfixbuf's model lacks. sockflowPayloadOctets is reversible:
- * libfixbuf then also defines reverseSockflowPayloadOctets with the same
- * PEN and the id's 0x4000 bit set (RFC 5103 section 6.2).
- * The ntop ids are nProbe's NetFlow v9 ids minus 57472.
+ * ntop's process elements: nProbe's NetFlow v9 ids minus 57472, with
+ * nProbe's names and the types tshark 4.0 decodes them with (FT_UINT32
+ * for pids and uids, FT_STRING for the rest). tshark 4.0 knows 168, 169,
+ * 372-379, 425 and 426 by name; 556-559 (command line, container id) are
+ * newer than its table and show as unknown ntop fields there.
  */
-static fbInfoElement_t sockflow_elements[] = {
-	FB_IE_INIT_FULL("sockflowPayloadOctets", TEMPLATES_PEN_SOCKFLOW, 1, 8,
-			FB_IE_DELTACOUNTER | FB_UNITS_OCTETS | FB_IE_F_ENDIAN |
-				FB_IE_F_REVERSIBLE,
-			0, 0, FB_UINT_64,
-			"transport payload octets, client to server (reverse: server to client)"),
+static fbInfoElement_t ntop_elements[] = {
 	FB_IE_INIT_FULL("SRC_PROC_PID", TEMPLATES_PEN_NTOP, 168, 4,
 			FB_IE_IDENTIFIER | FB_IE_F_ENDIAN, 0, 0, FB_UINT_32,
 			"client process id"),
 	FB_IE_INIT_FULL("SRC_PROC_NAME", TEMPLATES_PEN_NTOP, 169, FB_IE_VARLEN,
 			FB_IE_DEFAULT, 0, 0, FB_STRING, "client process command name"),
+	FB_IE_INIT_FULL("SRC_PROC_USER_NAME", TEMPLATES_PEN_NTOP, 372, FB_IE_VARLEN,
+			FB_IE_DEFAULT, 0, 0, FB_STRING, "client process user name"),
+	FB_IE_INIT_FULL("SRC_FATHER_PROC_PID", TEMPLATES_PEN_NTOP, 373, 4,
+			FB_IE_IDENTIFIER | FB_IE_F_ENDIAN, 0, 0, FB_UINT_32,
+			"client process's parent process id"),
+	FB_IE_INIT_FULL("SRC_FATHER_PROC_NAME", TEMPLATES_PEN_NTOP, 374, FB_IE_VARLEN,
+			FB_IE_DEFAULT, 0, 0, FB_STRING,
+			"client process's parent command name"),
 	FB_IE_INIT_FULL("DST_PROC_PID", TEMPLATES_PEN_NTOP, 375, 4,
 			FB_IE_IDENTIFIER | FB_IE_F_ENDIAN, 0, 0, FB_UINT_32,
 			"server process id"),
 	FB_IE_INIT_FULL("DST_PROC_NAME", TEMPLATES_PEN_NTOP, 376, FB_IE_VARLEN,
 			FB_IE_DEFAULT, 0, 0, FB_STRING, "server process command name"),
+	FB_IE_INIT_FULL("DST_PROC_USER_NAME", TEMPLATES_PEN_NTOP, 377, FB_IE_VARLEN,
+			FB_IE_DEFAULT, 0, 0, FB_STRING, "server process user name"),
+	FB_IE_INIT_FULL("DST_FATHER_PROC_PID", TEMPLATES_PEN_NTOP, 378, 4,
+			FB_IE_IDENTIFIER | FB_IE_F_ENDIAN, 0, 0, FB_UINT_32,
+			"server process's parent process id"),
+	FB_IE_INIT_FULL("DST_FATHER_PROC_NAME", TEMPLATES_PEN_NTOP, 379, FB_IE_VARLEN,
+			FB_IE_DEFAULT, 0, 0, FB_STRING,
+			"server process's parent command name"),
 	FB_IE_INIT_FULL("SRC_PROC_UID", TEMPLATES_PEN_NTOP, 425, 4,
 			FB_IE_IDENTIFIER | FB_IE_F_ENDIAN, 0, 0, FB_UINT_32,
 			"client process user id"),
 	FB_IE_INIT_FULL("DST_PROC_UID", TEMPLATES_PEN_NTOP, 426, 4,
 			FB_IE_IDENTIFIER | FB_IE_F_ENDIAN, 0, 0, FB_UINT_32,
 			"server process user id"),
+	FB_IE_INIT_FULL("SRC_PROC_CMDLINE", TEMPLATES_PEN_NTOP, 556, FB_IE_VARLEN,
+			FB_IE_DEFAULT, 0, 0, FB_STRING,
+			"client process command line, arguments joined by spaces, maybe cut"),
+	FB_IE_INIT_FULL("DST_PROC_CMDLINE", TEMPLATES_PEN_NTOP, 557, FB_IE_VARLEN,
+			FB_IE_DEFAULT, 0, 0, FB_STRING,
+			"server process command line, arguments joined by spaces, maybe cut"),
+	FB_IE_INIT_FULL("SRC_PROC_CONTAINER_ID", TEMPLATES_PEN_NTOP, 558, FB_IE_VARLEN,
+			FB_IE_DEFAULT, 0, 0, FB_STRING,
+			"client process container id (systemd: unit name)"),
+	FB_IE_INIT_FULL("DST_PROC_CONTAINER_ID", TEMPLATES_PEN_NTOP, 559, FB_IE_VARLEN,
+			FB_IE_DEFAULT, 0, 0, FB_STRING,
+			"server process container id (systemd: unit name)"),
 	FB_IE_NULL,
 };
 
+/* One of sockflow's string elements, client (even id) or server (odd id). */
+#define SF_STRING(name, num, desc) \
+	FB_IE_INIT_FULL(name, 0, num, FB_IE_VARLEN, FB_IE_DEFAULT, 0, 0, FB_STRING, desc)
+#define SF_ID(name, num, len, type, desc) \
+	FB_IE_INIT_FULL(name, 0, num, len, FB_IE_IDENTIFIER | FB_IE_F_ENDIAN, 0, 0, type, desc)
+
+/*
+ * sockflow's own elements, for what ntop has no element for. Their PEN is
+ * set at run time ([export] enterprise_id). Names: "sockflow", then
+ * Source (the client) or Destination (the server), as IANA's
+ * sourceTransportPort and ntop's SRC_*; ids: 1 for the payload counter
+ * (reversible: reverseSockflowPayloadOctets is 0x4001), then the client's
+ * element at an even id and the server's at the next odd one. Ids are
+ * never reused for another meaning.
+ */
+static const fbInfoElement_t sockflow_elements[] = {
+	FB_IE_INIT_FULL("sockflowPayloadOctets", 0, 1, 8,
+			FB_IE_DELTACOUNTER | FB_UNITS_OCTETS | FB_IE_F_ENDIAN |
+				FB_IE_F_REVERSIBLE,
+			0, 0, FB_UINT_64,
+			"transport payload octets, client to server (reverse: server to client)"),
+	SF_STRING("sockflowSourceExecutable", 2, "client process executable, full path"),
+	SF_STRING("sockflowDestinationExecutable", 3, "server process executable, full path"),
+	SF_STRING("sockflowSourceContainerName", 4, "name of the client process's container"),
+	SF_STRING("sockflowDestinationContainerName", 5,
+		  "name of the server process's container"),
+	SF_STRING("sockflowSourceContainerRuntime", 6,
+		  "runtime of the client process's container: podman, docker, containerd, "
+		  "cri-o or systemd; empty on the host"),
+	SF_STRING("sockflowDestinationContainerRuntime", 7,
+		  "runtime of the server process's container: podman, docker, containerd, "
+		  "cri-o or systemd; empty on the host"),
+	SF_STRING("sockflowSourceContainerImage", 8, "image of the client process's container"),
+	SF_STRING("sockflowDestinationContainerImage", 9,
+		  "image of the server process's container"),
+	SF_STRING("sockflowSourcePodName", 10, "Kubernetes pod of the client process"),
+	SF_STRING("sockflowDestinationPodName", 11, "Kubernetes pod of the server process"),
+	SF_STRING("sockflowSourcePodNamespace", 12,
+		  "Kubernetes namespace of the client process's pod"),
+	SF_STRING("sockflowDestinationPodNamespace", 13,
+		  "Kubernetes namespace of the server process's pod"),
+	SF_STRING("sockflowSourcePodUid", 14, "Kubernetes uid of the client process's pod"),
+	SF_STRING("sockflowDestinationPodUid", 15, "Kubernetes uid of the server process's pod"),
+	SF_ID("sockflowSourceNetnsInode", 16, 4, FB_UINT_32,
+	      "inode number of the client socket's network namespace"),
+	SF_ID("sockflowDestinationNetnsInode", 17, 4, FB_UINT_32,
+	      "inode number of the server socket's network namespace"),
+	SF_ID("sockflowSourceCgroupId", 18, 8, FB_UINT_64,
+	      "cgroup v2 id of the client process"),
+	SF_ID("sockflowDestinationCgroupId", 19, 8, FB_UINT_64,
+	      "cgroup v2 id of the server process"),
+	SF_STRING("sockflowSourceCgroupPath", 20, "cgroup v2 path of the client process"),
+	SF_STRING("sockflowDestinationCgroupPath", 21, "cgroup v2 path of the server process"),
+	FB_IE_NULL,
+};
+
+/* The elements of struct templates_ends, in member order. */
+#define TEMPLATES_ENDS_SPEC                                   \
+	{ "sockflowSourceCgroupId", 8, 0 },                   \
+	{ "sockflowDestinationCgroupId", 8, 0 },              \
+	{ "SRC_PROC_NAME", FB_IE_VARLEN, 0 },                 \
+	{ "DST_PROC_NAME", FB_IE_VARLEN, 0 },                 \
+	{ "SRC_PROC_USER_NAME", FB_IE_VARLEN, 0 },            \
+	{ "DST_PROC_USER_NAME", FB_IE_VARLEN, 0 },            \
+	{ "SRC_FATHER_PROC_NAME", FB_IE_VARLEN, 0 },          \
+	{ "DST_FATHER_PROC_NAME", FB_IE_VARLEN, 0 },          \
+	{ "SRC_PROC_CMDLINE", FB_IE_VARLEN, 0 },              \
+	{ "DST_PROC_CMDLINE", FB_IE_VARLEN, 0 },              \
+	{ "SRC_PROC_CONTAINER_ID", FB_IE_VARLEN, 0 },         \
+	{ "DST_PROC_CONTAINER_ID", FB_IE_VARLEN, 0 },         \
+	{ "sockflowSourceExecutable", FB_IE_VARLEN, 0 },      \
+	{ "sockflowDestinationExecutable", FB_IE_VARLEN, 0 }, \
+	{ "sockflowSourceContainerName", FB_IE_VARLEN, 0 },   \
+	{ "sockflowDestinationContainerName", FB_IE_VARLEN, 0 }, \
+	{ "sockflowSourceContainerRuntime", FB_IE_VARLEN, 0 }, \
+	{ "sockflowDestinationContainerRuntime", FB_IE_VARLEN, 0 }, \
+	{ "sockflowSourceContainerImage", FB_IE_VARLEN, 0 },  \
+	{ "sockflowDestinationContainerImage", FB_IE_VARLEN, 0 }, \
+	{ "sockflowSourcePodName", FB_IE_VARLEN, 0 },         \
+	{ "sockflowDestinationPodName", FB_IE_VARLEN, 0 },    \
+	{ "sockflowSourcePodNamespace", FB_IE_VARLEN, 0 },    \
+	{ "sockflowDestinationPodNamespace", FB_IE_VARLEN, 0 }, \
+	{ "sockflowSourcePodUid", FB_IE_VARLEN, 0 },          \
+	{ "sockflowDestinationPodUid", FB_IE_VARLEN, 0 },     \
+	{ "sockflowSourceCgroupPath", FB_IE_VARLEN, 0 },      \
+	{ "sockflowDestinationCgroupPath", FB_IE_VARLEN, 0 }, \
+	{ "SRC_PROC_PID", 4, 0 },                             \
+	{ "DST_PROC_PID", 4, 0 },                             \
+	{ "SRC_PROC_UID", 4, 0 },                             \
+	{ "DST_PROC_UID", 4, 0 },                             \
+	{ "SRC_FATHER_PROC_PID", 4, 0 },                      \
+	{ "DST_FATHER_PROC_PID", 4, 0 },                      \
+	{ "sockflowSourceNetnsInode", 4, 0 },                 \
+	{ "sockflowDestinationNetnsInode", 4, 0 }
+
+/* The counters both structs start with. */
+#define TEMPLATES_COUNTERS_SPEC                   \
+	{ "flowStartMilliseconds", 8, 0 },        \
+	{ "flowEndMilliseconds", 8, 0 },          \
+	{ "octetDeltaCount", 8, 0 },              \
+	{ "packetDeltaCount", 8, 0 },             \
+	{ "reverseOctetDeltaCount", 8, 0 },       \
+	{ "reversePacketDeltaCount", 8, 0 },      \
+	{ "sockflowPayloadOctets", 8, 0 },        \
+	{ "reverseSockflowPayloadOctets", 8, 0 }
+
+/* The fields both structs end with. */
+#define TEMPLATES_TAIL_SPEC                        \
+	{ "sourceTransportPort", 2, 0 },           \
+	{ "destinationTransportPort", 2, 0 },      \
+	{ "protocolIdentifier", 1, 0 },            \
+	{ "tcpControlBits", 1, 0 },                \
+	{ "flowEndReason", 1, 0 },                 \
+	{ "biflowDirection", 1, 0 }
+
 /* The elements of struct templates_flow4, in member order. */
 fbInfoElementSpec_t templates_flow4_spec[] = {
-	{ "flowStartMilliseconds", 8, 0 },
-	{ "flowEndMilliseconds", 8, 0 },
-	{ "octetDeltaCount", 8, 0 },
-	{ "packetDeltaCount", 8, 0 },
-	{ "reverseOctetDeltaCount", 8, 0 },
-	{ "reversePacketDeltaCount", 8, 0 },
-	{ "sockflowPayloadOctets", 8, 0 },
-	{ "reverseSockflowPayloadOctets", 8, 0 },
-	{ "SRC_PROC_NAME", FB_IE_VARLEN, 0 },
-	{ "DST_PROC_NAME", FB_IE_VARLEN, 0 },
+	TEMPLATES_COUNTERS_SPEC,
+	TEMPLATES_ENDS_SPEC,
 	{ "sourceIPv4Address", 4, 0 },
 	{ "destinationIPv4Address", 4, 0 },
-	{ "SRC_PROC_PID", 4, 0 },
-	{ "DST_PROC_PID", 4, 0 },
-	{ "SRC_PROC_UID", 4, 0 },
-	{ "DST_PROC_UID", 4, 0 },
-	{ "sourceTransportPort", 2, 0 },
-	{ "destinationTransportPort", 2, 0 },
-	{ "protocolIdentifier", 1, 0 },
-	{ "tcpControlBits", 1, 0 },
-	{ "flowEndReason", 1, 0 },
-	{ "biflowDirection", 1, 0 },
+	TEMPLATES_TAIL_SPEC,
 	FB_IESPEC_NULL,
 };
 
 /* The elements of struct templates_flow6, in member order. */
 fbInfoElementSpec_t templates_flow6_spec[] = {
-	{ "flowStartMilliseconds", 8, 0 },
-	{ "flowEndMilliseconds", 8, 0 },
-	{ "octetDeltaCount", 8, 0 },
-	{ "packetDeltaCount", 8, 0 },
-	{ "reverseOctetDeltaCount", 8, 0 },
-	{ "reversePacketDeltaCount", 8, 0 },
-	{ "sockflowPayloadOctets", 8, 0 },
-	{ "reverseSockflowPayloadOctets", 8, 0 },
-	{ "SRC_PROC_NAME", FB_IE_VARLEN, 0 },
-	{ "DST_PROC_NAME", FB_IE_VARLEN, 0 },
+	TEMPLATES_COUNTERS_SPEC,
+	TEMPLATES_ENDS_SPEC,
 	{ "sourceIPv6Address", 16, 0 },
 	{ "destinationIPv6Address", 16, 0 },
-	{ "SRC_PROC_PID", 4, 0 },
-	{ "DST_PROC_PID", 4, 0 },
-	{ "SRC_PROC_UID", 4, 0 },
-	{ "DST_PROC_UID", 4, 0 },
-	{ "sourceTransportPort", 2, 0 },
-	{ "destinationTransportPort", 2, 0 },
-	{ "protocolIdentifier", 1, 0 },
-	{ "tcpControlBits", 1, 0 },
-	{ "flowEndReason", 1, 0 },
-	{ "biflowDirection", 1, 0 },
+	TEMPLATES_TAIL_SPEC,
 	FB_IESPEC_NULL,
 };
 
-const char *const templates_described_elements[] = {
-	"sockflowPayloadOctets",
-	"reverseSockflowPayloadOctets",
-	"SRC_PROC_PID",
-	"SRC_PROC_NAME",
-	"DST_PROC_PID",
-	"DST_PROC_NAME",
-	"SRC_PROC_UID",
-	"DST_PROC_UID",
-	NULL,
+/* Strings that may be long and say less than the ids: cut first when a record does not fit. */
+static const char *const shortenable[] = {
+	"SRC_PROC_CMDLINE",
+	"DST_PROC_CMDLINE",
+	"sockflowSourceExecutable",
+	"sockflowDestinationExecutable",
+	"sockflowSourceContainerImage",
+	"sockflowDestinationContainerImage",
+	"sockflowSourceCgroupPath",
+	"sockflowDestinationCgroupPath",
 };
 
-/* The member order leaves no gaps, so neither struct needs paddingOctets. */
+/* The member order leaves no gaps, so no struct needs paddingOctets. */
+_Static_assert(sizeof(struct templates_ends) == 2 * 8 + 26 * sizeof(fbVarfield_t) + 8 * 4,
+	       "struct templates_ends has hidden padding");
 _Static_assert(sizeof(struct templates_flow4) ==
-		       8 * 8 + 2 * sizeof(fbVarfield_t) + 6 * 4 + 2 * 2 + 4 * 1,
+		       8 * 8 + sizeof(struct templates_ends) + 2 * 4 + 2 * 2 + 4 * 1,
 	       "struct templates_flow4 has hidden padding");
 _Static_assert(sizeof(struct templates_flow6) ==
-		       8 * 8 + 2 * sizeof(fbVarfield_t) + 2 * 16 + 4 * 4 + 2 * 2 + 4 * 1,
+		       8 * 8 + sizeof(struct templates_ends) + 2 * 16 + 2 * 2 + 4 * 1,
 	       "struct templates_flow6 has hidden padding");
+_Static_assert(offsetof(struct templates_flow4, ends) == 8 * 8 &&
+		       offsetof(struct templates_flow6, ends) == 8 * 8,
+	       "the ends follow the eight counters");
 
-void templates__add_elements(fbInfoModel_t *model)
+void templates__add_elements(fbInfoModel_t *model, uint32_t pen)
 {
-	fbInfoModelAddElementArray(model, sockflow_elements);
+	fbInfoElement_t ie;
+	size_t i;
+
+	fbInfoModelAddElementArray(model, ntop_elements);
+	/* libfixbuf copies each element (and interns its strings): a stack copy will do. */
+	for (i = 0; sockflow_elements[i].ref.name; i++) {
+		ie = sockflow_elements[i];
+		ie.ent = pen;
+		fbInfoModelAddElement(model, &ie);
+	}
 }
 
-/* The fixed-length part of a record of @spec, on the wire. */
-static size_t fixed_len(const fbInfoElementSpec_t *spec)
+/* Index of @name in @spec and its offset in the struct, or -1. */
+static int spec_find(const fbInfoElementSpec_t *spec, const char *name, size_t *offset)
 {
-	size_t len = 0;
+	size_t off = 0;
+	int i;
 
-	for (; spec->name; spec++)
-		if (spec->len_override != FB_IE_VARLEN)
-			len += spec->len_override;
-	return len;
+	for (i = 0; spec[i].name; i++) {
+		if (!strcmp(spec[i].name, name)) {
+			*offset = off;
+			return i;
+		}
+		off += spec[i].len_override == FB_IE_VARLEN ? sizeof(fbVarfield_t)
+							    : spec[i].len_override;
+	}
+	return -1;
+}
+
+static bool is_shortenable(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(shortenable) / sizeof(shortenable[0]); i++)
+		if (!strcmp(shortenable[i], name))
+			return true;
+	return false;
+}
+
+/* Add element @i of @full (at @offset in the struct) to @lay. */
+static void layout_add(struct templates_layout *lay, const fbInfoElementSpec_t *full, int i,
+		       size_t offset)
+{
+	unsigned int n = 0;
+
+	while (lay->spec[n].name)
+		n++;
+	lay->spec[n] = full[i];
+	if (full[i].len_override != FB_IE_VARLEN) {
+		lay->fixed_len += full[i].len_override;
+		return;
+	}
+	lay->var[lay->n_var].offset = offset;
+	lay->var[lay->n_var].shortenable = is_shortenable(full[i].name);
+	lay->n_var++;
+}
+
+int templates__select(struct templates_selection *sel, fbInfoModel_t *model,
+		      const struct field_list *fl, char *msg, size_t msg_len)
+{
+	static fbInfoElementSpec_t *const full[TEMPLATES_N_FAMILIES] = {
+		templates_flow4_spec, templates_flow6_spec,
+	};
+	static const char *const family_name[TEMPLATES_N_FAMILIES] = { "IPv4", "IPv6" };
+	const struct field_list_entry *e;
+	const fbInfoElement_t *ie;
+	unsigned int n_described = 0;
+	size_t i, offset;
+	int f, idx, found;
+
+	memset(sel, 0, sizeof(*sel));
+	for (i = 0; i < fl->n; i++) {
+		e = &fl->entries[i];
+		ie = fbInfoModelGetElementByName(model, e->name);
+		if (!ie) {
+			snprintf(msg, msg_len, "%s:%u: unknown element \"%s\"; expected an IPFIX "
+				 "element name sockflow exports (templates/default.tmpl lists "
+				 "them all)", fl->path, e->line, e->name);
+			return -EINVAL;
+		}
+		found = 0;
+		for (f = 0; f < TEMPLATES_N_FAMILIES; f++) {
+			idx = spec_find(full[f], e->name, &offset);
+			if (idx < 0)
+				continue;
+			layout_add(&sel->layout[f], full[f], idx, offset);
+			found = 1;
+		}
+		if (!found) {
+			snprintf(msg, msg_len, "%s:%u: %s is an IPFIX element sockflow does not "
+				 "fill; expected one of those in templates/default.tmpl", fl->path,
+				 e->line, e->name);
+			return -EINVAL;
+		}
+		if (ie->ent && ie->ent != FB_IE_PEN_REVERSE)
+			sel->described[n_described++] = ie->ref.name;
+	}
+	for (f = 0; f < TEMPLATES_N_FAMILIES; f++) {
+		if (!sel->layout[f].spec[0].name) {
+			snprintf(msg, msg_len, "%s: no element of %s records; expected at least "
+				 "the elements common to both families", fl->path,
+				 family_name[f]);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 /* A varfield on the wire: RFC 7011 section 7, a 1-byte length below 255, else 3 bytes. */
-static size_t varfield_len(const fbVarfield_t *v)
+static size_t varfield_wire_len(size_t len)
 {
-	return (v->len < 255 ? 1 : 3) + v->len;
+	return (len < 255 ? 1 : 3) + len;
 }
 
-size_t templates__flow4_encoded_len(const struct templates_flow4 *rec)
+static fbVarfield_t *var_at(const struct templates_layout *lay, void *rec, unsigned int i)
 {
-	return fixed_len(templates_flow4_spec) + varfield_len(&rec->SRC_PROC_NAME) +
-	       varfield_len(&rec->DST_PROC_NAME);
+	return (fbVarfield_t *)((uint8_t *)rec + lay->var[i].offset);
 }
 
-size_t templates__flow6_encoded_len(const struct templates_flow6 *rec)
+size_t templates__encoded_len(const struct templates_layout *lay, const void *rec)
 {
-	return fixed_len(templates_flow6_spec) + varfield_len(&rec->SRC_PROC_NAME) +
-	       varfield_len(&rec->DST_PROC_NAME);
+	size_t len = lay->fixed_len;
+	unsigned int i;
+
+	for (i = 0; i < lay->n_var; i++)
+		len += varfield_wire_len(var_at(lay, (void *)rec, i)->len);
+	return len;
 }
 
-/* A process name as a varfield; the empty string when the end is unknown. */
-static void fill_name(fbVarfield_t *v, const struct flow_process *p)
+/* Wire bytes of the shortenable strings if each were cut to at most @cap bytes. */
+static size_t capped_len(const struct templates_layout *lay, void *rec, size_t cap)
 {
-	v->buf = (uint8_t *)p->name;
-	v->len = p->pid ? strnlen(p->name, sizeof(p->name)) : 0;
+	size_t len = 0, l;
+	unsigned int i;
+
+	for (i = 0; i < lay->n_var; i++) {
+		if (!lay->var[i].shortenable)
+			continue;
+		l = var_at(lay, rec, i)->len;
+		len += varfield_wire_len(l < cap ? l : cap);
+	}
+	return len;
+}
+
+size_t templates__fit(const struct templates_layout *lay, void *rec, size_t max_len)
+{
+	size_t len = templates__encoded_len(lay, rec), rest, lo, hi, mid, cut;
+	fbVarfield_t *v;
+	unsigned int i;
+
+	if (len <= max_len)
+		return len;
+	/* The largest common length @lo the long strings can keep. */
+	hi = 0;
+	for (i = 0; i < lay->n_var; i++)
+		if (lay->var[i].shortenable && var_at(lay, rec, i)->len > hi)
+			hi = var_at(lay, rec, i)->len;
+	rest = len - capped_len(lay, rec, hi);
+	lo = 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		if (rest + capped_len(lay, rec, mid) <= max_len)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	for (i = 0; i < lay->n_var; i++) {
+		v = var_at(lay, rec, i);
+		if (!lay->var[i].shortenable || v->len <= lo)
+			continue;
+		/* Never split a UTF-8 character: back up over continuation bytes. */
+		for (cut = lo; cut > 0 && (v->buf[cut] & 0xc0) == 0x80; cut--)
+			;
+		v->len = cut;
+	}
+	return templates__encoded_len(lay, rec);
+}
+
+/* A string of @p as a varfield; empty when the end is not a local process. */
+static void fill_string(fbVarfield_t *v, const struct flow_process *p, const char *s, size_t size)
+{
+	v->buf = (uint8_t *)s;
+	v->len = p->pid ? strnlen(s, size) : 0;
+}
+
+#define FILL_STRING(v, p, member) fill_string(&(v), (p), (p)->member, sizeof((p)->member))
+
+/* The process part of @e from @r's two ends; an end with pid 0 is all empty. */
+static void fill_ends(struct templates_ends *e, const struct flow_record *r)
+{
+	const struct flow_process *c = &r->client, *s = &r->server;
+
+	e->sockflowSourceCgroupId = c->pid ? c->cgroup_id : 0;
+	e->sockflowDestinationCgroupId = s->pid ? s->cgroup_id : 0;
+	FILL_STRING(e->SRC_PROC_NAME, c, name);
+	FILL_STRING(e->DST_PROC_NAME, s, name);
+	FILL_STRING(e->SRC_PROC_USER_NAME, c, user);
+	FILL_STRING(e->DST_PROC_USER_NAME, s, user);
+	FILL_STRING(e->SRC_FATHER_PROC_NAME, c, parent_name);
+	FILL_STRING(e->DST_FATHER_PROC_NAME, s, parent_name);
+	FILL_STRING(e->SRC_PROC_CMDLINE, c, cmdline);
+	FILL_STRING(e->DST_PROC_CMDLINE, s, cmdline);
+	FILL_STRING(e->SRC_PROC_CONTAINER_ID, c, container.id);
+	FILL_STRING(e->DST_PROC_CONTAINER_ID, s, container.id);
+	FILL_STRING(e->sockflowSourceExecutable, c, exe);
+	FILL_STRING(e->sockflowDestinationExecutable, s, exe);
+	FILL_STRING(e->sockflowSourceContainerName, c, container.name);
+	FILL_STRING(e->sockflowDestinationContainerName, s, container.name);
+	FILL_STRING(e->sockflowSourceContainerRuntime, c, container.runtime);
+	FILL_STRING(e->sockflowDestinationContainerRuntime, s, container.runtime);
+	FILL_STRING(e->sockflowSourceContainerImage, c, container.image);
+	FILL_STRING(e->sockflowDestinationContainerImage, s, container.image);
+	FILL_STRING(e->sockflowSourcePodName, c, container.pod_name);
+	FILL_STRING(e->sockflowDestinationPodName, s, container.pod_name);
+	FILL_STRING(e->sockflowSourcePodNamespace, c, container.pod_namespace);
+	FILL_STRING(e->sockflowDestinationPodNamespace, s, container.pod_namespace);
+	FILL_STRING(e->sockflowSourcePodUid, c, container.pod_uid);
+	FILL_STRING(e->sockflowDestinationPodUid, s, container.pod_uid);
+	FILL_STRING(e->sockflowSourceCgroupPath, c, cgroup);
+	FILL_STRING(e->sockflowDestinationCgroupPath, s, cgroup);
+	e->SRC_PROC_PID = c->pid;
+	e->DST_PROC_PID = s->pid;
+	e->SRC_PROC_UID = c->pid ? c->uid : 0;
+	e->DST_PROC_UID = s->pid ? s->uid : 0;
+	e->SRC_FATHER_PROC_PID = c->pid ? c->ppid : 0;
+	e->DST_FATHER_PROC_PID = s->pid ? s->ppid : 0;
+	e->sockflowSourceNetnsInode = c->pid ? c->netns_ino : 0;
+	e->sockflowDestinationNetnsInode = s->pid ? s->netns_ino : 0;
 }
 
 /* The members both structs share, whatever the address family. */
@@ -187,12 +496,7 @@ static void fill_name(fbVarfield_t *v, const struct flow_process *p)
 		(rec)->reversePacketDeltaCount = (r)->rev.packets;            \
 		(rec)->sockflowPayloadOctets = (r)->fwd.payload;              \
 		(rec)->reverseSockflowPayloadOctets = (r)->rev.payload;       \
-		fill_name(&(rec)->SRC_PROC_NAME, &(r)->client);               \
-		fill_name(&(rec)->DST_PROC_NAME, &(r)->server);               \
-		(rec)->SRC_PROC_PID = (r)->client.pid;                        \
-		(rec)->DST_PROC_PID = (r)->server.pid;                        \
-		(rec)->SRC_PROC_UID = (r)->client.pid ? (r)->client.uid : 0;  \
-		(rec)->DST_PROC_UID = (r)->server.pid ? (r)->server.uid : 0;  \
+		fill_ends(&(rec)->ends, (r));                                 \
 		(rec)->sourceTransportPort = (r)->key.client_port;            \
 		(rec)->destinationTransportPort = (r)->key.server_port;       \
 		(rec)->protocolIdentifier = (r)->key.protocol;                \

@@ -3,15 +3,21 @@
 #ifndef SOCKFLOW_EXPORT_TEMPLATES_H
 #define SOCKFLOW_EXPORT_TEMPLATES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <fixbuf/public.h>
 
+#include "export/field_list.h"
 #include "flow/record.h"
 
-/* RFC 5612 documentation PEN, used until sockflow has its own. */
-#define TEMPLATES_PEN_SOCKFLOW 32473
+/*
+ * sockflow's own elements go under a configurable PEN ([export]
+ * enterprise_id); this default is RFC 5612's documentation PEN, used
+ * until sockflow has a PEN of its own.
+ */
+#define TEMPLATES_PEN_DEFAULT 32473
 /* ntop: nProbe's process elements, decoded by Wireshark as cflow.pie.ntop.*. */
 #define TEMPLATES_PEN_NTOP 35632
 
@@ -21,14 +27,67 @@
 /* RFC 5610 information element type records (fbInfoElementAllocTypeTemplate()). */
 #define TEMPLATES_TID_IE_TYPE 0x0102
 
+/* Elements in the full records, and at most in an exported template. */
+#define TEMPLATES_MAX_ELEMENTS 64
+
+/*
+ * The two ends' processes, the part of a record both families share.
+ * Source = client (the initiator), destination = server, for ntop's
+ * SRC_* / DST_* elements and for sockflow's own sockflowSource* /
+ * sockflowDestination* ones alike. Integers in host byte order. The
+ * varfields point into the flow_record they were filled from (not
+ * NUL-terminated); an end that is not a local process (pid 0) has every
+ * string empty and every number 0. Ordered so that no padding is needed;
+ * TEMPLATES_ENDS_SPEC in templates.c lists the same elements in the same
+ * order.
+ */
+struct templates_ends {
+	uint64_t sockflowSourceCgroupId;
+	uint64_t sockflowDestinationCgroupId;
+	fbVarfield_t SRC_PROC_NAME;
+	fbVarfield_t DST_PROC_NAME;
+	fbVarfield_t SRC_PROC_USER_NAME;
+	fbVarfield_t DST_PROC_USER_NAME;
+	fbVarfield_t SRC_FATHER_PROC_NAME;
+	fbVarfield_t DST_FATHER_PROC_NAME;
+	fbVarfield_t SRC_PROC_CMDLINE;
+	fbVarfield_t DST_PROC_CMDLINE;
+	fbVarfield_t SRC_PROC_CONTAINER_ID;
+	fbVarfield_t DST_PROC_CONTAINER_ID;
+	fbVarfield_t sockflowSourceExecutable;
+	fbVarfield_t sockflowDestinationExecutable;
+	fbVarfield_t sockflowSourceContainerName;
+	fbVarfield_t sockflowDestinationContainerName;
+	fbVarfield_t sockflowSourceContainerRuntime;
+	fbVarfield_t sockflowDestinationContainerRuntime;
+	fbVarfield_t sockflowSourceContainerImage;
+	fbVarfield_t sockflowDestinationContainerImage;
+	fbVarfield_t sockflowSourcePodName;
+	fbVarfield_t sockflowDestinationPodName;
+	fbVarfield_t sockflowSourcePodNamespace;
+	fbVarfield_t sockflowDestinationPodNamespace;
+	fbVarfield_t sockflowSourcePodUid;
+	fbVarfield_t sockflowDestinationPodUid;
+	fbVarfield_t sockflowSourceCgroupPath;
+	fbVarfield_t sockflowDestinationCgroupPath;
+	uint32_t SRC_PROC_PID;
+	uint32_t DST_PROC_PID;
+	uint32_t SRC_PROC_UID;
+	uint32_t DST_PROC_UID;
+	uint32_t SRC_FATHER_PROC_PID;
+	uint32_t DST_FATHER_PROC_PID;
+	uint32_t sockflowSourceNetnsInode;
+	uint32_t sockflowDestinationNetnsInode;
+};
+
 /*
  * One biflow (RFC 5103) between an IPv4 client ("source") and server
- * ("destination"). Forward counters are client -> server, the reverse*
- * ones server -> client. Integers in host byte order, as libfixbuf's
- * transcoder expects; the IPv4 addresses too. The names point into the
- * flow_record they were filled from (not NUL-terminated on read).
+ * ("destination"): the full internal record. Forward counters are client
+ * -> server, the reverse* ones server -> client. Integers in host byte
+ * order, as libfixbuf's transcoder expects; the IPv4 addresses too.
  * Members are ordered so that no padding is needed; the spec array
- * flow4_spec in templates.c lists the same elements in the same order.
+ * templates_flow4_spec in templates.c lists the same elements in the
+ * same order. What goes on the wire is the subset a field list chooses.
  */
 struct templates_flow4 {
 	uint64_t flowStartMilliseconds;
@@ -39,14 +98,9 @@ struct templates_flow4 {
 	uint64_t reversePacketDeltaCount;
 	uint64_t sockflowPayloadOctets;
 	uint64_t reverseSockflowPayloadOctets;
-	fbVarfield_t SRC_PROC_NAME;
-	fbVarfield_t DST_PROC_NAME;
+	struct templates_ends ends;
 	uint32_t sourceIPv4Address;
 	uint32_t destinationIPv4Address;
-	uint32_t SRC_PROC_PID;
-	uint32_t DST_PROC_PID;
-	uint32_t SRC_PROC_UID;
-	uint32_t DST_PROC_UID;
 	uint16_t sourceTransportPort;
 	uint16_t destinationTransportPort;
 	uint8_t protocolIdentifier;
@@ -65,14 +119,9 @@ struct templates_flow6 {
 	uint64_t reversePacketDeltaCount;
 	uint64_t sockflowPayloadOctets;
 	uint64_t reverseSockflowPayloadOctets;
-	fbVarfield_t SRC_PROC_NAME;
-	fbVarfield_t DST_PROC_NAME;
+	struct templates_ends ends;
 	uint8_t sourceIPv6Address[16];
 	uint8_t destinationIPv6Address[16];
-	uint32_t SRC_PROC_PID;
-	uint32_t DST_PROC_PID;
-	uint32_t SRC_PROC_UID;
-	uint32_t DST_PROC_UID;
 	uint16_t sourceTransportPort;
 	uint16_t destinationTransportPort;
 	uint8_t protocolIdentifier;
@@ -81,27 +130,72 @@ struct templates_flow6 {
 	uint8_t biflowDirection;
 };
 
-/* Spec arrays for the structs above, FB_IESPEC_NULL-terminated. */
+/* Spec arrays of the full structs above, FB_IESPEC_NULL-terminated. */
 extern fbInfoElementSpec_t templates_flow4_spec[];
 extern fbInfoElementSpec_t templates_flow6_spec[];
 
-/* Add sockflow's and ntop's elements to @model (fbInfoModelAlloc() has IANA's and 29305's). */
-void templates__add_elements(fbInfoModel_t *model);
+enum templates_family {
+	TEMPLATES_FLOW4,
+	TEMPLATES_FLOW6,
+	TEMPLATES_N_FAMILIES,
+};
+
+/* A varfield of the external template: where it sits in the full struct. */
+struct templates_var {
+	uint16_t offset;
+	bool shortenable;	/* a long descriptive string: cut first when a record is too big */
+};
 
 /*
- * Names of the non-IANA elements the templates use, NULL-terminated:
- * each is described in-band with an RFC 5610 type record.
+ * The external template of one family: the elements of the field list
+ * that this family's full record has, in the list's order, and where
+ * their values are in the full struct.
  */
-extern const char *const templates_described_elements[];
+struct templates_layout {
+	fbInfoElementSpec_t spec[TEMPLATES_MAX_ELEMENTS + 1];	/* FB_IESPEC_NULL-terminated */
+	size_t fixed_len;		/* wire bytes of its fixed-length elements */
+	unsigned int n_var;
+	struct templates_var var[TEMPLATES_MAX_ELEMENTS];
+};
 
-/* Bytes @rec takes in an IPFIX data set (the varfields' lengths vary). */
-size_t templates__flow4_encoded_len(const struct templates_flow4 *rec);
-size_t templates__flow6_encoded_len(const struct templates_flow6 *rec);
+/* What one exporter sends: a layout per family and the elements to describe in-band. */
+struct templates_selection {
+	struct templates_layout layout[TEMPLATES_N_FAMILIES];
+	/* Non-IANA elements (ntop's, sockflow's) of the list, NULL-terminated: RFC 5610 records. */
+	const char *described[TEMPLATES_MAX_ELEMENTS + 1];
+};
 
-/* Fill @rec from @r (family AF_INET); @rec borrows @r's process names. */
+/*
+ * Add ntop's elements and sockflow's own, under @pen, to @model
+ * (fbInfoModelAlloc() has IANA's and RFC 5103's reverse ones).
+ */
+void templates__add_elements(fbInfoModel_t *model, uint32_t pen);
+
+/*
+ * Build @sel from the field list @fl, resolving names in @model (which
+ * has had templates__add_elements()). Returns 0, or -EINVAL with
+ * "FILE:LINE: what is wrong; what is expected" in @msg for a name that
+ * is no element, or no element sockflow fills.
+ */
+int templates__select(struct templates_selection *sel, fbInfoModel_t *model,
+		      const struct field_list *fl, char *msg, size_t msg_len);
+
+/* Fill @rec from @r (family AF_INET); @rec borrows @r's strings. */
 void templates__fill_flow4(struct templates_flow4 *rec, const struct flow_record *r);
 
-/* Fill @rec from @r (family AF_INET6); @rec borrows @r's process names. */
+/* Fill @rec from @r (family AF_INET6); @rec borrows @r's strings. */
 void templates__fill_flow6(struct templates_flow6 *rec, const struct flow_record *r);
+
+/* Bytes the record @rec (a full struct of @lay's family) takes on the wire. */
+size_t templates__encoded_len(const struct templates_layout *lay, const void *rec);
+
+/*
+ * Shorten @rec's long descriptive strings (command lines, executable and
+ * cgroup paths, images) that @lay exports until the record takes at most
+ * @max_len bytes on the wire: the longest are cut first, to a common
+ * length, at a UTF-8 character boundary. Returns the record's wire length
+ * after that (above @max_len only if even empty strings would not do).
+ */
+size_t templates__fit(const struct templates_layout *lay, void *rec, size_t max_len);
 
 #endif

@@ -34,11 +34,45 @@ struct flow_key {
 	uint8_t pad[6];		/* to whole 64-bit words, for hashing */
 };
 
-/* One end's process; pid 0 means the end is not on this host or unknown. */
+#define FLOW_USER_LEN 32
+#define FLOW_PATH_LEN 256
+#define FLOW_CMDLINE_LEN 256
+
+/*
+ * The container behind a process, from its cgroup and the runtime's own
+ * state. Every string NUL-terminated, "" when unknown; runtime "" means the
+ * process runs on the host outside any container or unit.
+ */
+struct flow_container {
+	char runtime[16];		/* podman, docker, containerd, cri-o, systemd */
+	char id[72];			/* container id (64 hex for most runtimes); unit name for systemd */
+	char name[64];
+	char image[128];
+	char pod_name[64];		/* Kubernetes, from CRI annotations or the runtime */
+	char pod_namespace[64];
+	char pod_uid[40];
+};
+
+/*
+ * One end's process; pid 0 means the end is not on this host or unknown.
+ * pid, uid, name, ppid, start time, cgroup id and netns come from the
+ * kernel at the moment of the event; the rest is filled by the enrich
+ * stage from its caches (empty when unknown).
+ */
 struct flow_process {
-	uint32_t pid;
+	uint32_t pid;			/* thread-group id */
 	uint32_t uid;
 	char name[FLOW_COMM_LEN];	/* NUL-terminated command name */
+	uint32_t ppid;
+	uint32_t netns_ino;		/* network namespace of this end's socket */
+	uint64_t start_boottime_ns;	/* with pid, names the process: pids are reused */
+	uint64_t cgroup_id;		/* cgroup v2 id */
+	char parent_name[FLOW_COMM_LEN];
+	char user[FLOW_USER_LEN];
+	char exe[FLOW_PATH_LEN];	/* full executable path */
+	char cmdline[FLOW_CMDLINE_LEN];	/* arguments joined by spaces, truncated */
+	char cgroup[FLOW_PATH_LEN];	/* cgroup v2 path */
+	struct flow_container container;
 };
 
 /* Counters of one direction, deltas since the previous record of the flow. */

@@ -21,7 +21,8 @@ struct flow_end {
 	bool open;
 	uint32_t flags;			/* SF_FLAG_* */
 	struct sf_counters cnt;		/* absolute, monotonic per socket */
-	struct flow_process proc;
+	struct sf_proc proc;		/* as the kernel captured it */
+	uint32_t netns_ino;
 	uint64_t missing_ns;		/* open here, but absent from the kernel since */
 };
 
@@ -153,12 +154,30 @@ static void counters_merge(struct sf_counters *dst, const struct sf_counters *sr
 /* Take the kernel's view of an end's process unless it knows less than we do. */
 static void end_set_process(struct flow_end *end, const struct sf_proc *p)
 {
-	if (!p->tgid && end->proc.pid)
+	uint64_t cgroup_id = end->proc.cgroup_id;
+
+	if (!p->tgid && end->proc.tgid)
 		return;
-	end->proc.pid = p->tgid;
-	end->proc.uid = p->uid;
-	memcpy(end->proc.name, p->comm, sizeof(end->proc.name));
-	end->proc.name[sizeof(end->proc.name) - 1] = '\0';
+	end->proc = *p;
+	if (!end->proc.cgroup_id)
+		end->proc.cgroup_id = cgroup_id;
+}
+
+/*
+ * The record's view of an end: what the kernel captured. The enrich stage
+ * adds executable, command line, user and container from its caches.
+ */
+static void end_to_process(const struct flow_end *end, struct flow_process *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = end->proc.tgid;
+	p->uid = end->proc.uid;
+	memcpy(p->name, end->proc.comm, sizeof(p->name));
+	p->name[sizeof(p->name) - 1] = '\0';
+	p->ppid = end->proc.ppid;
+	p->start_boottime_ns = end->proc.start_boottime_ns;
+	p->cgroup_id = end->proc.cgroup_id;
+	p->netns_ino = end->netns_ino;
 }
 
 static bool flow_all_closed(const struct flow *f)
@@ -235,8 +254,8 @@ static void flow_report(struct flow_table *t, struct flow *f, uint8_t reason, ui
 	}
 	r.start_ms = to_epoch_ms(t, f->record_start_ns);
 	r.end_ms = to_epoch_ms(t, max_u64(f->last_activity_ns, f->record_start_ns));
-	r.client = f->end[0].proc;
-	r.server = f->end[1].proc;
+	end_to_process(&f->end[0], &r.client);
+	end_to_process(&f->end[1], &r.server);
 	r.end_reason = reason;
 	r.tcp_flags = flow_tcp_flags(f);
 	t->opts.emit(t->opts.emit_ctx, &r);
@@ -320,6 +339,7 @@ void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_
 	end->flags |= e->flags;
 	counters_merge(&end->cnt, &e->cnt);
 	end_set_process(end, &e->proc);
+	end->netns_ino = e->tuple.netns_ino;
 	f->last_activity_ns = max_u64(f->last_activity_ns, e->last_ns);
 
 	if (e->type == SF_EVENT_OPEN) {

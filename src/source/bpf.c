@@ -30,8 +30,8 @@ struct bpf_source {
 	GHashTable *live_index;		/* &live[i].cookie -> &live[i] */
 	int cgroup_fd;
 	int ncpus;
-	bpf_source_event_fn on_event;
-	void *ctx;
+	struct bpf_source_handlers on;
+	char cgroup2_root[4096];
 };
 
 static int libbpf_to_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -71,21 +71,41 @@ static int cgroup2_root(char *path, size_t len)
 	return 0;
 }
 
+/* Every ring-buffer record starts with its type; hand it to the matching handler. */
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct bpf_source *src = ctx;
+	__u32 type;
 
-	if (size < sizeof(struct sf_event))
+	if (size < sizeof(type))
 		return 0;
-	src->on_event(src->ctx, data);
+	memcpy(&type, data, sizeof(type));
+	switch (type) {
+	case SF_EVENT_OPEN:
+	case SF_EVENT_CLOSE:
+		if (size >= sizeof(struct sf_event))
+			src->on.sock(src->on.ctx, data);
+		break;
+	case SF_EVENT_EXEC:
+	case SF_EVENT_FORK:
+	case SF_EVENT_EXIT:
+		if (size >= sizeof(struct sf_proc_event))
+			src->on.proc(src->on.ctx, data);
+		break;
+	case SF_EVENT_CGROUP:
+		if (size >= sizeof(struct sf_cgroup_event))
+			src->on.cgroup(src->on.ctx, data);
+		break;
+	}
 	return 0;
 }
 
 int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *opts,
 		    char *msg, size_t msg_len)
 {
+	LIBBPF_OPTS(bpf_iter_attach_opts, iter_opts);
+	union bpf_iter_link_info link_info;
 	struct bpf_source *src;
-	char cgroup_path[4096];
 	int err;
 
 	*out = NULL;
@@ -99,8 +119,7 @@ int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *op
 	if (!src)
 		return -ENOMEM;
 	src->cgroup_fd = -1;
-	src->on_event = opts->on_event;
-	src->ctx = opts->ctx;
+	src->on = opts->on;
 	src->ncpus = libbpf_num_possible_cpus();
 	if (src->ncpus < 1) {
 		err = src->ncpus;
@@ -133,16 +152,17 @@ int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *op
 		goto err_free;
 	}
 
-	err = cgroup2_root(cgroup_path, sizeof(cgroup_path));
+	err = cgroup2_root(src->cgroup2_root, sizeof(src->cgroup2_root));
 	if (err) {
 		snprintf(msg, msg_len, "no cgroup v2 hierarchy and mounting one at %s failed: %s",
 			 PRIVATE_CGROUP2_PATH, strerror(-err));
 		goto err_free;
 	}
-	src->cgroup_fd = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	src->cgroup_fd = open(src->cgroup2_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (src->cgroup_fd < 0) {
 		err = -errno;
-		snprintf(msg, msg_len, "opening cgroup v2 root %s: %s", cgroup_path, strerror(errno));
+		snprintf(msg, msg_len, "opening cgroup v2 root %s: %s", src->cgroup2_root,
+			 strerror(errno));
 		goto err_free;
 	}
 	src->skel->links.sf_egress =
@@ -152,18 +172,15 @@ int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *op
 	if (!src->skel->links.sf_egress || !src->skel->links.sf_ingress) {
 		err = -errno;
 		snprintf(msg, msg_len, "attaching packet counters to cgroup %s failed: %s",
-			 cgroup_path, strerror(errno));
+			 src->cgroup2_root, strerror(errno));
 		goto err_free;
 	}
 
-	src->live_iter = bpf_program__attach_iter(src->skel->progs.sf_live_socks,
-		&(struct bpf_iter_attach_opts){
-			.sz = sizeof(struct bpf_iter_attach_opts),
-			.link_info = &(union bpf_iter_link_info){
-				.map.map_fd = bpf_map__fd(src->skel->maps.socks),
-			},
-			.link_info_len = sizeof(union bpf_iter_link_info),
-		});
+	memset(&link_info, 0, sizeof(link_info));
+	link_info.map.map_fd = bpf_map__fd(src->skel->maps.socks);
+	iter_opts.link_info = &link_info;
+	iter_opts.link_info_len = sizeof(link_info);
+	src->live_iter = bpf_program__attach_iter(src->skel->progs.sf_live_socks, &iter_opts);
 	if (!src->live_iter) {
 		err = -errno;
 		snprintf(msg, msg_len, "creating the socket iterator failed: %s", strerror(errno));
@@ -183,6 +200,11 @@ int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *op
 err_free:
 	bpf_source__free(src);
 	return err;
+}
+
+const char *bpf_source__cgroup2_root(const struct bpf_source *src)
+{
+	return src->cgroup2_root;
 }
 
 int bpf_source__fd(const struct bpf_source *src)

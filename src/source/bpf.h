@@ -10,14 +10,18 @@
 
 struct bpf_source;
 
-/* Called for every kernel event, in ring-buffer order. */
-typedef void (*bpf_source_event_fn)(void *ctx, const struct sf_event *e);
+/* Called for every kernel event, in ring-buffer order, by its kind. */
+struct bpf_source_handlers {
+	void (*sock)(void *ctx, const struct sf_event *e);
+	void (*proc)(void *ctx, const struct sf_proc_event *e);
+	void (*cgroup)(void *ctx, const struct sf_cgroup_event *e);
+	void *ctx;
+};
 
 struct bpf_source_options {
 	uint32_t max_sockets;		/* tracked sockets at most */
 	uint32_t ringbuf_kib;		/* power of two */
-	bpf_source_event_fn on_event;
-	void *ctx;
+	struct bpf_source_handlers on;
 };
 
 /* What the kernel side lost or did, summed over CPUs. */
@@ -32,6 +36,9 @@ struct bpf_source_stats {
  */
 int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *opts,
 		    char *msg, size_t msg_len);
+
+/* Where the cgroup v2 hierarchy is mounted (found or mounted at start). */
+const char *bpf_source__cgroup2_root(const struct bpf_source *src);
 
 /* The fd to poll for readable events. */
 int bpf_source__fd(const struct bpf_source *src);

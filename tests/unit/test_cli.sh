@@ -145,6 +145,9 @@ bad '[flow]\nidle_timeout = 5\nidle_timeout = 6\n' '3: idle_timeout is set twice
 bad '[flow]\nactive_timeout\n' '2: "active_timeout" is not a setting'
 bad 'active_timeout = 5\n' '1: "active_timeout = 5" comes before any group'
 bad '[log]\nlevel = info\n[export\n' '3: "[export" is not a group header'
+bad '[export]\nenterprise_id = 35632\n' '2: enterprise_id: 35632 is taken by elements sockflow'
+bad '[export]\ntemplate = my list\n' \
+	'2: template: "my list" is not a template; expected default, ntop, minimal'
 bad '[export]\ncollectors = udp://a:1; tcp://[::1]:99999\n' \
 	'2: collectors: "tcp://[::1]:99999": port "99999" is out of range; expected 1..65535'
 
@@ -159,6 +162,8 @@ cat >"$tmp/good.conf" <<'EOF'
 collectors = udp://127.0.0.1:4739; udp://[::1]:4739
 observation_domain_id = 7
 print = json
+template = ntop
+enterprise_id = 4294967295
 
 [flow]
 active_timeout = 30
@@ -168,6 +173,11 @@ succeeds "active_timeout=30" -c "$tmp/good.conf" --check
 succeeds "collectors=udp://127.0.0.1:4739 udp://[::1]:4739" -c "$tmp/good.conf" --check
 succeeds "print=json" -c "$tmp/good.conf" --check
 succeeds "max_flows=262144" -c "$tmp/good.conf" --check
+succeeds "template=ntop" -c "$tmp/good.conf" --check
+succeeds "enterprise_id=4294967295" -c "$tmp/good.conf" --check
+succeeds "template=default" -c "$empty" --check
+succeeds "enterprise_id=32473" -c "$empty" --check
+succeeds "tcp_buffer_records=20000" -c "$empty" --check
 succeeds "active_timeout=40" -c "$tmp/good.conf" --active-timeout 40 --check
 succeeds "idle_timeout=20" -c "$tmp/good.conf" --active-timeout 40 --check
 succeeds "observation_domain_id=8" -c "$tmp/good.conf" --odid 8 -t

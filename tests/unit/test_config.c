@@ -49,7 +49,9 @@ static void test_defaults(void)
 	g_assert_cmpint(cfg->print, ==, 0);
 	g_assert_cmpuint(cfg->observation_domain_id, ==, 0);
 	g_assert_cmpuint(cfg->template_refresh_s, ==, 60);
-	g_assert_cmpuint(cfg->tcp_buffer_records, ==, 100000);
+	g_assert_cmpuint(cfg->tcp_buffer_records, ==, 20000);
+	g_assert_cmpuint(cfg->enterprise_id, ==, 32473);
+	g_assert_cmpstr(cfg->template, ==, "default");
 	g_assert_cmpuint(cfg->active_timeout_s, ==, 60);
 	g_assert_cmpuint(cfg->idle_timeout_s, ==, 15);
 	g_assert_cmpuint(cfg->max_flows, ==, 262144);
@@ -72,6 +74,8 @@ static void test_every_key(void)
 		"template_refresh = 86400\n"
 		"tcp_buffer_records = 10000000\n"
 		"print = json\n"
+		"enterprise_id = 4294967295\n"
+		"template = /etc/sockflow/mine.tmpl\n"
 		"[flow]\n"
 		"active_timeout = 1\n"
 		"idle_timeout = 86400\n"
@@ -99,6 +103,8 @@ static void test_every_key(void)
 	g_assert_cmpuint(cfg->observation_domain_id, ==, 4294967295u);
 	g_assert_cmpuint(cfg->template_refresh_s, ==, 86400);
 	g_assert_cmpuint(cfg->tcp_buffer_records, ==, 10000000);
+	g_assert_cmpuint(cfg->enterprise_id, ==, 4294967295u);
+	g_assert_cmpstr(cfg->template, ==, "/etc/sockflow/mine.tmpl");
 	g_assert_cmpuint(cfg->active_timeout_s, ==, 1);
 	g_assert_cmpuint(cfg->idle_timeout_s, ==, 86400);
 	g_assert_cmpuint(cfg->max_flows, ==, 1024);
@@ -187,6 +193,20 @@ static const struct bad_file bad_files[] = {
 	{ "[export]\ntemplate_refresh = -1\n", 2, { "template_refresh: \"-1\" is not a number" } },
 	{ "[export]\ntcp_buffer_records = 10000001\n", 2,
 	  { "tcp_buffer_records", "out of range" } },
+	{ "[export]\nenterprise_id = 0\n", 2,
+	  { "enterprise_id: \"0\" is out of range; expected a private enterprise number "
+	    "1..4294967295" } },
+	{ "[export]\nenterprise_id = 35632\n", 2,
+	  { "enterprise_id: 35632 is taken by elements sockflow also sends",
+	    "not 29305 (RFC 5103) or 35632 (ntop)" } },
+	{ "[export]\nenterprise_id = 29305\n", 2, { "enterprise_id: 29305 is taken" } },
+	{ "[export]\nenterprise_id = 0x7ed9\n", 2,
+	  { "enterprise_id: \"0x7ed9\" is not a number" } },
+	{ "[export]\ntemplate = my template\n", 2,
+	  { "template: \"my template\" is not a template; expected default, ntop, minimal",
+	    "or a file path holding a '/'" } },
+	{ "[export]\ntemplate = \n", 2, { "template: \"\" is not a template" } },
+	{ "[export]\ntemplate = ..\n", 2, { "template: \"..\" is not a template" } },
 	{ "[kernel]\nmax_sockets = 1e6\n", 2, { "max_sockets: \"1e6\" is not a number" } },
 	{ "[kernel]\nringbuf_size_kib = 100\n", 2,
 	  { "ringbuf_size_kib: \"100\" is not a power of two;",
@@ -423,6 +443,27 @@ static void test_set(void)
 			-ENOENT);
 	/* err may be NULL */
 	g_assert_cmpint(config__set(cfg, "log", "level", "loud", NULL, 0), ==, -EINVAL);
+
+	/* A template is a name in the templates directory or a path; a bad one changes nothing. */
+	g_assert_cmpint(config__set(cfg, "export", "template", "ntop", err, sizeof(err)), ==, 0);
+	g_assert_cmpstr(cfg->template, ==, "ntop");
+	g_assert_cmpint(config__set(cfg, "export", "template", "my-list_2.v1", err, sizeof(err)),
+			==, 0);
+	g_assert_cmpint(config__set(cfg, "export", "template", "./a b.tmpl", err, sizeof(err)), ==,
+			0);
+	g_assert_cmpstr(cfg->template, ==, "./a b.tmpl");
+	g_assert_cmpint(config__set(cfg, "export", "template", ".hidden", err, sizeof(err)), ==,
+			-EINVAL);
+	g_assert_cmpint(config__set(cfg, "export", "template", "a\\b", err, sizeof(err)), ==,
+			-EINVAL);
+	g_assert_cmpstr(cfg->template, ==, "./a b.tmpl");
+	g_assert_cmpint(config__set(cfg, "export", "enterprise_id", "1", err, sizeof(err)), ==, 0);
+	g_assert_cmpuint(cfg->enterprise_id, ==, 1);
+	g_assert_cmpint(config__set(cfg, "export", "enterprise_id", "4294967296", err, sizeof(err)),
+			==, -ERANGE);
+	g_assert_cmpint(config__set(cfg, "export", "enterprise_id", "35632", err, sizeof(err)), ==,
+			-EINVAL);
+	g_assert_cmpuint(cfg->enterprise_id, ==, 1);
 	g_free(cfg);
 }
 
@@ -461,12 +502,18 @@ static void test_round_trip(void)
 			0);
 	g_assert_cmpint(config__set(a, "log", "level", "error", err, sizeof(err)), ==, 0);
 	g_assert_cmpint(config__set(a, "export", "print", "none", err, sizeof(err)), ==, 0);
+	g_assert_cmpint(config__set(a, "export", "template", "/tmp/my list\\1.tmpl", err,
+				    sizeof(err)), ==, 0);
+	g_assert_cmpint(config__set(a, "export", "enterprise_id", "12345", err, sizeof(err)), ==,
+			0);
 	a->stats_interval_s = 0;
 	text = config__to_string(a);
 	path = write_conf(text, -1);
 	g_assert_cmpint(config__load(b, path, err, sizeof(err)), ==, 0);
 	assert_same_config(a, b);
 	g_assert_cmpstr(b->collectors[1].path, ==, "/tmp/a\\b");
+	g_assert_cmpstr(b->template, ==, "/tmp/my list\\1.tmpl");
+	g_assert_cmpuint(b->enterprise_id, ==, 12345);
 	g_free(text);
 	g_free(path);
 	g_free(a);
@@ -481,8 +528,8 @@ static void test_shipped_file(void)
 {
 	static const char *const keys[] = {
 		"collectors", "observation_domain_id", "template_refresh", "tcp_buffer_records",
-		"print", "active_timeout", "idle_timeout", "max_flows", "max_sockets",
-		"ringbuf_size_kib", "level", "stats_interval",
+		"enterprise_id", "template", "print", "active_timeout", "idle_timeout", "max_flows",
+		"max_sockets", "ringbuf_size_kib", "level", "stats_interval",
 	};
 	struct config *cfg = new_defaults(), *def = new_defaults();
 	const char *srcdir = g_getenv("top_srcdir");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Export sinks: IPFIX round trips through libfixbuf (file, UDP, TCP) and the print formats. */
+/* Export sinks: IPFIX round trips through libfixbuf (file, UDP, TCP), field lists, printing. */
 
 #include <errno.h>
 #include <poll.h>
@@ -22,9 +22,28 @@
 /* Real time a test may wait for the kernel (connect, loopback delivery). */
 #define WAIT_US (5 * G_USEC_PER_SEC)
 
+#define PEN_REVERSE 29305
+
+/* The field lists of templates/, by what they carry. */
+enum tmpl {
+	TMPL_DEFAULT,	/* everything */
+	TMPL_NTOP,	/* IANA + ntop */
+	TMPL_MINIMAL,	/* IANA only */
+};
+
+static char *tmp_dir;
+
+/* A file in the test's temporary directory; g_free() the path. */
+static char *tmp_path(const char *name)
+{
+	return g_build_filename(tmp_dir, name, NULL);
+}
+
 /* A flow record with every field set; @i varies ports, counters and names. */
 static void make_record(struct flow_record *r, int family, int i)
 {
+	struct flow_container *c = &r->server.container;
+
 	memset(r, 0, sizeof(*r));
 	r->key.family = family;
 	if (family == AF_INET) {
@@ -41,49 +60,193 @@ static void make_record(struct flow_record *r, int family, int i)
 	r->end_ms = r->start_ms + 1500 + i;
 	r->fwd = (struct flow_counters){ 1000 + i, 10 + i, 500 + i };
 	r->rev = (struct flow_counters){ 90000 + i, 70 + i, 80000 + i };
+
 	r->client.pid = 1000 + i;
 	r->client.uid = 500 + i;
 	snprintf(r->client.name, sizeof(r->client.name), "cli%d", i);
+	r->client.ppid = 999;
+	r->client.netns_ino = 4026531840u;
+	r->client.start_boottime_ns = 123456789;
+	r->client.cgroup_id = 0x100000000ull + i;
+	snprintf(r->client.parent_name, sizeof(r->client.parent_name), "bash");
+	snprintf(r->client.user, sizeof(r->client.user), "user%d", i);
+	snprintf(r->client.exe, sizeof(r->client.exe), "/usr/bin/cli%d", i);
+	snprintf(r->client.cmdline, sizeof(r->client.cmdline), "cli%d --name \"caf\xc3\xa9\" -v",
+		 i);
+	snprintf(r->client.cgroup, sizeof(r->client.cgroup), "/user.slice/user-%d.slice", 500 + i);
+
 	r->server.pid = 2000 + i;
 	r->server.uid = 33;
 	/* The longest name a comm can hold (15 bytes), and a quote. */
 	snprintf(r->server.name, sizeof(r->server.name), "%s",
 		 i % 2 ? "a-very-long-nam" : "nginx \"w\"");
+	r->server.ppid = 1;
+	r->server.netns_ino = 4026532177u + i;
+	r->server.cgroup_id = 7000 + i;
+	snprintf(r->server.parent_name, sizeof(r->server.parent_name), "conmon");
+	snprintf(r->server.user, sizeof(r->server.user), "www-data");
+	snprintf(r->server.exe, sizeof(r->server.exe), "/usr/sbin/nginx");
+	snprintf(r->server.cmdline, sizeof(r->server.cmdline), "nginx: worker process");
+	snprintf(r->server.cgroup, sizeof(r->server.cgroup),
+		 "/machine.slice/libpod-%064x.scope", 0xabc0 + i);
+	snprintf(c->runtime, sizeof(c->runtime), "podman");
+	snprintf(c->id, sizeof(c->id), "%064x", 0xabc0 + i);
+	snprintf(c->name, sizeof(c->name), "web%d", i);
+	snprintf(c->image, sizeof(c->image), "localhost/busybox:latest");
+	if (i % 2) {
+		snprintf(c->pod_name, sizeof(c->pod_name), "web-7d4b9c-x%d", i);
+		snprintf(c->pod_namespace, sizeof(c->pod_namespace), "shop");
+		snprintf(c->pod_uid, sizeof(c->pod_uid), "0b4a1c2e-3f5d-4e6a-8b7c-9d0e1f2a3b%02d",
+			 i % 100);
+	}
 	r->end_reason = 1 + i % 5;
 	r->tcp_flags = 0x1b;
 }
 
+/* Fill @s (@size bytes) to its last byte with @pattern repeated, then 'x's. */
+static void fill_max(char *s, size_t size, const char *pattern)
+{
+	size_t n = 0, p = strlen(pattern);
+
+	while (n + p < size) {
+		memcpy(s + n, pattern, p);
+		n += p;
+	}
+	memset(s + n, 'x', size - 1 - n);
+	s[size - 1] = '\0';
+}
+
+#define FILL_MAX(field, pattern) fill_max((field), sizeof(field), (pattern))
+
+/*
+ * Every string of both ends at its longest. The long ones that may be
+ * cut are two-byte UTF-8 characters after one ASCII byte, so that a cut
+ * can fall inside a character.
+ */
+static void make_max_record(struct flow_record *r, int family, int i)
+{
+	struct flow_process *ends[] = { &r->client, &r->server };
+	struct flow_process *p;
+	size_t e;
+
+	make_record(r, family, i);
+	for (e = 0; e < G_N_ELEMENTS(ends); e++) {
+		p = ends[e];
+		p->pid = UINT32_MAX - e;
+		p->uid = UINT32_MAX;
+		p->ppid = UINT32_MAX;
+		p->netns_ino = UINT32_MAX;
+		p->cgroup_id = UINT64_MAX;
+		FILL_MAX(p->name, "n");
+		FILL_MAX(p->parent_name, "p");
+		FILL_MAX(p->user, "u");
+		FILL_MAX(p->exe, e ? "\xc3\xa9" : "/\xc3\xa9");
+		FILL_MAX(p->cmdline, e ? "c\xc3\xa9" : "\xc3\xa9");
+		FILL_MAX(p->cgroup, "/g\xc3\xa9");
+		FILL_MAX(p->container.runtime, "r");
+		FILL_MAX(p->container.id, "0123456789abcdef");
+		FILL_MAX(p->container.name, "cn");
+		FILL_MAX(p->container.image, "\xc3\xa9i");
+		FILL_MAX(p->container.pod_name, "pn");
+		FILL_MAX(p->container.pod_namespace, "ns");
+		FILL_MAX(p->container.pod_uid, "0b4a1c2e-");
+	}
+}
+
+/* What sockflow's own elements carry of one end (ntop has no element for these). */
+static void clear_sockflow_fields(struct flow_process *p)
+{
+	char id[sizeof(p->container.id)];
+
+	memcpy(id, p->container.id, sizeof(id));
+	memset(&p->container, 0, sizeof(p->container));
+	memcpy(p->container.id, id, sizeof(id));	/* SRC/DST_PROC_CONTAINER_ID: ntop's */
+	memset(p->exe, 0, sizeof(p->exe));
+	memset(p->cgroup, 0, sizeof(p->cgroup));
+	p->netns_ino = 0;
+	p->cgroup_id = 0;
+}
+
+/* What a collector reads back of @in when the field list @t is sent. */
+static void expected(struct flow_record *out, const struct flow_record *in, enum tmpl t)
+{
+	struct flow_process *ends[] = { &out->client, &out->server };
+	size_t e;
+
+	*out = *in;
+	for (e = 0; e < G_N_ELEMENTS(ends); e++) {
+		ends[e]->start_boottime_ns = 0;	/* not exported */
+		if (!ends[e]->pid || t == TMPL_MINIMAL)
+			memset(ends[e], 0, sizeof(*ends[e]));
+		else if (t == TMPL_NTOP)
+			clear_sockflow_fields(ends[e]);
+	}
+	if (t != TMPL_DEFAULT) {
+		out->fwd.payload = 0;
+		out->rev.payload = 0;
+	}
+}
+
+static void assert_same_process(const struct flow_process *want, const struct flow_process *got)
+{
+	const struct flow_container *wc = &want->container, *gc = &got->container;
+
+	g_assert_cmpuint(got->pid, ==, want->pid);
+	g_assert_cmpuint(got->uid, ==, want->uid);
+	g_assert_cmpstr(got->name, ==, want->name);
+	g_assert_cmpuint(got->ppid, ==, want->ppid);
+	g_assert_cmpuint(got->netns_ino, ==, want->netns_ino);
+	g_assert_cmpuint(got->cgroup_id, ==, want->cgroup_id);
+	g_assert_cmpstr(got->parent_name, ==, want->parent_name);
+	g_assert_cmpstr(got->user, ==, want->user);
+	g_assert_cmpstr(got->exe, ==, want->exe);
+	g_assert_cmpstr(got->cmdline, ==, want->cmdline);
+	g_assert_cmpstr(got->cgroup, ==, want->cgroup);
+	g_assert_cmpstr(gc->runtime, ==, wc->runtime);
+	g_assert_cmpstr(gc->id, ==, wc->id);
+	g_assert_cmpstr(gc->name, ==, wc->name);
+	g_assert_cmpstr(gc->image, ==, wc->image);
+	g_assert_cmpstr(gc->pod_name, ==, wc->pod_name);
+	g_assert_cmpstr(gc->pod_namespace, ==, wc->pod_namespace);
+	g_assert_cmpstr(gc->pod_uid, ==, wc->pod_uid);
+}
+
+/* @got is what a collector read of @sent under the field list @t. */
+static void assert_record_as(const struct flow_record *sent, const struct flow_record *got,
+			     enum tmpl t)
+{
+	size_t alen = sent->key.family == AF_INET ? 4 : 16;
+	struct flow_record want;
+
+	expected(&want, sent, t);
+	g_assert_cmpuint(got->key.family, ==, want.key.family);
+	g_assert_cmpmem(got->key.client_addr, alen, want.key.client_addr, alen);
+	g_assert_cmpmem(got->key.server_addr, alen, want.key.server_addr, alen);
+	g_assert_cmpuint(got->key.client_port, ==, want.key.client_port);
+	g_assert_cmpuint(got->key.server_port, ==, want.key.server_port);
+	g_assert_cmpuint(got->key.protocol, ==, want.key.protocol);
+	g_assert_cmpuint(got->start_ms, ==, want.start_ms);
+	g_assert_cmpuint(got->end_ms, ==, want.end_ms);
+	g_assert_cmpuint(got->fwd.octets, ==, want.fwd.octets);
+	g_assert_cmpuint(got->fwd.packets, ==, want.fwd.packets);
+	g_assert_cmpuint(got->fwd.payload, ==, want.fwd.payload);
+	g_assert_cmpuint(got->rev.octets, ==, want.rev.octets);
+	g_assert_cmpuint(got->rev.packets, ==, want.rev.packets);
+	g_assert_cmpuint(got->rev.payload, ==, want.rev.payload);
+	assert_same_process(&want.client, &got->client);
+	assert_same_process(&want.server, &got->server);
+	g_assert_cmpuint(got->end_reason, ==, want.end_reason);
+	g_assert_cmpuint(got->tcp_flags, ==, want.tcp_flags);
+}
+
 static void assert_same_record(const struct flow_record *want, const struct flow_record *got)
 {
-	size_t alen = want->key.family == AF_INET ? 4 : 16;
-
-	g_assert_cmpuint(got->key.family, ==, want->key.family);
-	g_assert_cmpmem(got->key.client_addr, alen, want->key.client_addr, alen);
-	g_assert_cmpmem(got->key.server_addr, alen, want->key.server_addr, alen);
-	g_assert_cmpuint(got->key.client_port, ==, want->key.client_port);
-	g_assert_cmpuint(got->key.server_port, ==, want->key.server_port);
-	g_assert_cmpuint(got->key.protocol, ==, want->key.protocol);
-	g_assert_cmpuint(got->start_ms, ==, want->start_ms);
-	g_assert_cmpuint(got->end_ms, ==, want->end_ms);
-	g_assert_cmpuint(got->fwd.octets, ==, want->fwd.octets);
-	g_assert_cmpuint(got->fwd.packets, ==, want->fwd.packets);
-	g_assert_cmpuint(got->fwd.payload, ==, want->fwd.payload);
-	g_assert_cmpuint(got->rev.octets, ==, want->rev.octets);
-	g_assert_cmpuint(got->rev.packets, ==, want->rev.packets);
-	g_assert_cmpuint(got->rev.payload, ==, want->rev.payload);
-	g_assert_cmpuint(got->client.pid, ==, want->client.pid);
-	g_assert_cmpuint(got->server.pid, ==, want->server.pid);
-	g_assert_cmpuint(got->client.uid, ==, want->client.pid ? want->client.uid : 0);
-	g_assert_cmpuint(got->server.uid, ==, want->server.pid ? want->server.uid : 0);
-	g_assert_cmpstr(got->client.name, ==, want->client.pid ? want->client.name : "");
-	g_assert_cmpstr(got->server.name, ==, want->server.pid ? want->server.name : "");
-	g_assert_cmpuint(got->end_reason, ==, want->end_reason);
-	g_assert_cmpuint(got->tcp_flags, ==, want->tcp_flags);
+	assert_record_as(want, got, TMPL_DEFAULT);
 }
 
 /*
- * A libfixbuf collector reading our messages back into the structs of
- * templates.h, and from them into flow records.
+ * A libfixbuf collector reading our messages back into the full structs
+ * of templates.h, and from them into flow records.
  */
 struct decoder {
 	fbInfoModel_t *model;
@@ -91,15 +254,61 @@ struct decoder {
 	GArray *records;		/* struct flow_record */
 	GArray *set_ids;		/* uint16_t, every set of every message, in order */
 	GArray *seqs;			/* uint32_t sequence number of every message */
-	GPtrArray *described;		/* names from RFC 5610 type records */
+	GPtrArray *described;		/* "PEN/ID NAME" from RFC 5610 type records */
 	guint flow_biflow_dir_bad;
 };
 
-static void name_from_varfield(char *name, const fbVarfield_t *v)
+/* A decoded string into the NUL-terminated field @dst of @size bytes. */
+static void string_from_varfield(char *dst, size_t size, const fbVarfield_t *v)
 {
-	g_assert_cmpuint(v->len, <, FLOW_COMM_LEN);
-	memcpy(name, v->buf, v->len);
-	name[v->len] = '\0';
+	g_assert_cmpuint(v->len, <, size);
+	if (v->len)
+		memcpy(dst, v->buf, v->len);
+	dst[v->len] = '\0';
+}
+
+#define FROM_VARFIELD(dst, v) string_from_varfield((dst), sizeof(dst), &(v))
+
+static void ends_to_record(struct flow_record *r, const struct templates_ends *e)
+{
+	struct flow_process *c = &r->client, *s = &r->server;
+
+	c->pid = e->SRC_PROC_PID;
+	s->pid = e->DST_PROC_PID;
+	c->uid = e->SRC_PROC_UID;
+	s->uid = e->DST_PROC_UID;
+	c->ppid = e->SRC_FATHER_PROC_PID;
+	s->ppid = e->DST_FATHER_PROC_PID;
+	c->netns_ino = e->sockflowSourceNetnsInode;
+	s->netns_ino = e->sockflowDestinationNetnsInode;
+	c->cgroup_id = e->sockflowSourceCgroupId;
+	s->cgroup_id = e->sockflowDestinationCgroupId;
+	FROM_VARFIELD(c->name, e->SRC_PROC_NAME);
+	FROM_VARFIELD(s->name, e->DST_PROC_NAME);
+	FROM_VARFIELD(c->user, e->SRC_PROC_USER_NAME);
+	FROM_VARFIELD(s->user, e->DST_PROC_USER_NAME);
+	FROM_VARFIELD(c->parent_name, e->SRC_FATHER_PROC_NAME);
+	FROM_VARFIELD(s->parent_name, e->DST_FATHER_PROC_NAME);
+	FROM_VARFIELD(c->cmdline, e->SRC_PROC_CMDLINE);
+	FROM_VARFIELD(s->cmdline, e->DST_PROC_CMDLINE);
+	FROM_VARFIELD(c->container.id, e->SRC_PROC_CONTAINER_ID);
+	FROM_VARFIELD(s->container.id, e->DST_PROC_CONTAINER_ID);
+	FROM_VARFIELD(c->exe, e->sockflowSourceExecutable);
+	FROM_VARFIELD(s->exe, e->sockflowDestinationExecutable);
+	FROM_VARFIELD(c->container.name, e->sockflowSourceContainerName);
+	FROM_VARFIELD(s->container.name, e->sockflowDestinationContainerName);
+	FROM_VARFIELD(c->container.runtime, e->sockflowSourceContainerRuntime);
+	FROM_VARFIELD(s->container.runtime, e->sockflowDestinationContainerRuntime);
+	FROM_VARFIELD(c->container.image, e->sockflowSourceContainerImage);
+	FROM_VARFIELD(s->container.image, e->sockflowDestinationContainerImage);
+	FROM_VARFIELD(c->container.pod_name, e->sockflowSourcePodName);
+	FROM_VARFIELD(s->container.pod_name, e->sockflowDestinationPodName);
+	FROM_VARFIELD(c->container.pod_namespace, e->sockflowSourcePodNamespace);
+	FROM_VARFIELD(s->container.pod_namespace, e->sockflowDestinationPodNamespace);
+	FROM_VARFIELD(c->container.pod_uid, e->sockflowSourcePodUid);
+	FROM_VARFIELD(s->container.pod_uid, e->sockflowDestinationPodUid);
+	FROM_VARFIELD(c->cgroup, e->sockflowSourceCgroupPath);
+	FROM_VARFIELD(s->cgroup, e->sockflowDestinationCgroupPath);
 }
 
 static void add_internal(fbSession_t *session, uint16_t tid, fbTemplate_t *tmpl)
@@ -121,8 +330,11 @@ static fbTemplate_t *spec_template(fbInfoModel_t *model, fbInfoElementSpec_t *sp
 	return tmpl;
 }
 
-/* A decoder on @path (an IPFIX file), or on buffers given to decoder_feed() when NULL. */
-static void decoder_init(struct decoder *d, const char *path)
+/*
+ * A decoder of sockflow's elements under @pen, on @path (an IPFIX file),
+ * or on buffers given to decoder_feed() when NULL.
+ */
+static void decoder_init_pen(struct decoder *d, const char *path, uint32_t pen)
 {
 	fbCollector_t *collector = NULL;
 	fbSession_t *session;
@@ -130,7 +342,7 @@ static void decoder_init(struct decoder *d, const char *path)
 
 	memset(d, 0, sizeof(*d));
 	d->model = fbInfoModelAlloc();
-	templates__add_elements(d->model);
+	templates__add_elements(d->model, pen);
 	session = fbSessionAlloc(d->model);
 	add_internal(session, TEMPLATES_TID_FLOW4, spec_template(d->model, templates_flow4_spec));
 	add_internal(session, TEMPLATES_TID_FLOW6, spec_template(d->model, templates_flow6_spec));
@@ -145,6 +357,11 @@ static void decoder_init(struct decoder *d, const char *path)
 	d->set_ids = g_array_new(FALSE, TRUE, sizeof(uint16_t));
 	d->seqs = g_array_new(FALSE, TRUE, sizeof(uint32_t));
 	d->described = g_ptr_array_new_with_free_func(g_free);
+}
+
+static void decoder_init(struct decoder *d, const char *path)
+{
+	decoder_init_pen(d, path, TEMPLATES_PEN_DEFAULT);
 }
 
 static void decoder_free(struct decoder *d)
@@ -195,12 +412,7 @@ static void decoder_read(struct decoder *d)
 		r.rev = (struct flow_counters){ (rec).reverseOctetDeltaCount,         \
 						(rec).reversePacketDeltaCount,        \
 						(rec).reverseSockflowPayloadOctets }; \
-		r.client.pid = (rec).SRC_PROC_PID;                                    \
-		r.client.uid = (rec).SRC_PROC_UID;                                    \
-		name_from_varfield(r.client.name, &(rec).SRC_PROC_NAME);              \
-		r.server.pid = (rec).DST_PROC_PID;                                    \
-		r.server.uid = (rec).DST_PROC_UID;                                    \
-		name_from_varfield(r.server.name, &(rec).DST_PROC_NAME);              \
+		ends_to_record(&r, &(rec).ends);                                      \
 		r.end_reason = (rec).flowEndReason;                                   \
 		r.tcp_flags = (rec).tcpControlBits;                                   \
 		d->flow_biflow_dir_bad += (rec).biflowDirection != 1;                 \
@@ -223,7 +435,9 @@ static void decoder_read(struct decoder *d)
 			fBufNext(d->fbuf, (uint8_t *)&ie, &len, &gerr);
 			g_assert_no_error(gerr);
 			g_ptr_array_add(d->described,
-					g_strndup((char *)ie.ie_name.buf, ie.ie_name.len));
+					g_strdup_printf("%u/%u %.*s", ie.ie_pen, ie.ie_id,
+							(int)ie.ie_name.len,
+							(char *)ie.ie_name.buf));
 			break;
 		default:
 			g_assert_not_reached();
@@ -291,6 +505,75 @@ static int set_index(const struct decoder *d, uint16_t set_id)
 	return -1;
 }
 
+/* One field of a template as it is on the wire. */
+struct wire_field {
+	uint32_t pen;
+	uint16_t id;
+	uint16_t len;
+};
+
+/*
+ * The fields of template @tid in the IPFIX messages of @data (a file's
+ * bytes), as "PEN/ID" strings in wire order; options templates count too.
+ */
+static GPtrArray *wire_template(const uint8_t *data, size_t size, uint16_t tid,
+				GArray *fields_out)
+{
+	GPtrArray *fields = g_ptr_array_new_with_free_func(g_free);
+	size_t msg, off, set_end, rec;
+	uint16_t set_id, set_len, msg_len, t, count, scope, i, id;
+	struct wire_field f;
+
+	for (msg = 0; msg + 16 <= size; msg += msg_len) {
+		msg_len = data[msg + 2] << 8 | data[msg + 3];
+		g_assert_cmpuint(msg_len, >=, 16);
+		for (off = msg + 16; off + 4 <= msg + msg_len; off += set_len) {
+			set_id = data[off] << 8 | data[off + 1];
+			set_len = data[off + 2] << 8 | data[off + 3];
+			set_end = off + set_len;
+			if (set_id != 2 && set_id != 3)
+				continue;
+			for (rec = off + 4; rec + 4 <= set_end;) {
+				t = data[rec] << 8 | data[rec + 1];
+				count = data[rec + 2] << 8 | data[rec + 3];
+				rec += 4;
+				if (set_id == 3) {
+					scope = data[rec] << 8 | data[rec + 1];
+					rec += 2;
+					(void)scope;
+				}
+				for (i = 0; i < count; i++) {
+					id = data[rec] << 8 | data[rec + 1];
+					f.len = data[rec + 2] << 8 | data[rec + 3];
+					f.pen = 0;
+					rec += 4;
+					if (id & 0x8000) {
+						f.pen = (uint32_t)data[rec] << 24 |
+							data[rec + 1] << 16 | data[rec + 2] << 8 |
+							data[rec + 3];
+						rec += 4;
+					}
+					f.id = id & 0x7fff;
+					if (t != tid)
+						continue;
+					g_ptr_array_add(fields,
+							g_strdup_printf("%u/%u", f.pen, f.id));
+					if (fields_out)
+						g_array_append_val(fields_out, f);
+				}
+				if (t == tid)
+					return fields;
+			}
+		}
+	}
+	return fields;
+}
+
+static gboolean has_string(GPtrArray *a, const char *s)
+{
+	return g_ptr_array_find_with_equal_func(a, s, g_str_equal, NULL);
+}
+
 static struct export_options default_opts(void)
 {
 	return (struct export_options){
@@ -300,14 +583,13 @@ static struct export_options default_opts(void)
 	};
 }
 
-static struct export_sink *new_sink(enum collector_transport kind, const char *host,
+/* export_sink__new_ipfix() for a test: -errno and the message when it fails. */
+static struct export_sink *try_sink(enum collector_transport kind, const char *host,
 				    uint16_t port, const char *path,
-				    const struct export_options *opts)
+				    const struct export_options *opts, int *err, char *msg,
+				    size_t msg_len)
 {
 	struct collector c = { .transport = kind };
-	struct export_sink *s;
-	char msg[256] = "";
-	int err = 1;
 
 	if (path)
 		g_strlcpy(c.path, path, sizeof(c.path));
@@ -316,31 +598,165 @@ static struct export_sink *new_sink(enum collector_transport kind, const char *h
 		g_snprintf(c.port, sizeof(c.port), "%u", port);
 	}
 	g_snprintf(c.uri, sizeof(c.uri), "test:%s", path ? path : host);
-	s = export_sink__new_ipfix(&c, opts, &err, msg, sizeof(msg));
+	*err = 1;
+	return export_sink__new_ipfix(&c, opts, err, msg, msg_len);
+}
+
+static struct export_sink *new_sink(enum collector_transport kind, const char *host,
+				    uint16_t port, const char *path,
+				    const struct export_options *opts)
+{
+	struct export_sink *s;
+	char msg[512] = "";
+	int err;
+
+	s = try_sink(kind, host, port, path, opts, &err, msg, sizeof(msg));
 	if (!s)
 		g_error("new sink: %d %s", err, msg);
 	g_assert_cmpint(err, ==, 0);
-	g_assert_cmpstr(export_sink__name(s), ==, c.uri);
+	g_assert_true(g_str_has_prefix(export_sink__name(s), "test:"));
 	return s;
 }
 
-/* Records of both families, pid 0 on one end, names up to 15 bytes, through a file. */
-static void test_file_round_trip(void)
+/* An element of the default field list, as it goes on the wire; pen 1 stands for ours. */
+struct wire_element {
+	const char *name;
+	uint32_t pen;
+	uint16_t id;
+	enum tmpl min_tmpl;	/* the smallest list that has it */
+	int family;		/* AF_INET or AF_INET6 for addresses, else 0 */
+};
+
+#define PEN_OURS 1
+
+static const struct wire_element wire_elements[] = {
+	{ "flowStartMilliseconds", 0, 152, TMPL_MINIMAL, 0 },
+	{ "flowEndMilliseconds", 0, 153, TMPL_MINIMAL, 0 },
+	{ "sourceIPv4Address", 0, 8, TMPL_MINIMAL, AF_INET },
+	{ "destinationIPv4Address", 0, 12, TMPL_MINIMAL, AF_INET },
+	{ "sourceIPv6Address", 0, 27, TMPL_MINIMAL, AF_INET6 },
+	{ "destinationIPv6Address", 0, 28, TMPL_MINIMAL, AF_INET6 },
+	{ "sourceTransportPort", 0, 7, TMPL_MINIMAL, 0 },
+	{ "destinationTransportPort", 0, 11, TMPL_MINIMAL, 0 },
+	{ "protocolIdentifier", 0, 4, TMPL_MINIMAL, 0 },
+	{ "octetDeltaCount", 0, 1, TMPL_MINIMAL, 0 },
+	{ "packetDeltaCount", 0, 2, TMPL_MINIMAL, 0 },
+	{ "reverseOctetDeltaCount", PEN_REVERSE, 1, TMPL_MINIMAL, 0 },
+	{ "reversePacketDeltaCount", PEN_REVERSE, 2, TMPL_MINIMAL, 0 },
+	{ "tcpControlBits", 0, 6, TMPL_MINIMAL, 0 },
+	{ "flowEndReason", 0, 136, TMPL_MINIMAL, 0 },
+	{ "biflowDirection", 0, 239, TMPL_MINIMAL, 0 },
+	{ "SRC_PROC_PID", TEMPLATES_PEN_NTOP, 168, TMPL_NTOP, 0 },
+	{ "SRC_PROC_NAME", TEMPLATES_PEN_NTOP, 169, TMPL_NTOP, 0 },
+	{ "SRC_PROC_USER_NAME", TEMPLATES_PEN_NTOP, 372, TMPL_NTOP, 0 },
+	{ "SRC_FATHER_PROC_PID", TEMPLATES_PEN_NTOP, 373, TMPL_NTOP, 0 },
+	{ "SRC_FATHER_PROC_NAME", TEMPLATES_PEN_NTOP, 374, TMPL_NTOP, 0 },
+	{ "DST_PROC_PID", TEMPLATES_PEN_NTOP, 375, TMPL_NTOP, 0 },
+	{ "DST_PROC_NAME", TEMPLATES_PEN_NTOP, 376, TMPL_NTOP, 0 },
+	{ "DST_PROC_USER_NAME", TEMPLATES_PEN_NTOP, 377, TMPL_NTOP, 0 },
+	{ "DST_FATHER_PROC_PID", TEMPLATES_PEN_NTOP, 378, TMPL_NTOP, 0 },
+	{ "DST_FATHER_PROC_NAME", TEMPLATES_PEN_NTOP, 379, TMPL_NTOP, 0 },
+	{ "SRC_PROC_UID", TEMPLATES_PEN_NTOP, 425, TMPL_NTOP, 0 },
+	{ "DST_PROC_UID", TEMPLATES_PEN_NTOP, 426, TMPL_NTOP, 0 },
+	{ "SRC_PROC_CMDLINE", TEMPLATES_PEN_NTOP, 556, TMPL_NTOP, 0 },
+	{ "DST_PROC_CMDLINE", TEMPLATES_PEN_NTOP, 557, TMPL_NTOP, 0 },
+	{ "SRC_PROC_CONTAINER_ID", TEMPLATES_PEN_NTOP, 558, TMPL_NTOP, 0 },
+	{ "DST_PROC_CONTAINER_ID", TEMPLATES_PEN_NTOP, 559, TMPL_NTOP, 0 },
+	{ "sockflowPayloadOctets", PEN_OURS, 1, TMPL_DEFAULT, 0 },
+	{ "reverseSockflowPayloadOctets", PEN_OURS, 0x4001, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceExecutable", PEN_OURS, 2, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationExecutable", PEN_OURS, 3, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceContainerName", PEN_OURS, 4, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationContainerName", PEN_OURS, 5, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceContainerRuntime", PEN_OURS, 6, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationContainerRuntime", PEN_OURS, 7, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceContainerImage", PEN_OURS, 8, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationContainerImage", PEN_OURS, 9, TMPL_DEFAULT, 0 },
+	{ "sockflowSourcePodName", PEN_OURS, 10, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationPodName", PEN_OURS, 11, TMPL_DEFAULT, 0 },
+	{ "sockflowSourcePodNamespace", PEN_OURS, 12, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationPodNamespace", PEN_OURS, 13, TMPL_DEFAULT, 0 },
+	{ "sockflowSourcePodUid", PEN_OURS, 14, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationPodUid", PEN_OURS, 15, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceNetnsInode", PEN_OURS, 16, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationNetnsInode", PEN_OURS, 17, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceCgroupId", PEN_OURS, 18, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationCgroupId", PEN_OURS, 19, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceCgroupPath", PEN_OURS, 20, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationCgroupPath", PEN_OURS, 21, TMPL_DEFAULT, 0 },
+};
+
+/*
+ * The templates in the file @data: exactly the elements of @t for each
+ * family, with @pen for sockflow's own; and the RFC 5610 descriptions
+ * (in @d) exactly for the elements that are neither IANA's nor RFC 5103's.
+ */
+static void assert_wire_templates(const uint8_t *data, size_t size, const struct decoder *d,
+				  enum tmpl t, uint32_t pen)
+{
+	static const uint16_t tids[] = { TEMPLATES_TID_FLOW4, TEMPLATES_TID_FLOW6 };
+	static const int families[] = { AF_INET, AF_INET6 };
+	const struct wire_element *w;
+	GPtrArray *fields;
+	guint n_described = 0, n;
+	char key[64];
+	size_t f, i;
+	uint32_t p;
+
+	for (f = 0; f < G_N_ELEMENTS(tids); f++) {
+		fields = wire_template(data, size, tids[f], NULL);
+		n = 0;
+		for (i = 0; i < G_N_ELEMENTS(wire_elements); i++) {
+			w = &wire_elements[i];
+			p = w->pen == PEN_OURS ? pen : w->pen;
+			g_snprintf(key, sizeof(key), "%u/%u", p, w->id);
+			if (w->min_tmpl < t || (w->family && w->family != families[f])) {
+				g_assert_false(has_string(fields, key));
+				continue;
+			}
+			g_test_message("template %#x: %s %s", tids[f], w->name, key);
+			g_assert_true(has_string(fields, key));
+			n++;
+		}
+		/* Nothing else, and each element once. */
+		g_assert_cmpuint(fields->len, ==, n);
+		g_ptr_array_free(fields, TRUE);
+	}
+	for (i = 0; i < G_N_ELEMENTS(wire_elements); i++) {
+		w = &wire_elements[i];
+		if (w->min_tmpl < t || !w->pen || w->pen == PEN_REVERSE)
+			continue;
+		g_snprintf(key, sizeof(key), "%u/%u %s", w->pen == PEN_OURS ? pen : w->pen, w->id,
+			   w->name);
+		g_assert_true(has_string(d->described, key));
+		n_described++;
+	}
+	g_assert_cmpuint(d->described->len, ==, n_described);
+	if (t == TMPL_MINIMAL)
+		g_assert_cmpuint(n_described, ==, 0);
+}
+
+/*
+ * Records of both families, pid 0 on one record's ends, every field, through
+ * a file written with the field list @t and sockflow's elements under @pen
+ * (0: the default).
+ */
+static void file_round_trip(enum tmpl t, const char *template_name, uint32_t pen)
 {
 	struct export_options opts = default_opts();
 	struct flow_record want[6];
 	struct export_stats st;
 	struct export_sink *s;
 	struct decoder d;
-	uint8_t head[16];
-	char *dir, *path;
+	gchar *data;
+	gsize size;
 	uint32_t odid;
-	FILE *f;
+	char *path;
 	int i;
 
-	dir = g_dir_make_tmp("sockflow-ipfix-XXXXXX", NULL);
-	g_assert_nonnull(dir);
-	path = g_build_filename(dir, "flows.ipfix", NULL);
+	path = tmp_path("flows.ipfix");
+	opts.template_name = template_name;
+	opts.enterprise_id = pen;
 	s = new_sink(COLLECTOR_FILE, NULL, 0, path, &opts);
 	for (i = 0; i < 6; i++) {
 		make_record(&want[i], i % 2 ? AF_INET6 : AF_INET, i);
@@ -358,29 +774,275 @@ static void test_file_round_trip(void)
 	g_assert_cmpint(st.connected, ==, 1);
 	export_sink__free(s);
 
-	f = fopen(path, "rb");
-	g_assert_nonnull(f);
-	g_assert_cmpuint(fread(head, 1, sizeof(head), f), ==, sizeof(head));
-	fclose(f);
-	memcpy(&odid, head + 12, 4);
+	g_assert_true(g_file_get_contents(path, &data, &size, NULL));
+	g_assert_cmpuint(size, >=, 16);
+	memcpy(&odid, data + 12, 4);
 	g_assert_cmpuint(ntohl(odid), ==, 4242);
 
-	decoder_init(&d, path);
+	decoder_init_pen(&d, path, pen ? pen : TEMPLATES_PEN_DEFAULT);
 	decoder_read(&d);
 	g_assert_cmpuint(d.records->len, ==, 6);
 	for (i = 0; i < 6; i++)
-		assert_same_record(&want[i], decoded(&d, i));
+		assert_record_as(&want[i], decoded(&d, i), t);
 	g_assert_cmpuint(d.flow_biflow_dir_bad, ==, 0);
-	/* Every non-IANA element is described in-band (RFC 5610). */
-	for (i = 0; templates_described_elements[i]; i++)
-		g_assert_true(g_ptr_array_find_with_equal_func(
-			d.described, templates_described_elements[i], g_str_equal, NULL));
+	assert_wire_templates((uint8_t *)data, size, &d, t, pen ? pen : TEMPLATES_PEN_DEFAULT);
 	decoder_free(&d);
 
+	g_free(data);
 	g_unlink(path);
-	g_rmdir(dir);
 	g_free(path);
-	g_free(dir);
+}
+
+/* No template chosen is the default list. */
+static void test_file_round_trip(void)
+{
+	file_round_trip(TMPL_DEFAULT, NULL, 0);
+}
+
+static void test_file_template_default(void)
+{
+	file_round_trip(TMPL_DEFAULT, "default", TEMPLATES_PEN_DEFAULT);
+}
+
+static void test_file_template_ntop(void)
+{
+	file_round_trip(TMPL_NTOP, "ntop", 0);
+}
+
+/* IANA (and RFC 5103 reverse) elements only: no ntop, no sockflow, no RFC 5610 records. */
+static void test_file_template_minimal(void)
+{
+	file_round_trip(TMPL_MINIMAL, "minimal", 0);
+}
+
+/* Another PEN: sockflow's elements, and their descriptions, carry it; ntop's keep theirs. */
+static void test_file_enterprise_id(void)
+{
+	file_round_trip(TMPL_DEFAULT, "default", 4200000000u);
+	file_round_trip(TMPL_DEFAULT, "default", 12345);
+}
+
+/* A field list given by path, in its own order and with comments: the same records. */
+static void test_file_template_path(void)
+{
+	char *list = tmp_path("mine.tmpl");
+	const char *srcdir = g_getenv("top_srcdir");
+	char *default_path, *text, **lines;
+	GString *rev = g_string_new("# reversed, with comments\n\n");
+	int i, n;
+
+	if (!srcdir) {
+		g_test_skip("top_srcdir not set (run through make check)");
+		goto out;
+	}
+	default_path = g_build_filename(srcdir, "templates", "default.tmpl", NULL);
+	g_assert_true(g_file_get_contents(default_path, &text, NULL, NULL));
+	lines = g_strsplit(text, "\n", -1);
+	n = g_strv_length(lines);
+	for (i = n - 1; i >= 0; i--)
+		g_string_append_printf(rev, "  %s  # line %d\n", lines[i], i);
+	g_assert_true(g_file_set_contents(list, rev->str, -1, NULL));
+	file_round_trip(TMPL_DEFAULT, list, 0);
+	g_strfreev(lines);
+	g_free(text);
+	g_free(default_path);
+out:
+	g_string_free(rev, TRUE);
+	g_unlink(list);
+	g_free(list);
+}
+
+/* A field list that must be refused, with @want (after "FILE:") in the message. */
+struct bad_list {
+	const char *text;	/* NULL: no file at all */
+	const char *want;
+};
+
+static const struct bad_list bad_lists[] = {
+	{ "# x\nflowEndReason\n\nsourceIPv4Addres\n", ":4: unknown element \"sourceIPv4Addres\"; "
+	  "expected an IPFIX element name sockflow exports" },
+	{ "flowEndReason\nipTTL # IANA, but sockflow has no value for it\n",
+	  ":2: ipTTL is an IPFIX element sockflow does not fill" },
+	{ "flowEndReason\nflowEndReason\n", ":2: flowEndReason is listed twice (first on line 1)" },
+	{ "flowEndReason protocolIdentifier\n",
+	  ":1: \"flowEndReason protocolIdentifier\" is not an element name; expected one IPFIX "
+	  "element name per line" },
+	{ "flow-end-reason\n", ":1: \"flow-end-reason\" is not an element name" },
+	{ "# nothing\n\n", ": no elements; expected one IPFIX element name per line" },
+	{ "sourceIPv4Address\n", ": no element of IPv6 records" },
+	{ "flowEndReason\n\xff\n", ":2: \"\xff\" is not an element name" },
+};
+
+/* Unknown or bad names in a field list stop the sink at creation, naming the file and line. */
+static void test_bad_template(void)
+{
+	struct export_options opts = default_opts();
+	char *list = tmp_path("bad.tmpl"), *out = tmp_path("bad.ipfix"), *want;
+	char msg[512];
+	size_t i;
+	int err;
+
+	opts.template_name = list;
+	for (i = 0; i < G_N_ELEMENTS(bad_lists); i++) {
+		g_assert_true(g_file_set_contents(list, bad_lists[i].text, -1, NULL));
+		msg[0] = '\0';
+		g_assert_null(try_sink(COLLECTOR_FILE, NULL, 0, out, &opts, &err, msg,
+				       sizeof(msg)));
+		g_test_message("list %zu: %s", i, msg);
+		g_assert_cmpint(err, ==, -EINVAL);
+		want = g_strconcat(list, bad_lists[i].want, NULL);
+		g_assert_true(g_str_has_prefix(msg, want));
+		/* --check finds the same without a collector. */
+		msg[0] = '\0';
+		g_assert_cmpint(export_sink__check_ipfix(&opts, msg, sizeof(msg)), ==, -EINVAL);
+		g_assert_true(g_str_has_prefix(msg, want));
+		g_free(want);
+	}
+	opts.template_name = "minimal";
+	g_assert_cmpint(export_sink__check_ipfix(&opts, msg, sizeof(msg)), ==, 0);
+
+	/* A name that is no list, a list that is not there, a directory. */
+	opts.template_name = "nonesuch";
+	g_assert_null(try_sink(COLLECTOR_FILE, NULL, 0, out, &opts, &err, msg, sizeof(msg)));
+	g_assert_cmpint(err, ==, -ENOENT);
+	g_assert_true(g_str_has_prefix(msg, "template \"nonesuch\": no nonesuch.tmpl in "));
+	g_assert_nonnull(strstr(msg, "expected default, ntop, minimal or a file path"));
+	opts.template_name = "../default";
+	g_assert_null(try_sink(COLLECTOR_FILE, NULL, 0, out, &opts, &err, msg, sizeof(msg)));
+	g_assert_cmpint(err, ==, -ENOENT);
+	g_assert_nonnull(strstr(msg, "../default: No such file or directory"));
+	opts.template_name = ".default";
+	g_assert_null(try_sink(COLLECTOR_FILE, NULL, 0, out, &opts, &err, msg, sizeof(msg)));
+	g_assert_cmpint(err, ==, -EINVAL);
+	g_assert_nonnull(strstr(msg, "template \".default\" is not a name"));
+	opts.template_name = tmp_dir;
+	g_assert_null(try_sink(COLLECTOR_FILE, NULL, 0, out, &opts, &err, msg, sizeof(msg)));
+	g_assert_cmpint(err, ==, -EISDIR);
+	g_assert_nonnull(strstr(msg, "Is a directory"));
+
+	/* Nothing was written: the list is read before the output is opened. */
+	g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+	g_unlink(list);
+	g_free(list);
+	g_free(out);
+}
+
+/* A cut string: a prefix of @full, at most @full's length, and whole UTF-8 characters. */
+static void assert_cut(const char *full, const char *got)
+{
+	size_t len = strlen(got);
+
+	g_assert_cmpuint(len, <=, strlen(full));
+	g_assert_cmpmem(got, len, full, len);
+	g_assert_true(g_utf8_validate(got, len, NULL));
+}
+
+/*
+ * A record whose every string is at its longest, decoded from a message
+ * of at most @max bytes. @cut: the long descriptive strings may have been
+ * shortened (UDP), else everything is whole.
+ */
+static void assert_max_record(const struct flow_record *want, const struct flow_record *got,
+			      bool cut)
+{
+	struct flow_record w = *want, g = *got;
+	struct flow_process *we[] = { &w.client, &w.server }, *ge[] = { &g.client, &g.server };
+	size_t e;
+
+	if (!cut) {
+		assert_same_record(want, got);
+		return;
+	}
+	for (e = 0; e < G_N_ELEMENTS(we); e++) {
+		assert_cut(we[e]->exe, ge[e]->exe);
+		assert_cut(we[e]->cmdline, ge[e]->cmdline);
+		assert_cut(we[e]->cgroup, ge[e]->cgroup);
+		assert_cut(we[e]->container.image, ge[e]->container.image);
+		/* Cut, since they do not fit whole. */
+		g_assert_cmpuint(strlen(ge[e]->cmdline), <, strlen(we[e]->cmdline));
+		g_assert_cmpuint(strlen(ge[e]->exe), <, strlen(we[e]->exe));
+		/* Not to nothing: about 55 bytes each are left. */
+		g_assert_cmpuint(strlen(ge[e]->cmdline), >=, 40);
+		memcpy(ge[e]->exe, we[e]->exe, sizeof(we[e]->exe));
+		memcpy(ge[e]->cmdline, we[e]->cmdline, sizeof(we[e]->cmdline));
+		memcpy(ge[e]->cgroup, we[e]->cgroup, sizeof(we[e]->cgroup));
+		memcpy(ge[e]->container.image, we[e]->container.image,
+		       sizeof(we[e]->container.image));
+	}
+	/* Everything else is whole: ids and names are never cut. */
+	assert_same_record(&w, &g);
+}
+
+/* Records at their longest through a file: whole (a file message holds 64 KB). */
+static void test_file_max_lengths(void)
+{
+	struct export_options opts = default_opts();
+	struct flow_record want[4];
+	struct export_sink *s;
+	struct decoder d;
+	char *path = tmp_path("max.ipfix");
+	int i;
+
+	s = new_sink(COLLECTOR_FILE, NULL, 0, path, &opts);
+	for (i = 0; i < 4; i++) {
+		make_max_record(&want[i], i % 2 ? AF_INET6 : AF_INET, i);
+		g_assert_cmpint(export_sink__add(s, &want[i]), ==, 0);
+	}
+	export_sink__free(s);
+	decoder_init(&d, path);
+	decoder_read(&d);
+	g_assert_cmpuint(d.records->len, ==, 4);
+	for (i = 0; i < 4; i++)
+		assert_max_record(&want[i], decoded(&d, i), false);
+	decoder_free(&d);
+	g_unlink(path);
+	g_free(path);
+}
+
+/* templates__fit() cuts the longest strings first, to a common length, at character boundaries. */
+static void test_fit(void)
+{
+	struct templates_selection sel;
+	struct field_list *fl;
+	struct templates_flow6 rec;
+	struct flow_record r;
+	fbInfoModel_t *model = fbInfoModelAlloc();
+	char msg[256];
+	size_t len, full;
+
+	templates__add_elements(model, TEMPLATES_PEN_DEFAULT);
+	g_assert_cmpint(field_list__parse(&fl, "t.tmpl", "sourceIPv6Address\nSRC_PROC_CMDLINE\n"
+					  "DST_PROC_CMDLINE\nSRC_PROC_NAME\n", msg, sizeof(msg)),
+			==, 0);
+	g_assert_cmpint(templates__select(&sel, model, fl, msg, sizeof(msg)), ==, 0);
+	make_record(&r, AF_INET6, 1);
+	FILL_MAX(r.client.cmdline, "\xc3\xa9");	/* 254 bytes of é, then one 'x' */
+	snprintf(r.server.cmdline, sizeof(r.server.cmdline), "short");
+	templates__fill_flow6(&rec, &r);
+	full = 16 + (3 + 255) + (1 + 5) + (1 + 4);
+	g_assert_cmpuint(templates__encoded_len(&sel.layout[TEMPLATES_FLOW6], &rec), ==, full);
+	g_assert_cmpuint(templates__fit(&sel.layout[TEMPLATES_FLOW6], &rec, full), ==, full);
+
+	/* 101 bytes for the client's command line: 100, a whole number of é. */
+	len = templates__fit(&sel.layout[TEMPLATES_FLOW6], &rec, 16 + 102 + 6 + 5);
+	g_assert_cmpuint(rec.ends.SRC_PROC_CMDLINE.len, ==, 100);
+	g_assert_cmpuint(len, ==, 16 + 101 + 6 + 5);
+	g_assert_cmpuint(rec.ends.DST_PROC_CMDLINE.len, ==, 5);
+	g_assert_cmpuint(rec.ends.SRC_PROC_NAME.len, ==, 4);	/* "cli1": never cut */
+
+	/* Below the short one's length both are cut to the same length (3 -> 2 for é). */
+	len = templates__fit(&sel.layout[TEMPLATES_FLOW6], &rec, 16 + 4 + 4 + 5);
+	g_assert_cmpuint(rec.ends.SRC_PROC_CMDLINE.len, ==, 2);
+	g_assert_cmpuint(rec.ends.DST_PROC_CMDLINE.len, ==, 3);
+	g_assert_cmpuint(len, <=, 16 + 4 + 4 + 5);
+
+	/* Too small even with them empty: the strings are emptied and the length says so. */
+	len = templates__fit(&sel.layout[TEMPLATES_FLOW6], &rec, 20);
+	g_assert_cmpuint(rec.ends.SRC_PROC_CMDLINE.len, ==, 0);
+	g_assert_cmpuint(len, ==, 16 + 1 + 1 + 5);
+
+	field_list__free(fl);
+	fbInfoModelFree(model);
 }
 
 static int bound_socket(int family, int type, uint16_t *port)
@@ -462,6 +1124,9 @@ static void udp_round_trip(int family, const char *host)
 	for (i = 0; i < 300; i++) {
 		make_record(&want[i], i % 3 ? family : AF_INET, i);
 		g_assert_cmpint(export_sink__add(s, &want[i]), ==, 0);
+		/* Loopback delivers at once; read before the socket's buffer fills. */
+		if (i % 20 == 19)
+			read_datagrams(fd, &d, &max_len);
 	}
 	g_assert_cmpint(export_sink__flush(s, 5000), ==, 0);
 	g_usleep(10000);
@@ -506,6 +1171,63 @@ static void test_udp_ipv4(void)
 static void test_udp_ipv6(void)
 {
 	udp_round_trip(AF_INET6, "::1");
+}
+
+/*
+ * UDP: records with every string at its longest (about 2.7 KB each whole)
+ * still go out, one per datagram of at most 1400 bytes, their long
+ * descriptive strings cut at character boundaries; ids and names whole.
+ * Records of the usual size around them are not cut.
+ */
+static void udp_max_lengths(int family, const char *host)
+{
+	struct export_options opts = default_opts();
+	struct flow_record want[6];
+	struct export_stats st;
+	struct export_sink *s;
+	size_t max_len = 0;
+	struct decoder d;
+	uint16_t port = 0;
+	int fd, i;
+
+	fd = bound_socket(family, SOCK_DGRAM, &port);
+	if (fd < 0) {
+		g_test_skip("no loopback for this family");
+		return;
+	}
+	decoder_init(&d, NULL);
+	s = new_sink(COLLECTOR_UDP, host, port, NULL, &opts);
+	for (i = 0; i < 6; i++) {
+		if (i % 3 == 2)
+			make_record(&want[i], i % 2 ? AF_INET6 : AF_INET, i);
+		else
+			make_max_record(&want[i], i % 2 ? AF_INET6 : AF_INET, i);
+		g_assert_cmpint(export_sink__add(s, &want[i]), ==, 0);
+	}
+	g_assert_cmpint(export_sink__flush(s, 1000), ==, 0);
+	g_usleep(10000);
+	read_datagrams(fd, &d, &max_len);
+	g_assert_cmpuint(max_len, <=, 1400);
+	g_assert_cmpuint(max_len, >=, 1300);	/* a cut record fills its datagram */
+	g_assert_cmpuint(d.records->len, ==, 6);
+	for (i = 0; i < 6; i++)
+		assert_max_record(&want[i], decoded(&d, i), i % 3 != 2);
+	export_sink__stats(s, &st);
+	g_assert_cmpuint(st.records_sent, ==, 6);
+	g_assert_cmpuint(st.records_lost, ==, 0);
+	export_sink__free(s);
+	decoder_free(&d);
+	close(fd);
+}
+
+static void test_udp_max_lengths_ipv4(void)
+{
+	udp_max_lengths(AF_INET, "127.0.0.1");
+}
+
+static void test_udp_max_lengths_ipv6(void)
+{
+	udp_max_lengths(AF_INET6, "::1");
 }
 
 static uint64_t mono_ms(void)
@@ -763,6 +1485,37 @@ static void test_tcp_partial_writes(void)
 	close(lfd);
 }
 
+/* TCP: records at their longest fit a message (8 KB) whole, several to a message. */
+static void test_tcp_max_lengths(void)
+{
+	struct export_options opts = default_opts();
+	struct flow_record want[5];
+	struct export_sink *s;
+	struct decoder d;
+	uint16_t port = 0;
+	int lfd, cfd, i;
+	uint64_t now;
+
+	lfd = bound_socket(AF_INET, SOCK_STREAM, &port);
+	g_assert_cmpint(lfd, >=, 0);
+	g_assert_cmpint(listen(lfd, 4), ==, 0);
+	s = new_sink(COLLECTOR_TCP, "127.0.0.1", port, NULL, &opts);
+	now = flush_until_connected(s, mono_ms());
+	cfd = accept_one(lfd);
+	for (i = 0; i < 5; i++) {
+		make_max_record(&want[i], i % 2 ? AF_INET6 : AF_INET, i);
+		g_assert_cmpint(export_sink__add(s, &want[i]), ==, 0);
+	}
+	decoder_init(&d, NULL);
+	read_records(cfd, s, now, &d, 5);
+	for (i = 0; i < 5; i++)
+		assert_max_record(&want[i], decoded(&d, i), false);
+	decoder_free(&d);
+	export_sink__free(s);
+	close(cfd);
+	close(lfd);
+}
+
 static char *print_one(enum print_format format, const struct flow_record *r, int times)
 {
 	struct export_sink *s;
@@ -786,12 +1539,12 @@ static char *print_one(enum print_format format, const struct flow_record *r, in
 static void test_print_json(void)
 {
 	struct flow_record r;
-	char *out;
+	char *out, *want;
 
 	make_record(&r, AF_INET6, 2);
 	snprintf(r.client.name, sizeof(r.client.name), "a\"b\\c\x01\xff");
 	out = print_one(PRINT_JSON, &r, 1);
-	g_assert_cmpstr(out, ==,
+	want = g_strdup_printf(
 			"{\"flowStartMilliseconds\":1700000000002,"
 			"\"flowEndMilliseconds\":1700000001504,"
 			"\"sourceIPv6Address\":\"2001:db8::a\","
@@ -803,9 +1556,54 @@ static void test_print_json(void)
 			"\"sockflowPayloadOctets\":502,\"reverseSockflowPayloadOctets\":80002,"
 			"\"tcpControlBits\":27,\"flowEndReason\":3,"
 			"\"SRC_PROC_PID\":1002,\"SRC_PROC_NAME\":\"a\\\"b\\\\c\\u0001\\u00ff\","
-			"\"SRC_PROC_UID\":502,"
+			"\"SRC_PROC_UID\":502,\"SRC_PROC_USER_NAME\":\"user2\","
+			"\"SRC_FATHER_PROC_PID\":999,\"SRC_FATHER_PROC_NAME\":\"bash\","
+			"\"SRC_PROC_CMDLINE\":\"cli2 --name \\\"caf\xc3\xa9\\\" -v\","
+			"\"sockflowSourceExecutable\":\"/usr/bin/cli2\","
+			"\"sockflowSourceNetnsInode\":4026531840,"
+			"\"sockflowSourceCgroupId\":4294967298,"
+			"\"sockflowSourceCgroupPath\":\"/user.slice/user-502.slice\","
 			"\"DST_PROC_PID\":2002,\"DST_PROC_NAME\":\"nginx \\\"w\\\"\","
-			"\"DST_PROC_UID\":33}\n");
+			"\"DST_PROC_UID\":33,\"DST_PROC_USER_NAME\":\"www-data\","
+			"\"DST_FATHER_PROC_PID\":1,\"DST_FATHER_PROC_NAME\":\"conmon\","
+			"\"DST_PROC_CMDLINE\":\"nginx: worker process\","
+			"\"DST_PROC_CONTAINER_ID\":\"%064x\","
+			"\"sockflowDestinationExecutable\":\"/usr/sbin/nginx\","
+			"\"sockflowDestinationContainerName\":\"web2\","
+			"\"sockflowDestinationContainerRuntime\":\"podman\","
+			"\"sockflowDestinationContainerImage\":\"localhost/busybox:latest\","
+			"\"sockflowDestinationNetnsInode\":4026532179,"
+			"\"sockflowDestinationCgroupId\":7002,"
+			"\"sockflowDestinationCgroupPath\":"
+			"\"/machine.slice/libpod-%064x.scope\"}\n",
+			0xabc2, 0xabc2);
+	g_assert_cmpstr(out, ==, want);
+	g_free(want);
+	g_free(out);
+
+	/* Pods, when known; zero ids and empty strings are left out. */
+	make_record(&r, AF_INET, 3);
+	r.client.ppid = 0;
+	r.client.cgroup_id = 0;
+	r.client.user[0] = '\0';
+	out = print_one(PRINT_JSON, &r, 1);
+	g_assert_nonnull(strstr(out, ",\"sockflowDestinationPodName\":\"web-7d4b9c-x3\","
+				     "\"sockflowDestinationPodNamespace\":\"shop\","
+				     "\"sockflowDestinationPodUid\":"
+				     "\"0b4a1c2e-3f5d-4e6a-8b7c-9d0e1f2a3b03\","));
+	g_assert_null(strstr(out, "SRC_FATHER_PROC_PID"));
+	g_assert_null(strstr(out, "sockflowSourceCgroupId"));
+	g_assert_null(strstr(out, "SRC_PROC_USER_NAME"));
+	g_assert_nonnull(strstr(out, "\"SRC_FATHER_PROC_NAME\":\"bash\""));
+	g_free(out);
+
+	/* Every string at its longest and every byte escaped still makes one line. */
+	make_max_record(&r, AF_INET6, 0);
+	memset(r.client.cmdline, 0x01, sizeof(r.client.cmdline) - 1);
+	memset(r.server.exe, 0x7f, sizeof(r.server.exe) - 1);
+	out = print_one(PRINT_JSON, &r, 1);
+	g_assert_true(g_str_has_suffix(out, "\"}\n"));
+	g_assert_nonnull(strstr(out, "\"sockflowDestinationCgroupPath\":\"/g"));
 	g_free(out);
 
 	/* Ends that are not local processes have no process keys. */
@@ -846,25 +1644,63 @@ static void test_print_text(void)
 
 	make_record(&r, AF_INET, 0);
 	out = print_one(PRINT_TEXT, &r, 1);
-	g_assert_nonnull(strstr(out, "cli0[1000]"));
-	g_assert_nonnull(strstr(out, "-> nginx \"w\"[2000]"));
+	g_assert_nonnull(strstr(out, "cli0[1000] "));
+	g_assert_nonnull(strstr(out, "-> nginx \"w\"[2000]@web0 "));
 	g_assert_nonnull(strstr(out, " udp "));
 	g_assert_nonnull(strstr(out, "192.0.2.10:10000 "));
 	g_assert_nonnull(strstr(out, "-> 198.51.100.20:443 "));
 	g_assert_nonnull(strstr(out, " idle\n"));
 	g_free(out);
+
+	/* A container without a name: its id, shortened; a systemd unit is no container. */
+	make_record(&r, AF_INET, 1);
+	r.server.container.name[0] = '\0';
+	snprintf(r.server.container.id, sizeof(r.server.container.id), "%s",
+		 "3f1e9c2ab7d0445566778899aabbccddeeff00112233445566778899aabbccdd");
+	snprintf(r.client.container.runtime, sizeof(r.client.container.runtime), "systemd");
+	snprintf(r.client.container.id, sizeof(r.client.container.id), "sshd.service");
+	snprintf(r.client.container.name, sizeof(r.client.container.name), "sshd");
+	out = print_one(PRINT_TEXT, &r, 1);
+	g_assert_nonnull(strstr(out, " cli1[1001] "));
+	g_assert_nonnull(strstr(out, "-> a-very-long-nam[2001]@3f1e9c2ab7d0 "));
+	g_free(out);
+
+	/* Unprintable bytes in a container name are escaped, as in process names. */
+	make_record(&r, AF_INET, 1);
+	snprintf(r.server.container.name, sizeof(r.server.container.name), "w\te b");
+	out = print_one(PRINT_TEXT, &r, 1);
+	g_assert_nonnull(strstr(out, "[2001]@w\\x09e b "));
+	g_free(out);
 }
 
 int main(int argc, char **argv)
 {
+	int rc;
+
 	g_test_init(&argc, &argv, NULL);
+	tmp_dir = g_dir_make_tmp("sockflow-ipfix-XXXXXX", NULL);
+	g_assert_nonnull(tmp_dir);
 	g_test_add_func("/ipfix/file_round_trip", test_file_round_trip);
+	g_test_add_func("/ipfix/template/default", test_file_template_default);
+	g_test_add_func("/ipfix/template/ntop", test_file_template_ntop);
+	g_test_add_func("/ipfix/template/minimal", test_file_template_minimal);
+	g_test_add_func("/ipfix/template/path", test_file_template_path);
+	g_test_add_func("/ipfix/template/bad", test_bad_template);
+	g_test_add_func("/ipfix/enterprise_id", test_file_enterprise_id);
+	g_test_add_func("/ipfix/fit", test_fit);
+	g_test_add_func("/ipfix/file_max_lengths", test_file_max_lengths);
 	g_test_add_func("/ipfix/udp_ipv4", test_udp_ipv4);
 	g_test_add_func("/ipfix/udp_ipv6", test_udp_ipv6);
+	g_test_add_func("/ipfix/udp_max_lengths_ipv4", test_udp_max_lengths_ipv4);
+	g_test_add_func("/ipfix/udp_max_lengths_ipv6", test_udp_max_lengths_ipv6);
 	g_test_add_func("/ipfix/tcp_reconnect", test_tcp_reconnect);
 	g_test_add_func("/ipfix/tcp_backoff", test_tcp_backoff);
 	g_test_add_func("/ipfix/tcp_partial_writes", test_tcp_partial_writes);
+	g_test_add_func("/ipfix/tcp_max_lengths", test_tcp_max_lengths);
 	g_test_add_func("/print/json", test_print_json);
 	g_test_add_func("/print/text", test_print_text);
-	return g_test_run();
+	rc = g_test_run();
+	g_rmdir(tmp_dir);
+	g_free(tmp_dir);
+	return rc;
 }

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Field lists (templates/NAME.tmpl): which IPFIX elements an exporter sends, one per line. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <glib.h>
+
+#include "export/field_list.h"
+
+/* Where named lists live: installed, then the source tree (set by Makefile.am). */
+#ifndef TEMPLATES_DIR
+#define TEMPLATES_DIR "/usr/share/sockflow/templates"
+#endif
+#ifndef TEMPLATES_SRCDIR
+#define TEMPLATES_SRCDIR TEMPLATES_DIR
+#endif
+
+/* A field list is a few hundred bytes; anything this big is not one. */
+#define FIELD_LIST_MAX_BYTES (64 * 1024)
+
+static const char *const search_dirs[] = { TEMPLATES_DIR, TEMPLATES_SRCDIR };
+
+void field_list__free(struct field_list *fl)
+{
+	size_t i;
+
+	if (!fl)
+		return;
+	for (i = 0; i < fl->n; i++)
+		g_free(fl->entries[i].name);
+	g_free(fl->entries);
+	g_free(fl->path);
+	g_free(fl);
+}
+
+/* IPFIX element names in libfixbuf's model and ntop's: letters, digits and '_'. */
+static int is_element_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len || g_ascii_isdigit(s[0]))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!g_ascii_isalnum(s[i]) && s[i] != '_')
+			return 0;
+	return 1;
+}
+
+int field_list__parse(struct field_list **out, const char *path, const char *text, char *msg,
+		      size_t msg_len)
+{
+	struct field_list *fl = g_new0(struct field_list, 1);
+	const char *p = text, *eol, *end, *word_end;
+	unsigned int lineno = 0;
+	size_t i, cap = 0, len;
+	int err = 0;
+
+	*out = NULL;
+	fl->path = g_strdup(path);
+	for (; *p; p = *eol ? eol + 1 : eol) {
+		eol = p + strcspn(p, "\n");
+		lineno++;
+		end = memchr(p, '#', eol - p);
+		if (!end)
+			end = eol;
+		while (p < end && g_ascii_isspace(*p))
+			p++;
+		while (end > p && g_ascii_isspace(end[-1]))
+			end--;
+		if (p == end)
+			continue;
+		for (word_end = p; word_end < end && !g_ascii_isspace(*word_end); word_end++)
+			;
+		len = word_end - p;
+		if (word_end != end || !is_element_name(p, len)) {
+			snprintf(msg, msg_len, "%s:%u: \"%.*s\" is not an element name; expected "
+				 "one IPFIX element name per line", path, lineno,
+				 (int)MIN(end - p, 64), p);
+			err = -EINVAL;
+			goto err_free;
+		}
+		for (i = 0; i < fl->n; i++) {
+			if (!strncmp(fl->entries[i].name, p, len) && !fl->entries[i].name[len]) {
+				snprintf(msg, msg_len, "%s:%u: %.*s is listed twice (first on line "
+					 "%u); expected each element once", path, lineno, (int)len,
+					 p, fl->entries[i].line);
+				err = -EINVAL;
+				goto err_free;
+			}
+		}
+		if (fl->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			fl->entries = g_renew(struct field_list_entry, fl->entries, cap);
+		}
+		fl->entries[fl->n].name = g_strndup(p, len);
+		fl->entries[fl->n].line = lineno;
+		fl->n++;
+	}
+	if (!fl->n) {
+		snprintf(msg, msg_len, "%s: no elements; expected one IPFIX element name per line",
+			 path);
+		err = -EINVAL;
+		goto err_free;
+	}
+	*out = fl;
+	return 0;
+
+err_free:
+	field_list__free(fl);
+	return err;
+}
+
+/* All of the regular file @path, NUL-terminated. Returns 0 or -errno (-EFBIG: too big). */
+static int read_text(const char *path, char **text)
+{
+	char *buf = NULL;
+	struct stat st;
+	size_t n = 0;
+	ssize_t r;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		err = -errno;
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		goto out_close;
+	}
+	buf = g_malloc(FIELD_LIST_MAX_BYTES + 1);
+	while (n <= FIELD_LIST_MAX_BYTES) {
+		r = read(fd, buf + n, FIELD_LIST_MAX_BYTES + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	if (!err && n > FIELD_LIST_MAX_BYTES)
+		err = -EFBIG;
+	if (!err && memchr(buf, '\0', n))
+		err = -EINVAL;
+	if (err) {
+		g_free(buf);
+		goto out_close;
+	}
+	buf[n] = '\0';
+	*text = buf;
+out_close:
+	close(fd);
+	return err;
+}
+
+/* A name such as "ntop": letters, digits, '.', '_' and '-', no '/', not starting with '.'. */
+static int is_list_name(const char *s)
+{
+	if (!*s || *s == '.')
+		return 0;
+	for (; *s; s++)
+		if (!g_ascii_isalnum(*s) && *s != '_' && *s != '-' && *s != '.')
+			return 0;
+	return 1;
+}
+
+int field_list__load(struct field_list **out, const char *spec, char *msg, size_t msg_len)
+{
+	char *path = NULL, *text = NULL;
+	size_t i;
+	int err;
+
+	*out = NULL;
+	if (!spec || !*spec)
+		spec = "default";
+	if (strchr(spec, '/')) {
+		path = g_strdup(spec);
+	} else if (!is_list_name(spec)) {
+		snprintf(msg, msg_len, "template \"%.64s\" is not a name; expected default, ntop, "
+			 "minimal or a file path holding a '/'", spec);
+		return -EINVAL;
+	} else {
+		for (i = 0; i < G_N_ELEMENTS(search_dirs) && !path; i++) {
+			path = g_strdup_printf("%s/%s.tmpl", search_dirs[i], spec);
+			if (access(path, F_OK))
+				g_clear_pointer(&path, g_free);
+		}
+		if (!path) {
+			snprintf(msg, msg_len, "template \"%s\": no %s.tmpl in %s%s%s; expected "
+				 "default, ntop, minimal or a file path holding a '/'", spec,
+				 spec, search_dirs[0],
+				 strcmp(search_dirs[0], search_dirs[1]) ? " or " : "",
+				 strcmp(search_dirs[0], search_dirs[1]) ? search_dirs[1] : "");
+			return -ENOENT;
+		}
+	}
+
+	err = read_text(path, &text);
+	if (err) {
+		snprintf(msg, msg_len, "template %s: %s; expected a field list file", path,
+			 err == -EFBIG ? "too big" : err == -EINVAL ? "not a text file" :
+			 g_strerror(-err));
+		goto out;
+	}
+	err = field_list__parse(out, path, text, msg, msg_len);
+out:
+	g_free(text);
+	g_free(path);
+	return err;
+}
