@@ -585,6 +585,98 @@ static __always_inline void proc_event_submit(struct sf_proc_event *e)
 				       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
+#define PATH_DEPTH 32
+#define NAME_MAX_COPY 64
+
+/*
+ * Scratch space for building a path backwards, in a per-CPU map: the walk
+ * keeps its state here rather than on the stack, so the verifier sees each
+ * step with unknown values and verifies the loop body once.
+ */
+struct path_walk {
+	char c[2 * SF_PATH_LEN];	/* the path ends at c[SF_PATH_LEN - 1] */
+	__u64 dentry;			/* struct dentry * still to name */
+	__u64 mnt;			/* struct mount * it is on */
+	__u32 pos;			/* the path starts at c[pos] */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct path_walk);
+} path_scratch SEC(".maps");
+
+/* One step up: a name prepended, or a mount point crossed. 1 stops the walk. */
+static long path_step(__u32 i, void *ctx)
+{
+	struct dentry *d, *parent, *mnt_root;
+	struct mount *mnt, *mnt_parent;
+	const unsigned char *name;
+	struct path_walk *w;
+	__u32 zero = 0, len, pos;
+
+	w = bpf_map_lookup_elem(&path_scratch, &zero);
+	if (!w)
+		return 1;
+	d = (struct dentry *)w->dentry;
+	mnt = (struct mount *)w->mnt;
+	mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
+	if (d == mnt_root) {
+		mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (mnt_parent == mnt)
+			return 1;
+		w->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = (__u64)mnt_parent;
+		return 0;
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (d == parent)
+		return 1;
+	len = BPF_CORE_READ(d, d_name.len);
+	name = BPF_CORE_READ(d, d_name.name);
+	if (len > NAME_MAX_COPY)
+		len = NAME_MAX_COPY;
+	pos = w->pos;
+	if (pos > SF_PATH_LEN - 1 || len + 1 > pos)
+		return 1;
+	pos -= len;
+	bpf_probe_read_kernel(&w->c[pos & (SF_PATH_LEN - 1)], len & (NAME_MAX_COPY * 2 - 1),
+			      name);
+	pos -= 1;
+	w->c[pos & (SF_PATH_LEN - 1)] = '/';
+	w->pos = pos;
+	w->dentry = (__u64)parent;
+	return 0;
+}
+
+/*
+ * The absolute path of @file as d_path() gives it from the namespace's
+ * root, crossing mount points, into @out (SF_PATH_LEN bytes). bpf_d_path()
+ * is not allowed in tracepoints, so the dentry names are walked here.
+ * Returns 0, or -1 if no path could be built (then @out is untouched). A
+ * path too deep or too long keeps its last components.
+ */
+static __always_inline int file_path(struct file *file, char *out)
+{
+	struct path_walk *w;
+	__u32 zero = 0, pos;
+
+	w = bpf_map_lookup_elem(&path_scratch, &zero);
+	if (!w)
+		return -1;
+	w->dentry = (__u64)BPF_CORE_READ(file, f_path.dentry);
+	w->mnt = (__u64)container_of(BPF_CORE_READ(file, f_path.mnt), struct mount, mnt);
+	w->pos = SF_PATH_LEN - 1;
+	w->c[SF_PATH_LEN - 1] = '\0';
+	bpf_loop(PATH_DEPTH, path_step, NULL, 0);
+	pos = w->pos;
+	if (pos >= SF_PATH_LEN - 1)
+		return -1;
+	bpf_probe_read_kernel(out, SF_PATH_LEN, &w->c[pos & (SF_PATH_LEN - 1)]);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sf_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -593,7 +685,9 @@ int BPF_PROG(sf_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 
 	if (!e)
 		return 0;
-	bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), bprm->filename);
+	/* No dentry path: fall back to the name given to execve(). */
+	if (file_path(bprm->file, e->exe))
+		bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), bprm->filename);
 	start = p->mm->arg_start;
 	end = p->mm->arg_end;
 	len = end > start ? end - start : 0;

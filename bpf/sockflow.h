@@ -141,7 +141,7 @@ struct sf_proc_event {
 	char comm[SF_COMM_LEN];
 	__u32 args_len;		/* EXEC: bytes of args used */
 	__u32 pad;
-	char exe[SF_PATH_LEN];	/* EXEC: the path exec'd, as given to execve */
+	char exe[SF_PATH_LEN];	/* EXEC: absolute path of the file run (as /proc/PID/exe) */
 	char args[SF_ARGS_LEN];	/* EXEC: arguments, NUL-separated, truncated */
 };
 

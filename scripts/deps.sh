@@ -14,6 +14,7 @@ BUILD_PKGS=(
 TEST_PKGS=(
 	nfdump tshark wireshark-common libfixbuf-tools pmacct
 	python3 jq iproute2 nftables procps
+	podman runc busybox-static
 )
 
 missing=()
@@ -63,3 +64,31 @@ if ! command -v bpftool >/dev/null 2>&1; then
 	fi
 fi
 [[ -x /usr/bin/python3 ]] || { echo "deps: /usr/bin/python3 missing" >&2; exit 1; }
+
+# Containers in tests (podman + runc): where runc may not raise rlimits (no
+# CAP_SYS_RESOURCE, as in some sandboxes) podman's default ulimits stop every container,
+# so ask for none. Only when no containers.conf sets default_ulimits already: a new
+# /etc/containers/containers.conf if there is none, else a drop-in file; an existing
+# file is never edited.
+containers_conf_sets_ulimits() {
+	local f
+	for f in /etc/containers/containers.conf /etc/containers/containers.conf.d/*.conf; do
+		[[ -f $f ]] && grep -Eq '^[[:space:]]*default_ulimits[[:space:]]*=' "$f" && return 0
+	done
+	return 1
+}
+if ! containers_conf_sets_ulimits; then
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "deps: containers.conf sets no default_ulimits; run this script as root" >&2
+		exit 1
+	fi
+	if [[ -e /etc/containers/containers.conf ]]; then
+		conf=/etc/containers/containers.conf.d/50-sockflow-tests.conf
+		mkdir -p /etc/containers/containers.conf.d
+	else
+		conf=/etc/containers/containers.conf
+		mkdir -p /etc/containers
+	fi
+	printf '[containers]\ndefault_ulimits = []\n' >"$conf"
+	echo "deps: wrote $conf (default_ulimits = [])"
+fi

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "flow/record.h"
 
 #define CONFIG_MAX_FILE_BYTES (1024 * 1024)
 /* Added to a bad value that holds '#': GKeyFile has no comments after a value. */
@@ -26,6 +28,7 @@ enum key_type {
 	KEY_LOG_LEVEL,		/* error|warn|info|debug */
 	KEY_PEN,		/* uint32_t at offset: a PEN for sockflow's own elements */
 	KEY_TEMPLATE,		/* a field list name or path */
+	KEY_FILTER,		/* [filter] list of @kind patterns, include or @exclude */
 };
 
 /*
@@ -43,10 +46,14 @@ struct key_spec {
 	const char *hint;	/* appended to "expected ...", or NULL */
 	size_t offset;
 	const char *def;
+	enum filter_kind kind;	/* KEY_FILTER only */
+	bool exclude;
 };
 
 #define U32_KEY(g, n, t, lo, hi, u, h, field, d) \
 	{ g, n, t, lo, hi, u, h, offsetof(struct config, field), d }
+#define FILTER_KEY(n, k, excl) \
+	{ "filter", n, KEY_FILTER, .def = "", .kind = k, .exclude = excl }
 
 static const struct key_spec key_specs[] = {
 	{ "export", "collectors", KEY_COLLECTORS, .def = "" },
@@ -66,6 +73,16 @@ static const struct key_spec key_specs[] = {
 		idle_timeout_s, "15"),
 	U32_KEY("flow", "max_flows", KEY_U32, 1024, 16777216, "flows", NULL,
 		max_flows, "262144"),
+	FILTER_KEY("include_containers", FILTER_CONTAINERS, false),
+	FILTER_KEY("exclude_containers", FILTER_CONTAINERS, true),
+	FILTER_KEY("include_pod_namespaces", FILTER_POD_NAMESPACES, false),
+	FILTER_KEY("exclude_pod_namespaces", FILTER_POD_NAMESPACES, true),
+	FILTER_KEY("include_cgroups", FILTER_CGROUPS, false),
+	FILTER_KEY("exclude_cgroups", FILTER_CGROUPS, true),
+	FILTER_KEY("include_processes", FILTER_PROCESSES, false),
+	FILTER_KEY("exclude_processes", FILTER_PROCESSES, true),
+	FILTER_KEY("include_users", FILTER_USERS, false),
+	FILTER_KEY("exclude_users", FILTER_USERS, true),
 	U32_KEY("kernel", "max_sockets", KEY_U32, 1024, 16777216, "sockets", NULL,
 		max_sockets, "262144"),
 	U32_KEY("kernel", "ringbuf_size_kib", KEY_POW2, 64, 1048576, "KiB", NULL,
@@ -91,6 +108,20 @@ static const struct {
  * collide with: RFC 5103's reverse elements and ntop's.
  */
 static const uint32_t taken_pens[] = { 29305, 35632 };
+
+/* What a pattern of each [filter] kind looks like, for "expected ..." in messages. */
+static const char *const filter_expected[FILTER_KINDS] = {
+	[FILTER_CONTAINERS] = "expected a container name ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 "
+			      "characters) or id (lower-case hex, at most 64 digits; 12 or more "
+			      "also match as a prefix)",
+	[FILTER_POD_NAMESPACES] = "expected a Kubernetes namespace: at most 63 lower-case "
+				  "letters, digits and '-', starting and ending with a letter "
+				  "or digit",
+	[FILTER_CGROUPS] = "expected a cgroup v2 path starting with '/', such as /system.slice",
+	[FILTER_PROCESSES] = "expected a command name of at most 15 characters or an "
+			     "executable path starting with '/'",
+	[FILTER_USERS] = "expected a user name from the passwd database or a uid 0..4294967294",
+};
 
 /* The names log_parse_level() accepts (log.c); kept here so this module stands alone. */
 static const char *const log_level_names[] = { "error", "warn", "info", "debug" };
@@ -225,6 +256,9 @@ static void key_spec__expected(const struct key_spec *k, char *buf, size_t len)
 	case KEY_TEMPLATE:
 		snprintf(buf, len, "expected default, ntop, minimal, another name in the "
 			 "templates directory, or a file path holding a '/'");
+		break;
+	case KEY_FILTER:
+		snprintf(buf, len, "%s, separated by ';' or spaces", filter_expected[k->kind]);
 		break;
 	}
 }
@@ -406,11 +440,294 @@ out:
 	return rc;
 }
 
+/* A name as container runtimes allow it: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+static bool is_container_name(const char *s)
+{
+	if (!g_ascii_isalnum(*s))
+		return false;
+	for (; *s; s++) {
+		if (!g_ascii_isalnum(*s) && *s != '_' && *s != '.' && *s != '-')
+			return false;
+	}
+	return true;
+}
+
+static bool is_lower_hex(const char *s)
+{
+	for (; *s; s++) {
+		if (!g_ascii_isdigit(*s) && (*s < 'a' || *s > 'f'))
+			return false;
+	}
+	return true;
+}
+
+/* A DNS label (RFC 1123), which is what Kubernetes allows as a namespace. */
+static bool is_dns_label(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!g_ascii_isdigit(s[i]) && (s[i] < 'a' || s[i] > 'z') && s[i] != '-')
+			return false;
+	}
+	return true;
+}
+
+/* Absolute, and no empty, "." or ".." component before an optional trailing '/'. */
+static bool is_cgroup_path(const char *s)
+{
+	const char *c, *next;
+	size_t n;
+
+	if (*s != '/')
+		return false;
+	for (c = s + 1; *c; c = next + 1) {
+		next = strchr(c, '/');
+		if (!next)
+			next = c + strlen(c);
+		n = (size_t)(next - c);
+		if ((n == 0 && *next) || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		if (!*next)
+			break;
+	}
+	return true;
+}
+
+/*
+ * The uid of user @name from the passwd database. Returns 0, -ENOENT when
+ * there is no such user, or another negative errno when the lookup failed.
+ */
+static int user_uid(const char *name, uint32_t *uid)
+{
+	struct passwd pw, *res = NULL;
+	size_t len = 1024;
+	char *buf;
+	int rc;
+
+	for (;;) {
+		buf = g_malloc(len);
+		rc = getpwnam_r(name, &pw, buf, len, &res);
+		if (rc != ERANGE || len >= 1024 * 1024)
+			break;
+		g_free(buf);
+		len *= 4;
+	}
+	if (rc == 0 && res)
+		*uid = (uint32_t)res->pw_uid;
+	else if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
+		rc = -ENOENT;	/* getpwnam_r(3): "not found", depending on the NSS module */
+	else
+		rc = -rc;
+	g_free(buf);
+	return rc;
+}
+
+/*
+ * Check one [filter] pattern @item of @kind and write its normal form to
+ * @out (@out_len >= CONFIG_FILTER_LIST_LEN): user names become uids,
+ * cgroup paths lose a trailing '/'. Returns 0 or -EINVAL / -ERANGE with
+ * "what is wrong; what is expected" in @msg.
+ */
+static int filter_item__check(enum filter_kind kind, const char *item, char *out, size_t out_len,
+			      char *msg, size_t msg_len)
+{
+	const char *expected = filter_expected[kind];
+	size_t n = strlen(item);
+	uint32_t uid;
+	int rc;
+
+	switch (kind) {
+	case FILTER_CONTAINERS:
+		if (!is_container_name(item))
+			return set_err(msg, msg_len, -EINVAL, "\"%.64s\" is not a container name "
+				       "or id; %s", item, expected);
+		/* flow_container.name holds 63 characters, .id the 64 digits of an id. */
+		if (n >= sizeof(((struct flow_container *)0)->name) &&
+		    !(n == 64 && is_lower_hex(item)))
+			return set_err(msg, msg_len, -EINVAL, "\"%.64s...\" is too long; %s", item,
+				       expected);
+		break;
+	case FILTER_POD_NAMESPACES:
+		if (!is_dns_label(item))
+			return set_err(msg, msg_len, -EINVAL, "\"%.64s\" is not a Kubernetes "
+				       "namespace; %s", item, expected);
+		break;
+	case FILTER_CGROUPS:
+		if (*item != '/')
+			return set_err(msg, msg_len, -EINVAL, "\"%.64s\" does not start with '/'; "
+				       "%s", item, expected);
+		if (!is_cgroup_path(item))
+			return set_err(msg, msg_len, -EINVAL, "\"%.64s\" is not a cgroup path "
+				       "(an empty, '.' or '..' component); %s", item, expected);
+		if (n >= FLOW_PATH_LEN)
+			return set_err(msg, msg_len, -EINVAL, "\"%.64s...\" is longer than %d "
+				       "characters; %s", item, FLOW_PATH_LEN - 1, expected);
+		while (n > 1 && item[n - 1] == '/')
+			n--;
+		g_snprintf(out, out_len, "%.*s", (int)n, item);
+		return 0;
+	case FILTER_PROCESSES:
+		if (strchr(item, '/')) {
+			if (*item != '/')
+				return set_err(msg, msg_len, -EINVAL,
+					       "\"%.64s\" is a relative path; %s", item, expected);
+			if (n >= FLOW_PATH_LEN)
+				return set_err(msg, msg_len, -EINVAL, "\"%.64s...\" is longer than "
+					       "%d characters; %s", item, FLOW_PATH_LEN - 1,
+					       expected);
+		} else if (n >= FLOW_COMM_LEN) {
+			return set_err(msg, msg_len, -EINVAL, "\"%.64s\" is longer than %d "
+				       "characters, the kernel's limit for command names; %s",
+				       item, FLOW_COMM_LEN - 1, expected);
+		}
+		break;
+	case FILTER_USERS:
+		/* (uid_t)-1 is "no uid" to the kernel, never a process's uid. */
+		rc = config__parse_u32(item, 0, UINT32_MAX - 1, &uid);
+		if (rc == -ERANGE)
+			return set_err(msg, msg_len, -ERANGE, "uid \"%.64s\" is out of range; %s",
+				       item, expected);
+		if (rc) {
+			rc = user_uid(item, &uid);
+			if (rc == -ENOENT)
+				return set_err(msg, msg_len, -EINVAL, "no user \"%.64s\" on this "
+					       "host; %s", item, expected);
+			if (rc)
+				return set_err(msg, msg_len, -EINVAL, "cannot look up user "
+					       "\"%.64s\": %s; %s", item, g_strerror(-rc),
+					       expected);
+		}
+		g_snprintf(out, out_len, "%u", uid);
+		return 0;
+	case FILTER_KINDS:
+		return -EINVAL;
+	}
+	g_strlcpy(out, item, out_len);
+	return 0;
+}
+
+/* Whether the space-separated @list holds @word. */
+static bool list_has(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p;
+
+	for (p = list; (p = strstr(p, word)); p += n) {
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* The [filter] key of @kind on the other side than @k. */
+static const struct key_spec *filter_key__other(const struct key_spec *k)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(key_specs); i++) {
+		if (key_specs[i].type == KEY_FILTER && key_specs[i].kind == k->kind &&
+		    key_specs[i].exclude != k->exclude)
+			return &key_specs[i];
+	}
+	return NULL;
+}
+
+/* The list that [filter] key @k sets in @cfg. */
+static const char *filter_key__list(const struct key_spec *k, const struct config *cfg)
+{
+	return k->exclude ? cfg->filter.exclude[k->kind] : cfg->filter.include[k->kind];
+}
+
+/*
+ * Set [filter] key @k from @value: patterns separated by ';' or white space
+ * (one ';' may end the list, as GKeyFile writes lists), each checked, in
+ * normal form, without repeats. A pattern that the other side's list of the
+ * same kind holds too is an error. On error @cfg is unchanged.
+ */
+static int set_filter(const struct key_spec *k, struct config *cfg, const char *value, char *err,
+		      size_t err_len)
+{
+	const struct key_spec *other = filter_key__other(k);
+	const char *other_list = filter_key__list(other, cfg);
+	char *list = g_malloc0(CONFIG_FILTER_LIST_LEN);
+	char *item = g_malloc(CONFIG_FILTER_LIST_LEN);
+	char *norm = g_malloc(CONFIG_FILTER_LIST_LEN);
+	bool after_item = false;
+	const char *p = value;
+	size_t n, used = 0;
+	int rc = 0;
+
+	for (;;) {
+		while (g_ascii_isspace(*p))
+			p++;
+		if (!*p)
+			break;
+		if (*p == ';') {
+			if (!after_item) {
+				rc = set_err(err, err_len, -EINVAL, "\"%.64s\": empty item before "
+					     "';'; %s, separated by ';' or spaces", value,
+					     filter_expected[k->kind]);
+				goto out;
+			}
+			after_item = false;
+			p++;
+			continue;
+		}
+		n = strcspn(p, "; \t\r\n\v\f");
+		if (n >= CONFIG_FILTER_LIST_LEN)
+			n = CONFIG_FILTER_LIST_LEN - 1;
+		memcpy(item, p, n);
+		item[n] = '\0';
+		p += n;
+		after_item = true;
+		rc = filter_item__check(k->kind, item, norm, CONFIG_FILTER_LIST_LEN, err, err_len);
+		if (rc)
+			goto out;
+		if (list_has(other_list, norm)) {
+			if (strcmp(item, norm))
+				rc = set_err(err, err_len, -EINVAL, "\"%.64s\" (%s) is in %s too; "
+					     "expected each value in one of %s and %s", item,
+					     norm, other->name, k->name, other->name);
+			else
+				rc = set_err(err, err_len, -EINVAL, "\"%.64s\" is in %s too; "
+					     "expected each value in one of %s and %s", item,
+					     other->name, k->name, other->name);
+			goto out;
+		}
+		if (list_has(list, norm))
+			continue;
+		n = strlen(norm);
+		if (used + !!used + n >= CONFIG_FILTER_LIST_LEN) {
+			rc = set_err(err, err_len, -EINVAL, "\"%.40s...\": too long; expected "
+				     "at most %d characters in all", value,
+				     CONFIG_FILTER_LIST_LEN - 1);
+			goto out;
+		}
+		if (used)
+			list[used++] = ' ';
+		memcpy(list + used, norm, n + 1);
+		used += n;
+	}
+	if (k->exclude)
+		memcpy(cfg->filter.exclude[k->kind], list, CONFIG_FILTER_LIST_LEN);
+	else
+		memcpy(cfg->filter.include[k->kind], list, CONFIG_FILTER_LIST_LEN);
+out:
+	g_free(norm);
+	g_free(item);
+	g_free(list);
+	return rc;
+}
+
 /* Check @value for @k and store it in @cfg; @err gets "what is wrong; what is expected". */
 static int key_spec__apply(const struct key_spec *k, struct config *cfg, const char *value,
 			   char *err, size_t err_len)
 {
-	char expected[128];
+	char expected[256];
 	const char *what;
 	uint32_t v;
 	size_t i;
@@ -454,6 +771,8 @@ static int key_spec__apply(const struct key_spec *k, struct config *cfg, const c
 		return 0;
 	case KEY_COLLECTORS:
 		return set_collectors(cfg, value, err, err_len);
+	case KEY_FILTER:
+		return set_filter(k, cfg, value, err, err_len);
 	case KEY_PRINT:
 		for (i = 0; i < G_N_ELEMENTS(print_names); i++) {
 			if (!strcmp(value, print_names[i].name)) {
@@ -484,6 +803,24 @@ int config__set(struct config *cfg, const char *group, const char *key, const ch
 	if (!k)
 		return set_err(err, err_len, -ENOENT, "unknown key \"%s\" in [%s]", key, group);
 	return key_spec__apply(k, cfg, value, err, err_len);
+}
+
+int config__append(struct config *cfg, const char *group, const char *key, const char *value,
+		   char *err, size_t err_len)
+{
+	const struct key_spec *k = key_spec__find(group, key);
+	const char *list;
+	char *joined;
+	int rc;
+
+	if (!k || k->type != KEY_FILTER)
+		return set_err(err, err_len, -ENOENT, "\"%s\" in [%s] is not a filter list", key,
+			       group);
+	list = filter_key__list(k, cfg);
+	joined = g_strconcat(list, *list ? " " : "", value, NULL);
+	rc = key_spec__apply(k, cfg, joined, err, err_len);
+	g_free(joined);
+	return rc;
 }
 
 void config__defaults(struct config *cfg)
@@ -543,6 +880,9 @@ char *config__to_string(const struct config *cfg)
 			break;
 		case KEY_TEMPLATE:
 			g_key_file_set_string(kf, k->group, k->name, cfg->template);
+			break;
+		case KEY_FILTER:
+			g_key_file_set_string(kf, k->group, k->name, filter_key__list(k, cfg));
 			break;
 		}
 	}
@@ -708,7 +1048,7 @@ static int apply_lines(struct config *cfg, GKeyFile *kf, const char *path, const
 	const char *p = data, *end = data + len, *eol, *line, *key_end, *bracket;
 	char *group = NULL, *key = NULL, *value = NULL, *names, *id;
 	const struct key_spec *k;
-	char msg[512], expected[128];
+	char msg[512], expected[256];
 	unsigned int lineno = 0;
 	GError *gerr = NULL;
 	gpointer first;

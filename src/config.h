@@ -31,6 +31,28 @@ enum print_format {
 	PRINT_NONE,
 };
 
+/* What a [filter] rule selects flow ends by; indexes struct filter_lists. */
+enum filter_kind {
+	FILTER_CONTAINERS,	/* container name, id or id prefix */
+	FILTER_POD_NAMESPACES,
+	FILTER_CGROUPS,		/* cgroup v2 path prefix */
+	FILTER_PROCESSES,	/* command name, or executable path */
+	FILTER_USERS,		/* uid */
+	FILTER_KINDS,
+};
+
+#define CONFIG_FILTER_LIST_LEN 4096
+
+/*
+ * The [filter] keys, checked and in normal form: patterns separated by
+ * single spaces, "" for none. User names are already resolved to uids,
+ * cgroup prefixes have no trailing '/'. flow_filter__new() compiles them.
+ */
+struct filter_lists {
+	char include[FILTER_KINDS][CONFIG_FILTER_LIST_LEN];
+	char exclude[FILTER_KINDS][CONFIG_FILTER_LIST_LEN];
+};
+
 struct config {
 	char path[4096];			/* file read, "" if none */
 	struct collector collectors[CONFIG_MAX_COLLECTORS];
@@ -48,6 +70,7 @@ struct config {
 	char template[4096];			/* field list: default, ntop, minimal or a path */
 	uint32_t stats_interval_s;		/* 0: never log stats */
 	char log_level[16];
+	struct filter_lists filter;
 };
 
 /* Fill @cfg with the built-in defaults. */
@@ -77,6 +100,14 @@ int config__parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
  */
 int config__set(struct config *cfg, const char *group, const char *key, const char *value,
 		char *err, size_t err_len);
+
+/*
+ * Append @value to the list key @key of @group ([filter] lists only), with
+ * the checks of config__set(). Returns 0, -ENOENT for a key that is not a
+ * filter list, or -EINVAL / -ERANGE with a message in @err.
+ */
+int config__append(struct config *cfg, const char *group, const char *key, const char *value,
+		   char *err, size_t err_len);
 
 /* Append one collector URI. Returns 0, -EINVAL or -E2BIG with a message in @err. */
 int config__add_collector(struct config *cfg, const char *uri, char *err, size_t err_len);

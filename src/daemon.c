@@ -13,6 +13,7 @@
 #include "enrich/container.h"
 #include "enrich/process.h"
 #include "export/export.h"
+#include "flow/filter.h"
 #include "flow/table.h"
 #include "log.h"
 #include "source/bpf.h"
@@ -33,6 +34,8 @@ struct daemon {
 	struct flow_table *table;
 	struct process_cache *procs;
 	struct container_cache *containers;
+	struct flow_filter *filter;	/* [filter]; NULL passes everything */
+	uint64_t filtered;		/* records the filter dropped */
 	struct export_sink *sinks[CONFIG_MAX_COLLECTORS + 1];
 	int n_sinks;
 	uint64_t last_stats_ns;
@@ -81,6 +84,10 @@ static void on_record(void *ctx, const struct flow_record *r)
 
 	enrich(d, &rec.client);
 	enrich(d, &rec.server);
+	if (!flow_filter__pass(d->filter, &rec)) {
+		d->filtered++;
+		return;
+	}
 	for (i = 0; i < d->n_sinks; i++)
 		export_sink__add(d->sinks[i], &rec);
 }
@@ -189,6 +196,25 @@ err_free:
 	return err ? err : -EINVAL;
 }
 
+/* Compile @cfg's [filter] into *@out; 0, or -errno after logging why. */
+static int open_filter(const struct config *cfg, struct flow_filter **out)
+{
+	unsigned int n_include, n_exclude;
+	char msg[512];
+	int err;
+
+	err = flow_filter__new(out, &cfg->filter, msg, sizeof(msg));
+	if (err) {
+		log_error("filter: %s", msg);
+		return err;
+	}
+	flow_filter__rules(*out, &n_include, &n_exclude);
+	if (n_include || n_exclude)
+		log_info("filter: %u include and %u exclude pattern(s); filtered flows are "
+			 "still tracked, only not exported", n_include, n_exclude);
+	return 0;
+}
+
 static void log_stats(struct daemon *d, const char *when)
 {
 	struct bpf_source_stats bs;
@@ -199,13 +225,15 @@ static void log_stats(struct daemon *d, const char *when)
 	bpf_source__stats(d->src, &bs);
 	flow_table__stats(d->table, &ts);
 	log_info("stats%s: flows open %" G_GUINT64_FORMAT ", created %" G_GUINT64_FORMAT
-		 ", records %" G_GUINT64_FORMAT ", evicted (table full) %" G_GUINT64_FORMAT
+		 ", records %" G_GUINT64_FORMAT ", filtered out %" G_GUINT64_FORMAT
+		 ", evicted (table full) %" G_GUINT64_FORMAT
 		 ", kernel events %" G_GUINT64_FORMAT ", lost: ring buffer full %" G_GUINT64_FORMAT
 		 ", socket map full %" G_GUINT64_FORMAT ", handshake map full %" G_GUINT64_FORMAT
 		 ", process/cgroup events %" G_GUINT64_FORMAT "; processes cached %zu",
-		 when, ts.flows, ts.created, ts.records, ts.evicted, bs.v[SF_STAT_EVENTS],
-		 bs.v[SF_STAT_RINGBUF_FULL], bs.v[SF_STAT_SOCKS_FULL], bs.v[SF_STAT_HANDSHAKE_FULL],
-		 bs.v[SF_STAT_PROC_EVENTS_LOST], process_cache__size(d->procs));
+		 when, ts.flows, ts.created, ts.records, d->filtered, ts.evicted,
+		 bs.v[SF_STAT_EVENTS], bs.v[SF_STAT_RINGBUF_FULL], bs.v[SF_STAT_SOCKS_FULL],
+		 bs.v[SF_STAT_HANDSHAKE_FULL], bs.v[SF_STAT_PROC_EVENTS_LOST],
+		 process_cache__size(d->procs));
 	if (bs.v[SF_STAT_RINGBUF_FULL])
 		log_warn("bpf: %" G_GUINT64_FORMAT " events lost to a full ring buffer; raise "
 			 "kernel.ringbuf_size_kib", bs.v[SF_STAT_RINGBUF_FULL]);
@@ -296,7 +324,7 @@ static struct flow_timeouts timeouts_of(const struct config *cfg)
 
 /*
  * SIGHUP: rebuild the configuration as at start-up (file, then options)
- * and swap in the new exporters and timeouts. Flows stay in the table, so
+ * and swap in the new exporters, timeouts and filter. Flows stay in the table, so
  * nothing is counted twice or lost; a bad file keeps the running
  * configuration.
  */
@@ -304,15 +332,17 @@ static gboolean on_reload(gpointer data)
 {
 	struct daemon *d = data;
 	struct export_sink *sinks[CONFIG_MAX_COLLECTORS + 1];
+	struct flow_filter *filter;
 	struct config next;
 	int n, i;
 
-	if (d->reload(d->reload_ctx, &next)) {
+	if (d->reload(d->reload_ctx, &next) || open_filter(&next, &filter)) {
 		log_error("reload: keeping the running configuration");
 		return G_SOURCE_CONTINUE;
 	}
 	n = open_sinks(&next, sinks);
 	if (n < 0) {
+		flow_filter__free(filter);
 		log_error("reload: keeping the running exporters");
 		return G_SOURCE_CONTINUE;
 	}
@@ -321,6 +351,8 @@ static gboolean on_reload(gpointer data)
 	free_sinks(d);
 	memcpy(d->sinks, sinks, sizeof(sinks[0]) * n);
 	d->n_sinks = n;
+	flow_filter__free(d->filter);
+	d->filter = filter;
 	if (next.max_sockets != d->cfg->max_sockets || next.ringbuf_kib != d->cfg->ringbuf_kib)
 		log_warn("reload: kernel map sizes apply at the next start only");
 	next.max_sockets = d->cfg->max_sockets;
@@ -348,9 +380,14 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	if (log_parse_level(cfg->log_level, &level) == 0)
 		log_set_level(level);
 
+	err = open_filter(cfg, &d.filter);
+	if (err)
+		return err;
 	n = open_sinks(cfg, d.sinks);
-	if (n < 0)
-		return n;
+	if (n < 0) {
+		err = n;
+		goto err_free_filter;
+	}
 	d.n_sinks = n;
 
 	to = (struct flow_table_options){
@@ -434,5 +471,7 @@ err_free_table:
 	flow_table__free(d.table);
 err_free_sinks:
 	free_sinks(&d);
+err_free_filter:
+	flow_filter__free(d.filter);
 	return err;
 }

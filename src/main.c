@@ -27,6 +27,8 @@ enum {
 	OPT_IDLE_TIMEOUT,
 	OPT_ODID,
 	OPT_LOG_LEVEL,
+	OPT_INCLUDE_CONTAINER,
+	OPT_EXCLUDE_CONTAINER,
 };
 
 static const char short_options[] = ":c:o:pjthV";
@@ -40,6 +42,8 @@ static const struct option long_options[] = {
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "odid", required_argument, NULL, OPT_ODID },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "include-container", required_argument, NULL, OPT_INCLUDE_CONTAINER },
+	{ "exclude-container", required_argument, NULL, OPT_EXCLUDE_CONTAINER },
 	{ "check", no_argument, NULL, 't' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -86,6 +90,15 @@ static void usage(FILE *out)
 		"      --idle-timeout SECONDS end flows idle for SECONDS (default %u)\n"
 		"      --odid N               IPFIX observation domain id (default %u)\n"
 		"      --log-level LEVEL      error, warn, info or debug (default %s)\n"
+		"      --include-container NAME\n"
+		"                             export only flows with an end in container NAME\n"
+		"                             (a name, an id or an id prefix of 12 or more hex\n"
+		"                             digits); repeat for more (replaces the file's\n"
+		"                             [filter] include_containers; default none)\n"
+		"      --exclude-container NAME\n"
+		"                             do not export flows with an end in container NAME;\n"
+		"                             repeat for more (replaces the file's\n"
+		"                             [filter] exclude_containers; default none)\n"
 		"  -t, --check                check the configuration, print it and exit\n"
 		"  -h, --help                 show this help and exit\n"
 		"  -V, --version              show the version and exit\n"
@@ -190,13 +203,37 @@ static int cmdline__parse(struct cmdline *cl, int argc, char **argv)
 	return 0;
 }
 
-/* Options override the file; the first --collector replaces the file's list. */
+/* The [filter] list that a filter option adds to, or NULL. */
+static const char *filter_key(int opt)
+{
+	switch (opt) {
+	case OPT_INCLUDE_CONTAINER:
+		return "include_containers";
+	case OPT_EXCLUDE_CONTAINER:
+		return "exclude_containers";
+	}
+	return NULL;
+}
+
+/*
+ * Options override the file; the first --collector replaces the file's list.
+ * A filter option replaces the file's list of its key, all of them before
+ * any is added to, so that an include option and an exclude option are
+ * checked against each other and not against what they replace.
+ */
 static int cmdline__apply(const struct cmdline *cl, struct config *cfg)
 {
 	const struct option_value *v;
 	bool collectors_replaced = false;
-	char err[512];
+	const char *key;
+	char err[1024];
 	int i, rc = 0;
+
+	for (i = 0; i < cl->n_values; i++) {
+		key = filter_key(cl->values[i].opt);
+		if (key)
+			config__set(cfg, "filter", key, "", NULL, 0);
+	}
 
 	for (i = 0; i < cl->n_values && !rc; i++) {
 		v = &cl->values[i];
@@ -225,6 +262,11 @@ static int cmdline__apply(const struct cmdline *cl, struct config *cfg)
 			break;
 		case OPT_LOG_LEVEL:
 			rc = config__set(cfg, "log", "level", v->arg, err, sizeof(err));
+			break;
+		case OPT_INCLUDE_CONTAINER:
+		case OPT_EXCLUDE_CONTAINER:
+			rc = config__append(cfg, "filter", filter_key(v->opt), v->arg, err,
+					    sizeof(err));
 			break;
 		}
 		if (rc)

@@ -124,6 +124,7 @@ struct container_cache {
 	GQueue info_lru;
 	bool podman_loaded;
 	uint64_t podman_ns;		/* last read of podman's containers.json */
+	uint64_t podman_stamp;		/* mtime and size of those files at that read */
 };
 
 static uint64_t now_ns(void)
@@ -918,18 +919,51 @@ static void podman__load_images(struct container_cache *cc, const char *driver, 
  * image's first name now. Every container listed is cached; read at most
  * once per refresh_ns.
  */
+static const char *const podman_drivers[] = { "overlay", "vfs", "btrfs", "zfs" };
+
+/*
+ * A stamp of podman's containers.json files (mtime and size): podman
+ * rewrites them when it creates a container, before the container's cgroup
+ * exists, so a changed stamp means new names to read now.
+ */
+static uint64_t podman__stamp(const struct container_cache *cc)
+{
+	uint64_t stamp = 0;
+	struct stat st;
+	char *path;
+	size_t d;
+
+	for (d = 0; d < G_N_ELEMENTS(podman_drivers); d++) {
+		path = g_strdup_printf("%s/%s/%s-containers/containers.json", cc->state_root,
+				       CSTORAGE_DIR, podman_drivers[d]);
+		if (stat(path, &st) == 0)
+			stamp += (uint64_t)st.st_mtim.tv_sec * 1000000000ull +
+				 (uint64_t)st.st_mtim.tv_nsec + (uint64_t)st.st_size;
+		g_free(path);
+	}
+	return stamp;
+}
+
+/* Whether podman's state changed since it was last read: a stat per file, no read. */
+static bool podman__changed(const struct container_cache *cc)
+{
+	return !cc->podman_loaded || podman__stamp(cc) != cc->podman_stamp;
+}
+
 static void podman__load(struct container_cache *cc, uint64_t now)
 {
-	static const char *const drivers[] = { "overlay", "vfs", "btrfs", "zfs" };
+	static const char *const *drivers = podman_drivers;
 	static const char *const id_key[] = { "id", NULL };
 	static const char *const image_key[] = { "image", NULL };
 	size_t d;
 
-	if (!container_cache__due(cc, cc->podman_loaded, cc->podman_ns, now, 1))
+	if (!container_cache__due(cc, cc->podman_loaded, cc->podman_ns, now, 1) &&
+	    !podman__changed(cc))
 		return;
 	cc->podman_loaded = true;
 	cc->podman_ns = now;
-	for (d = 0; d < G_N_ELEMENTS(drivers); d++) {
+	cc->podman_stamp = podman__stamp(cc);
+	for (d = 0; d < G_N_ELEMENTS(podman_drivers); d++) {
 		GHashTable *images = NULL;
 		struct json_iter it;
 		struct json elem;
@@ -1188,7 +1222,8 @@ static struct ctr_info *ctr_info__lookup(struct container_cache *cc, const struc
 		if (!now)
 			now = now_ns();
 		info = ctr_info__find(cc, rts[i], p->id);
-		if (info && !container_cache__due(cc, true, info->checked_ns, now, 1))
+		if (info && !container_cache__due(cc, true, info->checked_ns, now, 1) &&
+		    !(rts[i] == RT_PODMAN && podman__changed(cc)))
 			continue;
 		if (rts[i] == RT_PODMAN) {
 			podman__load(cc, now);

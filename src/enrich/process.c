@@ -540,8 +540,14 @@ void process_cache__fork(struct process_cache *pc, uint32_t parent_pid, uint64_t
 	/* A new thread is no new process; the kernel side should not send these. */
 	if (!child_pid || child_pid == parent_pid)
 		return;
-	/* Copy what the child inherits first: making room for it may evict the parent. */
+	/*
+	 * Copy what the child inherits first: making room for it may evict the
+	 * parent. A parent that predates sockflow is read from /proc now, while
+	 * it surely runs; the child may be gone before any record needs it.
+	 */
 	parent = entry__find(pc, parent_pid, parent_ticks);
+	if (!parent || !parent->identity_known)
+		parent = process_cache__load(pc, parent_pid, parent_ticks, parent_ticks);
 	if (parent) {
 		entry__touch(pc, parent);
 		memcpy(comm, parent->comm, sizeof(comm));

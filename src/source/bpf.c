@@ -34,13 +34,18 @@ struct bpf_source {
 	char cgroup2_root[4096];
 };
 
+/* libbpf's messages at debug level, one log line per line (a verifier log has many). */
 static int libbpf_to_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[1024];
+	char *text = g_strdup_vprintf(fmt, ap), *line, *next;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
-	line[strcspn(line, "\n")] = '\0';
-	log_debug("libbpf: %s", line);
+	for (line = text; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		log_debug("libbpf: %s", line);
+	}
+	g_free(text);
 	return 0;
 }
 

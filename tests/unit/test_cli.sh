@@ -72,7 +72,8 @@ empty="$tmp/empty.conf"
 for opt in "-c, --config FILE" "-o, --collector URI" "-p, --print" "-j, --json" \
 	   "--active-timeout SECONDS" "--idle-timeout SECONDS" "--odid N" "--log-level LEVEL" \
 	   "-t, --check" "-h, --help" "-V, --version" "(default 60)" "(default 15)" "(default 0)" \
-	   "(default info)" "(default /etc/sockflow/sockflow.conf"; do
+	   "(default info)" "(default /etc/sockflow/sockflow.conf" "--include-container NAME" \
+	   "--exclude-container NAME"; do
 	succeeds "$opt" --help
 done
 succeeds "Usage: sockflow" -h
@@ -139,7 +140,8 @@ bad '[flow]\nactive_timeout = abc\n' \
 bad '# comment\n\n[kernel]\n  ringbuf_size_kib =  100\n' \
 	'4: ringbuf_size_kib: "100" is not a power of two'
 bad '[flow]\nactive_timeout = 60 # seconds\n' '2: active_timeout: "60 # seconds" is not a number'
-bad '[flows]\n' '1: unknown group [flows]; expected [export], [flow], [kernel] or [log]'
+bad '[flows]\n' \
+	'1: unknown group [flows]; expected [export], [flow], [filter], [kernel] or [log]'
 bad '[flow]\nactive_timout = 5\n' '2: unknown key "active_timout" in [flow]'
 bad '[flow]\nidle_timeout = 5\nidle_timeout = 6\n' '3: idle_timeout is set twice (first on line 2)'
 bad '[flow]\nactive_timeout\n' '2: "active_timeout" is not a setting'
@@ -150,6 +152,30 @@ bad '[export]\ntemplate = my list\n' \
 	'2: template: "my list" is not a template; expected default, ntop, minimal'
 bad '[export]\ncollectors = udp://a:1; tcp://[::1]:99999\n' \
 	'2: collectors: "tcp://[::1]:99999": port "99999" is out of range; expected 1..65535'
+bad '[filter]\ninclude_containers = web bad/name\n' \
+	'2: include_containers: "bad/name" is not a container name or id; expected a container name'
+bad '[filter]\ninclude_users = no-such-user-here\n' \
+	'2: include_users: no user "no-such-user-here" on this host'
+bad '[filter]\ninclude_cgroups = /a\nexclude_cgroups = /b/ /a/\n' \
+	'3: exclude_cgroups: "/a/" (/a) is in include_cgroups too'
+
+# --- filter options ----------------------------------------------------------
+usage_error '--include-container: "bad/name" is not a container name or id; expected' \
+	-c "$empty" --include-container bad/name
+usage_error '--exclude-container: "web" is in include_containers too' \
+	-c "$empty" --include-container web --exclude-container db --exclude-container web
+usage_error '--include-container: missing value' -c "$empty" --include-container
+printf '[filter]\ninclude_containers = web\nexclude_containers = db\n' >"$tmp/filter.conf"
+succeeds "include_containers=web" -c "$tmp/filter.conf" -t
+# The first option replaces the file's list, the next ones add to it.
+succeeds "include_containers=a b" -c "$tmp/filter.conf" --include-container a \
+	--include-container b -t
+succeeds "exclude_containers=db" -c "$tmp/filter.conf" --include-container a -t
+# Each list is replaced before any is checked against the other.
+succeeds "exclude_containers=web" -c "$tmp/filter.conf" --exclude-container web \
+	--include-container db -t
+usage_error '--exclude-container: "web" is in include_containers too' \
+	-c "$tmp/filter.conf" --exclude-container web
 
 # A bad file is an error even when options would override the bad key.
 printf '[flow]\nactive_timeout = x\n' >"$tmp/bad.conf"

@@ -59,6 +59,10 @@ static void test_defaults(void)
 	g_assert_cmpuint(cfg->ringbuf_kib, ==, 8192);
 	g_assert_cmpstr(cfg->log_level, ==, "info");
 	g_assert_cmpuint(cfg->stats_interval_s, ==, 60);
+	for (int k = 0; k < FILTER_KINDS; k++) {
+		g_assert_cmpstr(cfg->filter.include[k], ==, "");
+		g_assert_cmpstr(cfg->filter.exclude[k], ==, "");
+	}
 	g_free(cfg);
 }
 
@@ -83,6 +87,17 @@ static void test_every_key(void)
 		"[kernel]\n"
 		"max_sockets = 16777216\n"
 		"ringbuf_size_kib = 64\n"
+		"[filter]\n"
+		"include_containers = web; 3f2a9c1b7d4e\n"
+		"exclude_containers = db\n"
+		"include_pod_namespaces = prod\n"
+		"exclude_pod_namespaces = kube-system\n"
+		"include_cgroups = /system.slice/\n"
+		"exclude_cgroups = /system.slice/sshd.service\n"
+		"include_processes = nginx /usr/sbin/sshd\n"
+		"exclude_processes = curl\n"
+		"include_users = root;\n"
+		"exclude_users = 65534\n"
 		"[log]\n"
 		"level = debug\n"
 		"stats_interval = 0\n", -1);
@@ -112,6 +127,17 @@ static void test_every_key(void)
 	g_assert_cmpuint(cfg->ringbuf_kib, ==, 64);
 	g_assert_cmpstr(cfg->log_level, ==, "debug");
 	g_assert_cmpuint(cfg->stats_interval_s, ==, 0);
+	/* Normal form: single spaces, no trailing '/', user names as uids. */
+	g_assert_cmpstr(cfg->filter.include[FILTER_CONTAINERS], ==, "web 3f2a9c1b7d4e");
+	g_assert_cmpstr(cfg->filter.exclude[FILTER_CONTAINERS], ==, "db");
+	g_assert_cmpstr(cfg->filter.include[FILTER_POD_NAMESPACES], ==, "prod");
+	g_assert_cmpstr(cfg->filter.exclude[FILTER_POD_NAMESPACES], ==, "kube-system");
+	g_assert_cmpstr(cfg->filter.include[FILTER_CGROUPS], ==, "/system.slice");
+	g_assert_cmpstr(cfg->filter.exclude[FILTER_CGROUPS], ==, "/system.slice/sshd.service");
+	g_assert_cmpstr(cfg->filter.include[FILTER_PROCESSES], ==, "nginx /usr/sbin/sshd");
+	g_assert_cmpstr(cfg->filter.exclude[FILTER_PROCESSES], ==, "curl");
+	g_assert_cmpstr(cfg->filter.include[FILTER_USERS], ==, "0");
+	g_assert_cmpstr(cfg->filter.exclude[FILTER_USERS], ==, "65534");
 	g_free(path);
 	g_free(cfg);
 }
@@ -226,9 +252,61 @@ static const struct bad_file bad_files[] = {
 	{ "[flow]\nactive_timeout = 60 # a minute\n", 2,
 	  { "is not a number", "comments go on a line of their own" } },
 	{ "[log]\nlevel = \\q\n", 2, { "level: bad escape" } },
+	/* [filter] */
+	{ "[filter]\ninclude_containers = web bad/name\n", 2,
+	  { "include_containers: \"bad/name\" is not a container name or id; expected a "
+	    "container name ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters) or id" } },
+	{ "[filter]\nexclude_containers = -web\n", 2,
+	  { "exclude_containers: \"-web\" is not a container name or id" } },
+	{ "[filter]\ninclude_containers = \"web\"\n", 2,
+	  { "include_containers: \"\"web\"\" is not a container name or id" } },
+	{ "[filter]\ninclude_containers = web # front end\n", 2,
+	  { "\"#\" is not a container name or id", "comments go on a line of their own" } },
+	{ "[filter]\ninclude_containers = "
+	  "w123456789012345678901234567890123456789012345678901234567890123\n", 2,
+	  { "include_containers: \"w1234567890", "...\" is too long; expected" } },
+	{ "[filter]\ninclude_containers = "
+	  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0\n", 2,
+	  { "is too long", "at most 64 digits" } },
+	{ "[filter]\ninclude_containers = web;;db\n", 2,
+	  { "include_containers: \"web;;db\": empty item before ';'; expected a container name",
+	    "separated by ';' or spaces" } },
+	{ "[filter]\ninclude_containers = ;web\n", 2, { "empty item before ';'" } },
+	{ "[filter]\ninclude_containers = web; ;db\n", 2, { "empty item" } },
+	{ "[filter]\ninclude_containers = web\nexclude_containers = db web\n", 3,
+	  { "exclude_containers: \"web\" is in include_containers too; expected each value in "
+	    "one of exclude_containers and include_containers" } },
+	{ "[filter]\nexclude_users = 0\n[log]\nlevel = info\n[filter]\ninclude_users = root\n",
+	  6, { "include_users: \"root\" (0) is in exclude_users too" } },
+	{ "[filter]\ninclude_pod_namespaces = Prod\n", 2,
+	  { "include_pod_namespaces: \"Prod\" is not a Kubernetes namespace; expected a "
+	    "Kubernetes namespace: at most 63 lower-case letters, digits and '-'" } },
+	{ "[filter]\nexclude_pod_namespaces = kube-\n", 2, { "is not a Kubernetes namespace" } },
+	{ "[filter]\ninclude_cgroups = system.slice\n", 2,
+	  { "include_cgroups: \"system.slice\" does not start with '/'; expected a cgroup v2 "
+	    "path starting with '/', such as /system.slice" } },
+	{ "[filter]\nexclude_cgroups = /a//b\n", 2,
+	  { "exclude_cgroups: \"/a//b\" is not a cgroup path (an empty, '.' or '..' "
+	    "component)" } },
+	{ "[filter]\nexclude_cgroups = /a/../b\n", 2, { "is not a cgroup path" } },
+	{ "[filter]\ninclude_processes = systemd-resolved\n", 2,
+	  { "include_processes: \"systemd-resolved\" is longer than 15 characters, the "
+	    "kernel's limit for command names; expected a command name of at most 15 "
+	    "characters or an executable path starting with '/'" } },
+	{ "[filter]\ninclude_processes = bin/nginx\n", 2,
+	  { "include_processes: \"bin/nginx\" is a relative path" } },
+	{ "[filter]\ninclude_users = no-such-user-here\n", 2,
+	  { "include_users: no user \"no-such-user-here\" on this host; expected a user name "
+	    "from the passwd database or a uid 0..4294967294" } },
+	{ "[filter]\nexclude_users = 4294967295\n", 2,
+	  { "exclude_users: uid \"4294967295\" is out of range; expected" } },
+	{ "[filter]\nexclude_users = 99999999999999\n", 2, { "is out of range" } },
+	{ "[filter]\ninclude = web\n", 2,
+	  { "unknown key \"include\" in [filter]; expected include_containers, "
+	    "exclude_containers, include_pod_namespaces" } },
 	/* names */
 	{ "[flow]\nactive_timeout = 1\n[flows]\n", 3,
-	  { "unknown group [flows]; expected [export], [flow], [kernel] or [log]" } },
+	  { "unknown group [flows]; expected [export], [flow], [filter], [kernel] or [log]" } },
 	{ "[export]\n\n[flow]\nactive = 1\n", 4,
 	  { "unknown key \"active\" in [flow];",
 	    "expected active_timeout, idle_timeout or max_flows" } },
@@ -310,6 +388,72 @@ static void test_collector_lists(void)
 	g_assert_cmpint(config__add_collector(cfg, "udp://h:1", err, sizeof(err)), ==, -E2BIG);
 	g_assert_nonnull(strstr(err, "too many collectors"));
 	g_assert_cmpint(cfg->n_collectors, ==, CONFIG_MAX_COLLECTORS);
+	g_free(cfg);
+}
+
+/* [filter] lists through config__set and config__append, as the command line uses them. */
+static void test_filter_lists(void)
+{
+	struct config *cfg = new_defaults(), *back = new_defaults();
+	char err[1024], *text, *path;
+
+	g_assert_cmpint(config__set(cfg, "filter", "include_containers", " web;db\tweb ;", err,
+				    sizeof(err)), ==, 0);
+	g_assert_cmpstr(cfg->filter.include[FILTER_CONTAINERS], ==, "web db");
+	g_assert_cmpint(config__append(cfg, "filter", "include_containers", "cache", err,
+				       sizeof(err)), ==, 0);
+	g_assert_cmpstr(cfg->filter.include[FILTER_CONTAINERS], ==, "web db cache");
+
+	/* A bad value, or one the other side holds, changes nothing. */
+	g_assert_cmpint(config__append(cfg, "filter", "include_containers", "a:b", err,
+				       sizeof(err)), ==, -EINVAL);
+	g_assert_cmpstr(err, ==, "\"a:b\" is not a container name or id; expected a container "
+			"name ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters) or id (lower-case "
+			"hex, at most 64 digits; 12 or more also match as a prefix)");
+	g_assert_cmpint(config__append(cfg, "filter", "exclude_containers", "db", err,
+				       sizeof(err)), ==, -EINVAL);
+	g_assert_cmpstr(err, ==, "\"db\" is in include_containers too; expected each value in "
+			"one of exclude_containers and include_containers");
+	g_assert_cmpstr(cfg->filter.include[FILTER_CONTAINERS], ==, "web db cache");
+	g_assert_cmpstr(cfg->filter.exclude[FILTER_CONTAINERS], ==, "");
+
+	/* Only filter lists take appends. */
+	g_assert_cmpint(config__append(cfg, "flow", "active_timeout", "1", err, sizeof(err)), ==,
+			-ENOENT);
+	g_assert_cmpint(config__append(cfg, "filter", "nope", "1", err, sizeof(err)), ==,
+			-ENOENT);
+
+	/* The same prefix written two ways is one pattern; "/" stays "/". */
+	g_assert_cmpint(config__set(cfg, "filter", "exclude_cgroups", "/a/b/ /a/b //", err,
+				    sizeof(err)), ==, -EINVAL);
+	g_assert_cmpint(config__set(cfg, "filter", "exclude_cgroups", "/a/b/ /a/b /", err,
+				    sizeof(err)), ==, 0);
+	g_assert_cmpstr(cfg->filter.exclude[FILTER_CGROUPS], ==, "/a/b /");
+	g_assert_cmpint(config__set(cfg, "filter", "include_users", "root 0 7", err, sizeof(err)),
+			==, 0);
+	g_assert_cmpstr(cfg->filter.include[FILTER_USERS], ==, "0 7");
+	g_assert_cmpint(config__set(cfg, "filter", "include_processes",
+				    "abcdefghijklmno /opt/a\\x2db/run", err, sizeof(err)), ==, 0);
+
+	/* An empty value clears a list. */
+	g_assert_cmpint(config__set(cfg, "filter", "include_containers", "", err, sizeof(err)), ==,
+			0);
+	g_assert_cmpstr(cfg->filter.include[FILTER_CONTAINERS], ==, "");
+	g_assert_cmpint(config__set(cfg, "filter", "exclude_containers", "db", err, sizeof(err)),
+			==, 0);
+
+	/* --check prints the lists; they read back the same. */
+	text = config__to_string(cfg);
+	g_assert_nonnull(strstr(text, "[filter]\n"));
+	g_assert_nonnull(strstr(text, "\nexclude_cgroups=/a/b /\n"));
+	path = write_conf(text, -1);
+	g_assert_cmpint(config__load(back, path, err, sizeof(err)), ==, 0);
+	assert_same_config(cfg, back);
+	g_assert_cmpstr(back->filter.include[FILTER_PROCESSES], ==,
+			"abcdefghijklmno /opt/a\\x2db/run");
+	g_free(path);
+	g_free(text);
+	g_free(back);
 	g_free(cfg);
 }
 
@@ -530,6 +674,9 @@ static void test_shipped_file(void)
 		"collectors", "observation_domain_id", "template_refresh", "tcp_buffer_records",
 		"enterprise_id", "template", "print", "active_timeout", "idle_timeout", "max_flows",
 		"max_sockets", "ringbuf_size_kib", "level", "stats_interval",
+		"include_containers", "exclude_containers", "include_pod_namespaces",
+		"exclude_pod_namespaces", "include_cgroups", "exclude_cgroups",
+		"include_processes", "exclude_processes", "include_users", "exclude_users",
 	};
 	struct config *cfg = new_defaults(), *def = new_defaults();
 	const char *srcdir = g_getenv("top_srcdir");
@@ -602,6 +749,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/bad_files", test_bad_files);
 	g_test_add_func("/config/nul_byte", test_nul_byte);
 	g_test_add_func("/config/collector_lists", test_collector_lists);
+	g_test_add_func("/config/filter_lists", test_filter_lists);
 	g_test_add_func("/config/uris", test_uris);
 	g_test_add_func("/config/parse_u32", test_parse_u32);
 	g_test_add_func("/config/set", test_set);

@@ -658,7 +658,11 @@ static const char podman_json[] =
 	"\"metadata\":\"{\\\"image-name\\\":\\\"localhost/sfctest:latest\\\","
 	"\\\"name\\\":\\\"ctest1\\\"}\"}]";
 
-/* A container not yet in the runtime's state is found once it is, after refresh_ns. */
+/*
+ * A container not yet in the runtime's state is found as soon as the state
+ * file changes (podman writes it before the container runs), not only
+ * after refresh_ns; an unchanged file is not re-read within refresh_ns.
+ */
 static void test_fill_new_container(void)
 {
 	char *state = g_dir_make_tmp("sockflow-state-XXXXXX", NULL), path[512];
@@ -669,10 +673,13 @@ static void test_fill_new_container(void)
 	container_cache__cgroup_created(cc, 20, PODMAN_PATH);
 	g_assert_cmpint(container_cache__fill(cc, 20, path, sizeof(path), &c), ==, 0);
 	g_assert_cmpstr(c.name, ==, "");
-	write_file(state, CONTAINERS_JSON, podman_json, -1);
-	/* within refresh_ns: not re-read */
+	/* within refresh_ns, file unchanged: not re-read */
 	g_assert_cmpint(container_cache__fill(cc, 20, path, sizeof(path), &c), ==, 0);
 	g_assert_cmpstr(c.name, ==, "");
+	/* within refresh_ns, file changed: read at once */
+	write_file(state, CONTAINERS_JSON, podman_json, -1);
+	g_assert_cmpint(container_cache__fill(cc, 20, path, sizeof(path), &c), ==, 0);
+	g_assert_cmpstr(c.name, ==, "ctest1");
 	container_cache__free(cc);
 
 	cc = cache_new("/nonexistent", state, 1000000);
