@@ -126,9 +126,7 @@ static const char *const filter_expected[FILTER_KINDS] = {
 /* The names log_parse_level() accepts (log.c); kept here so this module stands alone. */
 static const char *const log_level_names[] = { "error", "warn", "info", "debug" };
 
-/* Write a message into @err (when there is room for one) and return @rc. */
-static __attribute__((format(printf, 4, 5)))
-int set_err(char *err, size_t err_len, int rc, const char *fmt, ...)
+int config__error(char *err, size_t err_len, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -294,11 +292,11 @@ static int parse_host_port(struct collector *c, const char *s, char *msg, size_t
 		host++;
 		host_end = strchr(host, ']');
 		if (!host_end)
-			return set_err(msg, msg_len, -EINVAL, "no ']' after the IPv6 address; "
+			return config__error(msg, msg_len, -EINVAL, "no ']' after the IPv6 address; "
 				       "expected [ADDRESS]:PORT");
 		host_len = (size_t)(host_end - host);
 		if (host_len == 0)
-			return set_err(msg, msg_len, -EINVAL,
+			return config__error(msg, msg_len, -EINVAL,
 				       "empty host; expected [ADDRESS]:PORT");
 		/* A zone (fe80::1%eth0) is for getaddrinfo; check the address before it. */
 		addr_len = strcspn(host, "%]");
@@ -307,40 +305,40 @@ static int parse_host_port(struct collector *c, const char *s, char *msg, size_t
 		memcpy(ip6, host, addr_len);
 		ip6[addr_len] = '\0';
 		if (inet_pton(AF_INET6, ip6, &addr6) != 1)
-			return set_err(msg, msg_len, -EINVAL, "\"%.*s\" is not an IPv6 address; "
+			return config__error(msg, msg_len, -EINVAL, "\"%.*s\" is not an IPv6 address; "
 				       "expected [ADDRESS]:PORT", (int)host_len, host);
 		port = host_end + 1;
 		if (*port != ':')
-			return set_err(msg, msg_len, -EINVAL,
+			return config__error(msg, msg_len, -EINVAL,
 				       "missing port; expected [ADDRESS]:PORT");
 	} else {
 		if (!*s)
-			return set_err(msg, msg_len, -EINVAL, "empty host; expected HOST:PORT");
+			return config__error(msg, msg_len, -EINVAL, "empty host; expected HOST:PORT");
 		port = strrchr(s, ':');
 		if (!port)
-			return set_err(msg, msg_len, -EINVAL, "missing port; expected HOST:PORT");
+			return config__error(msg, msg_len, -EINVAL, "missing port; expected HOST:PORT");
 		host_len = (size_t)(port - host);
 		if (host_len == 0)
-			return set_err(msg, msg_len, -EINVAL, "empty host; expected HOST:PORT");
+			return config__error(msg, msg_len, -EINVAL, "empty host; expected HOST:PORT");
 		if (memchr(host, ':', host_len))
-			return set_err(msg, msg_len, -EINVAL, "IPv6 address without brackets; "
+			return config__error(msg, msg_len, -EINVAL, "IPv6 address without brackets; "
 				       "expected [ADDRESS]:PORT");
 		for (p = host; p < port; p++) {
 			if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != '_')
-				return set_err(msg, msg_len, -EINVAL, "\"%.*s\" is not a host name "
+				return config__error(msg, msg_len, -EINVAL, "\"%.*s\" is not a host name "
 					       "or address; expected HOST:PORT",
 					       (int)host_len, host);
 		}
 	}
 	if (host_len >= sizeof(c->host))
-		return set_err(msg, msg_len, -EINVAL, "host too long; expected at most %zu "
+		return config__error(msg, msg_len, -EINVAL, "host too long; expected at most %zu "
 			       "characters", sizeof(c->host) - 1);
 	port++;
 	if (!*port)
-		return set_err(msg, msg_len, -EINVAL, "missing port; expected a port 1..65535");
+		return config__error(msg, msg_len, -EINVAL, "missing port; expected a port 1..65535");
 	rc = config__parse_u32(port, 1, 65535, &port_num);
 	if (rc)
-		return set_err(msg, msg_len, -EINVAL, "port \"%s\" is %s; expected 1..65535", port,
+		return config__error(msg, msg_len, -EINVAL, "port \"%s\" is %s; expected 1..65535", port,
 			       rc == -ERANGE ? "out of range" : "not a number");
 
 	memcpy(c->host, host, host_len);
@@ -356,13 +354,13 @@ static int parse_file_path(struct collector *c, const char *s, char *msg, size_t
 	if (!strncmp(s, "//", 2)) {
 		s += 2;
 		if (*s != '/')
-			return set_err(msg, msg_len, -EINVAL, "names a host; "
+			return config__error(msg, msg_len, -EINVAL, "names a host; "
 				       "expected file:PATH or file:///PATH");
 	}
 	if (!*s)
-		return set_err(msg, msg_len, -EINVAL, "empty path; expected file:PATH");
+		return config__error(msg, msg_len, -EINVAL, "empty path; expected file:PATH");
 	if (strlen(s) >= sizeof(c->path))
-		return set_err(msg, msg_len, -EINVAL, "path too long; expected at most %zu "
+		return config__error(msg, msg_len, -EINVAL, "path too long; expected at most %zu "
 			       "characters", sizeof(c->path) - 1);
 	strcpy(c->path, s);
 	return 0;
@@ -375,7 +373,7 @@ int config__parse_collector(struct collector *c, const char *uri, char *err, siz
 
 	memset(c, 0, sizeof(*c));
 	if (strlen(uri) >= sizeof(c->uri))
-		return set_err(err, err_len, -EINVAL, "\"%.40s...\": too long; expected at most "
+		return config__error(err, err_len, -EINVAL, "\"%.40s...\": too long; expected at most "
 			       "%zu characters", uri, sizeof(c->uri) - 1);
 
 	if (!strncmp(uri, "file:", 5)) {
@@ -388,12 +386,12 @@ int config__parse_collector(struct collector *c, const char *uri, char *err, siz
 		c->transport = COLLECTOR_TCP;
 		rc = parse_host_port(c, uri + 6, msg, sizeof(msg));
 	} else {
-		rc = set_err(msg, sizeof(msg), -EINVAL, "unknown scheme; "
+		rc = config__error(msg, sizeof(msg), -EINVAL, "unknown scheme; "
 			     "expected udp://HOST:PORT, tcp://HOST:PORT or file:PATH");
 	}
 	if (rc) {
 		memset(c, 0, sizeof(*c));
-		return set_err(err, err_len, rc, "\"%s\": %s", uri, msg);
+		return config__error(err, err_len, rc, "\"%s\": %s", uri, msg);
 	}
 	strcpy(c->uri, uri);
 	return 0;
@@ -405,7 +403,7 @@ int config__add_collector(struct config *cfg, const char *uri, char *err, size_t
 	int rc;
 
 	if (cfg->n_collectors >= CONFIG_MAX_COLLECTORS)
-		return set_err(err, err_len, -E2BIG,
+		return config__error(err, err_len, -E2BIG,
 			       "\"%s\": too many collectors; expected at most %d", uri,
 			       CONFIG_MAX_COLLECTORS);
 	c = &cfg->collectors[cfg->n_collectors];
@@ -543,28 +541,28 @@ static int filter_item__check(enum filter_kind kind, const char *item, char *out
 	switch (kind) {
 	case FILTER_CONTAINERS:
 		if (!is_container_name(item))
-			return set_err(msg, msg_len, -EINVAL, "\"%.64s\" is not a container name "
+			return config__error(msg, msg_len, -EINVAL, "\"%.64s\" is not a container name "
 				       "or id; %s", item, expected);
 		/* flow_container.name holds 63 characters, .id the 64 digits of an id. */
 		if (n >= sizeof(((struct flow_container *)0)->name) &&
 		    !(n == 64 && is_lower_hex(item)))
-			return set_err(msg, msg_len, -EINVAL, "\"%.64s...\" is too long; %s", item,
+			return config__error(msg, msg_len, -EINVAL, "\"%.64s...\" is too long; %s", item,
 				       expected);
 		break;
 	case FILTER_POD_NAMESPACES:
 		if (!is_dns_label(item))
-			return set_err(msg, msg_len, -EINVAL, "\"%.64s\" is not a Kubernetes "
+			return config__error(msg, msg_len, -EINVAL, "\"%.64s\" is not a Kubernetes "
 				       "namespace; %s", item, expected);
 		break;
 	case FILTER_CGROUPS:
 		if (*item != '/')
-			return set_err(msg, msg_len, -EINVAL, "\"%.64s\" does not start with '/'; "
+			return config__error(msg, msg_len, -EINVAL, "\"%.64s\" does not start with '/'; "
 				       "%s", item, expected);
 		if (!is_cgroup_path(item))
-			return set_err(msg, msg_len, -EINVAL, "\"%.64s\" is not a cgroup path "
+			return config__error(msg, msg_len, -EINVAL, "\"%.64s\" is not a cgroup path "
 				       "(an empty, '.' or '..' component); %s", item, expected);
 		if (n >= FLOW_PATH_LEN)
-			return set_err(msg, msg_len, -EINVAL, "\"%.64s...\" is longer than %d "
+			return config__error(msg, msg_len, -EINVAL, "\"%.64s...\" is longer than %d "
 				       "characters; %s", item, FLOW_PATH_LEN - 1, expected);
 		while (n > 1 && item[n - 1] == '/')
 			n--;
@@ -573,14 +571,14 @@ static int filter_item__check(enum filter_kind kind, const char *item, char *out
 	case FILTER_PROCESSES:
 		if (strchr(item, '/')) {
 			if (*item != '/')
-				return set_err(msg, msg_len, -EINVAL,
+				return config__error(msg, msg_len, -EINVAL,
 					       "\"%.64s\" is a relative path; %s", item, expected);
 			if (n >= FLOW_PATH_LEN)
-				return set_err(msg, msg_len, -EINVAL, "\"%.64s...\" is longer than "
+				return config__error(msg, msg_len, -EINVAL, "\"%.64s...\" is longer than "
 					       "%d characters; %s", item, FLOW_PATH_LEN - 1,
 					       expected);
 		} else if (n >= FLOW_COMM_LEN) {
-			return set_err(msg, msg_len, -EINVAL, "\"%.64s\" is longer than %d "
+			return config__error(msg, msg_len, -EINVAL, "\"%.64s\" is longer than %d "
 				       "characters, the kernel's limit for command names; %s",
 				       item, FLOW_COMM_LEN - 1, expected);
 		}
@@ -589,15 +587,15 @@ static int filter_item__check(enum filter_kind kind, const char *item, char *out
 		/* (uid_t)-1 is "no uid" to the kernel, never a process's uid. */
 		rc = config__parse_u32(item, 0, UINT32_MAX - 1, &uid);
 		if (rc == -ERANGE)
-			return set_err(msg, msg_len, -ERANGE, "uid \"%.64s\" is out of range; %s",
+			return config__error(msg, msg_len, -ERANGE, "uid \"%.64s\" is out of range; %s",
 				       item, expected);
 		if (rc) {
 			rc = user_uid(item, &uid);
 			if (rc == -ENOENT)
-				return set_err(msg, msg_len, -EINVAL, "no user \"%.64s\" on this "
+				return config__error(msg, msg_len, -EINVAL, "no user \"%.64s\" on this "
 					       "host; %s", item, expected);
 			if (rc)
-				return set_err(msg, msg_len, -EINVAL, "cannot look up user "
+				return config__error(msg, msg_len, -EINVAL, "cannot look up user "
 					       "\"%.64s\": %s; %s", item, g_strerror(-rc),
 					       expected);
 		}
@@ -668,7 +666,7 @@ static int set_filter(const struct key_spec *k, struct config *cfg, const char *
 			break;
 		if (*p == ';') {
 			if (!after_item) {
-				rc = set_err(err, err_len, -EINVAL, "\"%.64s\": empty item before "
+				rc = config__error(err, err_len, -EINVAL, "\"%.64s\": empty item before "
 					     "';'; %s, separated by ';' or spaces", value,
 					     filter_expected[k->kind]);
 				goto out;
@@ -689,11 +687,11 @@ static int set_filter(const struct key_spec *k, struct config *cfg, const char *
 			goto out;
 		if (list_has(other_list, norm)) {
 			if (strcmp(item, norm))
-				rc = set_err(err, err_len, -EINVAL, "\"%.64s\" (%s) is in %s too; "
+				rc = config__error(err, err_len, -EINVAL, "\"%.64s\" (%s) is in %s too; "
 					     "expected each value in one of %s and %s", item,
 					     norm, other->name, k->name, other->name);
 			else
-				rc = set_err(err, err_len, -EINVAL, "\"%.64s\" is in %s too; "
+				rc = config__error(err, err_len, -EINVAL, "\"%.64s\" is in %s too; "
 					     "expected each value in one of %s and %s", item,
 					     other->name, k->name, other->name);
 			goto out;
@@ -702,7 +700,7 @@ static int set_filter(const struct key_spec *k, struct config *cfg, const char *
 			continue;
 		n = strlen(norm);
 		if (used + !!used + n >= CONFIG_FILTER_LIST_LEN) {
-			rc = set_err(err, err_len, -EINVAL, "\"%.40s...\": too long; expected "
+			rc = config__error(err, err_len, -EINVAL, "\"%.40s...\": too long; expected "
 				     "at most %d characters in all", value,
 				     CONFIG_FILTER_LIST_LEN - 1);
 			goto out;
@@ -743,7 +741,7 @@ static int key_spec__apply(const struct key_spec *k, struct config *cfg, const c
 		if (rc) {
 			what = rc == -ERANGE ? "out of range" :
 			       rc == -EDOM ? "not a power of two" : "not a number";
-			return set_err(err, err_len, rc == -ERANGE ? -ERANGE : -EINVAL,
+			return config__error(err, err_len, rc == -ERANGE ? -ERANGE : -EINVAL,
 				       "\"%.64s\" is %s; %s", value, what, expected);
 		}
 		memcpy((char *)cfg + k->offset, &v, sizeof(v));
@@ -751,21 +749,21 @@ static int key_spec__apply(const struct key_spec *k, struct config *cfg, const c
 	case KEY_PEN:
 		rc = config__parse_u32(value, k->min, k->max, &v);
 		if (rc)
-			return set_err(err, err_len, rc, "\"%.64s\" is %s; %s", value,
+			return config__error(err, err_len, rc, "\"%.64s\" is %s; %s", value,
 				       rc == -ERANGE ? "out of range" : "not a number", expected);
 		for (i = 0; i < G_N_ELEMENTS(taken_pens); i++) {
 			if (v == taken_pens[i])
-				return set_err(err, err_len, -EINVAL, "%u is taken by elements "
+				return config__error(err, err_len, -EINVAL, "%u is taken by elements "
 					       "sockflow also sends; %s", v, expected);
 		}
 		memcpy((char *)cfg + k->offset, &v, sizeof(v));
 		return 0;
 	case KEY_TEMPLATE:
 		if (strlen(value) >= sizeof(cfg->template))
-			return set_err(err, err_len, -EINVAL, "\"%.40s...\": too long; expected "
+			return config__error(err, err_len, -EINVAL, "\"%.40s...\": too long; expected "
 				       "at most %zu characters", value, sizeof(cfg->template) - 1);
 		if (!is_template(value))
-			return set_err(err, err_len, -EINVAL, "\"%.64s\" is not a template; %s",
+			return config__error(err, err_len, -EINVAL, "\"%.64s\" is not a template; %s",
 				       value, expected);
 		strcpy(cfg->template, value);
 		return 0;
@@ -780,7 +778,7 @@ static int key_spec__apply(const struct key_spec *k, struct config *cfg, const c
 				return 0;
 			}
 		}
-		return set_err(err, err_len, -EINVAL, "\"%.64s\" is not a print format; %s", value,
+		return config__error(err, err_len, -EINVAL, "\"%.64s\" is not a print format; %s", value,
 			       expected);
 	case KEY_LOG_LEVEL:
 		for (i = 0; i < G_N_ELEMENTS(log_level_names); i++) {
@@ -789,7 +787,7 @@ static int key_spec__apply(const struct key_spec *k, struct config *cfg, const c
 				return 0;
 			}
 		}
-		return set_err(err, err_len, -EINVAL, "\"%.64s\" is not a log level; %s", value,
+		return config__error(err, err_len, -EINVAL, "\"%.64s\" is not a log level; %s", value,
 			       expected);
 	}
 	return -EINVAL;
@@ -801,7 +799,7 @@ int config__set(struct config *cfg, const char *group, const char *key, const ch
 	const struct key_spec *k = key_spec__find(group, key);
 
 	if (!k)
-		return set_err(err, err_len, -ENOENT, "unknown key \"%s\" in [%s]", key, group);
+		return config__error(err, err_len, -ENOENT, "unknown key \"%s\" in [%s]", key, group);
 	return key_spec__apply(k, cfg, value, err, err_len);
 }
 
@@ -814,7 +812,7 @@ int config__append(struct config *cfg, const char *group, const char *key, const
 	int rc;
 
 	if (!k || k->type != KEY_FILTER)
-		return set_err(err, err_len, -ENOENT, "\"%s\" in [%s] is not a filter list", key,
+		return config__error(err, err_len, -ENOENT, "\"%s\" in [%s] is not a filter list", key,
 			       group);
 	list = filter_key__list(k, cfg);
 	joined = g_strconcat(list, *list ? " " : "", value, NULL);
@@ -1016,21 +1014,21 @@ static int syntax_error(const char *path, const char *data, size_t len, char *er
 		line_len = 60;
 
 	if (gerr && g_error_matches(gerr, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
-		rc = set_err(err, err_len, -EINVAL, "%s:%u: \"%.*s\" comes before any group; "
+		rc = config__error(err, err_len, -EINVAL, "%s:%u: \"%.*s\" comes before any group; "
 			     "expected a [group] line first", path, lo, (int)line_len, line);
 	else if (line_len && *line == '[')
-		rc = set_err(err, err_len, -EINVAL, "%s:%u: \"%.*s\" is not a group header; "
+		rc = config__error(err, err_len, -EINVAL, "%s:%u: \"%.*s\" is not a group header; "
 			     "expected [NAME] alone on the line", path, lo, (int)line_len, line);
 	else if (!memchr(line, '=', line_len))
-		rc = set_err(err, err_len, -EINVAL, "%s:%u: \"%.*s\" is not a setting; "
+		rc = config__error(err, err_len, -EINVAL, "%s:%u: \"%.*s\" is not a setting; "
 			     "expected key = value, [group] or # comment", path, lo, (int)line_len,
 			     line);
 	else if (*line == '=')
-		rc = set_err(err, err_len, -EINVAL,
+		rc = config__error(err, err_len, -EINVAL,
 			     "%s:%u: \"%.*s\" has no key; expected key = value", path, lo,
 			     (int)line_len, line);
 	else
-		rc = set_err(err, err_len, -EINVAL, "%s:%u: \"%.*s\": %s; expected key = value",
+		rc = config__error(err, err_len, -EINVAL, "%s:%u: \"%.*s\": %s; expected key = value",
 			     path, lo, (int)line_len, line, gerr ? gerr->message : "syntax error");
 	g_clear_error(&gerr);
 	return rc;
@@ -1070,7 +1068,7 @@ static int apply_lines(struct config *cfg, GKeyFile *kf, const char *path, const
 			group = g_strndup(line + 1, (size_t)(bracket - line - 1));
 			if (!group_is_known(group)) {
 				names = group_list();
-				rc = set_err(err, err_len, -EINVAL,
+				rc = config__error(err, err_len, -EINVAL,
 					     "%s:%u: unknown group [%s]; expected %s", path, lineno,
 					     group, names);
 				g_free(names);
@@ -1086,7 +1084,7 @@ static int apply_lines(struct config *cfg, GKeyFile *kf, const char *path, const
 		k = key_spec__find(group, key);
 		if (!k) {
 			names = key_list(group);
-			rc = set_err(err, err_len, -EINVAL,
+			rc = config__error(err, err_len, -EINVAL,
 				     "%s:%u: unknown key \"%s\" in [%s]; expected %s", path, lineno,
 				     key, group, names);
 			g_free(names);
@@ -1096,7 +1094,7 @@ static int apply_lines(struct config *cfg, GKeyFile *kf, const char *path, const
 		first = g_hash_table_lookup(seen, id);
 		if (first) {
 			g_free(id);
-			rc = set_err(err, err_len, -EINVAL,
+			rc = config__error(err, err_len, -EINVAL,
 				     "%s:%u: %s is set twice (first on line %u); expected it once",
 				     path, lineno, key, GPOINTER_TO_UINT(first));
 			goto out;
@@ -1106,7 +1104,7 @@ static int apply_lines(struct config *cfg, GKeyFile *kf, const char *path, const
 		value = g_key_file_get_string(kf, group, key, &gerr);
 		if (gerr) {
 			key_spec__expected(k, expected, sizeof(expected));
-			rc = set_err(err, err_len, -EINVAL,
+			rc = config__error(err, err_len, -EINVAL,
 				     "%s:%u: %s: bad escape or encoding in the value; %s", path,
 				     lineno, key, expected);
 			goto out;
@@ -1114,7 +1112,7 @@ static int apply_lines(struct config *cfg, GKeyFile *kf, const char *path, const
 		g_strchomp(value);
 		rc = key_spec__apply(k, cfg, value, msg, sizeof(msg));
 		if (rc) {
-			rc = set_err(err, err_len, -EINVAL, "%s:%u: %s: %s%s", path, lineno, key,
+			rc = config__error(err, err_len, -EINVAL, "%s:%u: %s: %s%s", path, lineno, key,
 				     msg, strchr(value, '#') ? HINT_COMMENT : "");
 			goto out;
 		}
@@ -1142,18 +1140,18 @@ int config__load(struct config *cfg, const char *path, char *err, size_t err_len
 
 	rc = read_text(path, &data, &len);
 	if (rc == -ENOENT)
-		return set_err(err, err_len, -ENOENT, "%s: no such file", path);
+		return config__error(err, err_len, -ENOENT, "%s: no such file", path);
 	if (rc == -EFBIG)
-		return set_err(err, err_len, -EINVAL, "%s: larger than %d KiB; expected a sockflow "
+		return config__error(err, err_len, -EINVAL, "%s: larger than %d KiB; expected a sockflow "
 			       "config file", path, CONFIG_MAX_FILE_BYTES / 1024);
 	if (rc)
-		return set_err(err, err_len, -EINVAL, "%s: cannot read: %s; check the path and its "
+		return config__error(err, err_len, -EINVAL, "%s: cannot read: %s; check the path and its "
 			       "permissions", path, g_strerror(-rc));
 	nul = memchr(data, '\0', len);
 	if (nul) {
 		for (lineno = 1, p = data; p < nul; p++)
 			lineno += *p == '\n';
-		rc = set_err(err, err_len, -EINVAL, "%s:%u: NUL byte; expected a text file", path,
+		rc = config__error(err, err_len, -EINVAL, "%s:%u: NUL byte; expected a text file", path,
 			     lineno);
 		goto out;
 	}

@@ -85,6 +85,10 @@ int config__load(struct config *cfg, const char *path, char *err, size_t err_len
 /* Parse one collector URI. Returns 0 or -EINVAL with a message in @err. */
 int config__parse_collector(struct collector *c, const char *uri, char *err, size_t err_len);
 
+/* Write a message into @err (when there is room for one) and return @rc. */
+int config__error(char *err, size_t err_len, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /*
  * The one checked number parser: decimal, no sign, no trailing garbage,
  * within [min, max]. Returns 0 or -EINVAL / -ERANGE.

@@ -390,29 +390,45 @@ static char *proc_read_cmdline(int dirfd)
  * Returns the entry (created, or an existing one completed), or NULL.
  * May evict other entries.
  */
-static struct process_entry *process_cache__load(struct process_cache *pc, uint32_t pid,
-						 uint64_t min_ticks, uint64_t max_ticks)
+/*
+ * Open /proc/@pid and read its stat into @st, if the process holding the
+ * pid started between @min_ticks and @max_ticks: the directory fd, or -1.
+ */
+static int proc_open_checked(struct process_cache *pc, uint32_t pid, uint64_t min_ticks,
+			     uint64_t max_ticks, struct proc_stat *st)
 {
-	struct process_entry *e = NULL;
-	struct proc_stat st = { .ppid = 0 };
 	char path[PATH_MAX], buf[PROC_STAT_MAX + 1];
-	char *exe, *cmdline;
 	ssize_t n;
 	int dirfd, len;
 
 	len = snprintf(path, sizeof(path), "%s/%u", pc->proc_root, pid);
 	if (len < 0 || (size_t)len >= sizeof(path))
-		return NULL;
+		return -1;
 	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
-		return NULL;
+		return -1;
 	n = read_small(dirfd, "stat", buf, PROC_STAT_MAX);
-	if (n <= 0)
-		goto out_close;
-	buf[n] = '\0';
-	if (proc_stat__parse(buf, &st) < 0 || st.start_ticks < min_ticks ||
-	    st.start_ticks > max_ticks)
-		goto out_close;
+	if (n > 0) {
+		buf[n] = '\0';
+		if (proc_stat__parse(buf, st) == 0 && st->start_ticks >= min_ticks &&
+		    st->start_ticks <= max_ticks)
+			return dirfd;
+	}
+	close(dirfd);
+	return -1;
+}
+
+static struct process_entry *process_cache__load(struct process_cache *pc, uint32_t pid,
+						 uint64_t min_ticks, uint64_t max_ticks)
+{
+	struct process_entry *e = NULL;
+	struct proc_stat st = { .ppid = 0 };
+	char *exe, *cmdline;
+	int dirfd;
+
+	dirfd = proc_open_checked(pc, pid, min_ticks, max_ticks, &st);
+	if (dirfd < 0)
+		return NULL;
 	exe = proc_read_exe(dirfd);
 	cmdline = proc_read_cmdline(dirfd);
 
@@ -474,23 +490,13 @@ err_free:
 static char *proc_exe_now(struct process_cache *pc, uint32_t pid, uint64_t ticks)
 {
 	struct proc_stat st = { .ppid = 0 };
-	char path[PATH_MAX], buf[PROC_STAT_MAX + 1];
-	char *exe = NULL;
-	ssize_t n;
-	int dirfd, len;
+	char *exe;
+	int dirfd;
 
-	len = snprintf(path, sizeof(path), "%s/%u", pc->proc_root, pid);
-	if (len < 0 || (size_t)len >= sizeof(path))
-		return NULL;
-	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dirfd = proc_open_checked(pc, pid, ticks, ticks, &st);
 	if (dirfd < 0)
 		return NULL;
-	n = read_small(dirfd, "stat", buf, PROC_STAT_MAX);
-	if (n > 0) {
-		buf[n] = '\0';
-		if (proc_stat__parse(buf, &st) == 0 && st.start_ticks == ticks)
-			exe = proc_read_exe(dirfd);
-	}
+	exe = proc_read_exe(dirfd);
 	close(dirfd);
 	return exe;
 }

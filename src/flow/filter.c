@@ -36,19 +36,6 @@ struct flow_filter {
 	struct filter_rules exclude;
 };
 
-static __attribute__((format(printf, 4, 5)))
-int set_err(char *err, size_t err_len, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && err_len) {
-		va_start(ap, fmt);
-		vsnprintf(err, err_len, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 static bool is_lower_hex(const char *s)
 {
 	for (; *s; s++) {
@@ -119,7 +106,7 @@ static int rules__add(struct filter_rules *r, enum filter_kind kind, const char 
 			break;
 		case FILTER_CGROUPS:
 			if (*s != '/') {
-				rc = set_err(err, err_len, -EINVAL, "\"%s\" is not a cgroup path",
+				rc = config__error(err, err_len, -EINVAL, "\"%s\" is not a cgroup path",
 					     s);
 				goto out;
 			}
@@ -132,7 +119,7 @@ static int rules__add(struct filter_rules *r, enum filter_kind kind, const char 
 			break;
 		case FILTER_USERS:
 			if (config__parse_u32(s, 0, UINT32_MAX - 1, &uid)) {
-				rc = set_err(err, err_len, -EINVAL, "\"%s\" is not a uid", s);
+				rc = config__error(err, err_len, -EINVAL, "\"%s\" is not a uid", s);
 				goto out;
 			}
 			r->uids = g_renew(uint32_t, r->uids, r->n_uids + 1);
