@@ -329,6 +329,18 @@ capture_mark() {
 }
 
 file_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+
+# capture_mark_seen SIZE0: send a marker, then true if the capture file grew past SIZE0
+# within half a second.
+capture_mark_seen() {
+	local i
+	capture_mark
+	for i in 1 2 3 4 5; do
+		capture_grew "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
 capture_running() { proc_alive "$CAPTURE_PID" && grep -qs '^Capturing on' "$CAPTURE_LOG"; }
 capture_grew() { (($(file_size "$CAPTURE_FILE") > $1)); }
 
@@ -353,11 +365,10 @@ capture_start() {
 		fail "dumpcap did not start: $(cat "$CAPTURE_LOG")"
 	[[ $iface == lo ]] || return 0
 	size0=$(file_size "$CAPTURE_FILE")
-	capture_mark
-	# If the first marker went by before the capture was live, a later one will do.
-	wait_for 5 "the capture marker to be written" capture_grew "$size0" ||
-		{ capture_mark; wait_for 5 "a second capture marker" capture_grew "$size0"; } ||
-		fail "dumpcap is running but captures nothing"
+	# Markers until one is on disk: one may go by before the capture is live, and a
+	# busy machine (a build just finished) can take seconds to get dumpcap going.
+	wait_for 30 "a capture marker to be written" capture_mark_seen "$size0" ||
+		fail "dumpcap is running but captures nothing: $(cat "$CAPTURE_LOG")"
 }
 
 # capture_stop: send a marker and wait until it is written (so every earlier packet is
