@@ -314,11 +314,15 @@ nfcapd_json() { nfdump -R "$NFCAPD_DIR" -o json "$@"; }
 # Capture readiness marker: one ICMP echo to an address on lo nobody uses. Raw ICMP, so
 # sockflow (TCP/UDP) never sees it. dumpcap writes each packet out within ~0.1 s.
 CAPTURE_MARK_ADDR=127.255.255.254
+# Each marker carries its own number, "sockflow-mark-N" (N in CAPTURE_MARK_N), so the test
+# can tell that this very packet, and so every packet before it, is in the file.
+CAPTURE_MARK_N=0
 capture_mark() {
-	"$PYTHON" - "$CAPTURE_MARK_ADDR" <<-'EOF'
+	CAPTURE_MARK_N=$((CAPTURE_MARK_N + 1))
+	"$PYTHON" - "$CAPTURE_MARK_ADDR" "sockflow-mark-$CAPTURE_MARK_N." <<-'EOF'
 	import socket, sys
 	s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-	pkt = bytearray(b'\x08\x00\x00\x00\x53\x46\x00\x01' + b'sockflow-mark')
+	pkt = bytearray(b'\x08\x00\x00\x00\x53\x46\x00\x01' + sys.argv[2].encode())
 	c = sum((pkt[i] << 8) + pkt[i + 1] for i in range(0, len(pkt) - 1, 2))
 	c += pkt[-1] << 8 if len(pkt) % 2 else 0
 	c = (c >> 16) + (c & 0xffff)
@@ -330,19 +334,20 @@ capture_mark() {
 
 file_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
-# capture_mark_seen SIZE0: send a marker, then true if the capture file grew past SIZE0
-# within half a second.
+# capture_has_mark N: marker N is in the capture file (dumpcap writes packets in order).
+capture_has_mark() { grep -aqF "sockflow-mark-$1." "$CAPTURE_FILE" 2>/dev/null; }
+
+# capture_mark_seen: send a new marker, then true if it is in the file within a second.
 capture_mark_seen() {
 	local i
 	capture_mark
-	for i in 1 2 3 4 5; do
-		capture_grew "$1" && return 0
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		capture_has_mark "$CAPTURE_MARK_N" && return 0
 		sleep 0.1
 	done
 	return 1
 }
 capture_running() { proc_alive "$CAPTURE_PID" && grep -qs '^Capturing on' "$CAPTURE_LOG"; }
-capture_grew() { (($(file_size "$CAPTURE_FILE") > $1)); }
 
 # capture_start FILTER [IFACE]: dumpcap on IFACE (default lo) with a BPF capture FILTER
 # into $TEST_TMP/capture.pcapng; sets CAPTURE_FILE and CAPTURE_PID. Returns once a marker
@@ -354,7 +359,7 @@ capture_grew() { (($(file_size "$CAPTURE_FILE") > $1)); }
 # tshark_ipfix needs.
 # The marker works on lo only; on another IFACE readiness is dumpcap's "Capturing on".
 capture_start() {
-	local filter=$1 iface=${2:-lo} size0
+	local filter=$1 iface=${2:-lo}
 	CAPTURE_IFACE=$iface
 	CAPTURE_FILE="$TEST_TMP/capture.pcapng"
 	CAPTURE_LOG="$TEST_TMP/dumpcap.log"
@@ -364,22 +369,19 @@ capture_start() {
 	wait_for 10 "dumpcap to start" capture_running ||
 		fail "dumpcap did not start: $(cat "$CAPTURE_LOG")"
 	[[ $iface == lo ]] || return 0
-	size0=$(file_size "$CAPTURE_FILE")
-	# Markers until one is on disk: one may go by before the capture is live, and a
-	# busy machine (a build just finished) can take seconds to get dumpcap going.
-	wait_for 30 "a capture marker to be written" capture_mark_seen "$size0" ||
+	# Markers until one is on disk: one may go by before the capture is live, and
+	# dumpcap writes its file in bursts.
+	wait_for 30 "a capture marker to be written" capture_mark_seen ||
 		fail "dumpcap is running but captures nothing: $(cat "$CAPTURE_LOG")"
 }
 
 # capture_stop: send a marker and wait until it is written (so every earlier packet is
 # too), then stop dumpcap.
 capture_stop() {
-	local size0
 	if [[ $CAPTURE_IFACE == lo ]]; then
-		size0=$(file_size "$CAPTURE_FILE")
 		capture_mark
-		wait_for 5 "the final capture marker" capture_grew "$size0" ||
-			log "warning: final marker not seen"
+		wait_for 10 "the final capture marker" capture_has_mark "$CAPTURE_MARK_N" ||
+			fail "the final capture marker never reached the file: $(cat "$CAPTURE_LOG")"
 	fi
 	proc_stop "$CAPTURE_PID" TERM 10 || true
 	# "Packets received/dropped on interface 'Loopback: lo': 123/0 (...)"
