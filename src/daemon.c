@@ -215,10 +215,12 @@ static int open_filter(const struct config *cfg, struct flow_filter **out)
 	return 0;
 }
 
+/* Log the counters, and send the loss counters to every sink (IPFIX: an options record). */
 static void log_stats(struct daemon *d, const char *when)
 {
 	struct bpf_source_stats bs;
 	struct flow_table_stats ts;
+	struct export_loss_stats loss;
 	struct export_stats es;
 	int i;
 
@@ -240,7 +242,17 @@ static void log_stats(struct daemon *d, const char *when)
 	if (bs.v[SF_STAT_SOCKS_FULL])
 		log_warn("bpf: %" G_GUINT64_FORMAT " sockets not tracked: more than "
 			 "kernel.max_sockets open, or no kernel memory", bs.v[SF_STAT_SOCKS_FULL]);
+	loss = (struct export_loss_stats){
+		.ringbuf_events_lost = bs.v[SF_STAT_RINGBUF_FULL],
+		.process_events_lost = bs.v[SF_STAT_PROC_EVENTS_LOST],
+		.sockets_not_tracked = bs.v[SF_STAT_SOCKS_FULL],
+		.handshake_map_full = bs.v[SF_STAT_HANDSHAKE_FULL],
+		.flows_evicted = ts.evicted,
+		.flows_filtered = d->filtered,
+	};
 	for (i = 0; i < d->n_sinks; i++) {
+		/* A lost report is counted nowhere: the next one carries the same totals. */
+		export_sink__add_stats(d->sinks[i], &loss);
 		export_sink__stats(d->sinks[i], &es);
 		log_info("stats%s: export %s: records %" G_GUINT64_FORMAT ", sent %" G_GUINT64_FORMAT
 			 ", lost %" G_GUINT64_FORMAT ", send errors %" G_GUINT64_FORMAT

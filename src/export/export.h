@@ -22,6 +22,21 @@ struct export_stats {
 	int connected;			/* TCP: 1 if up now; others: 1 */
 };
 
+/*
+ * What the rest of sockflow has lost or left out, totals since start:
+ * the counters log_stats() prints, handed to every sink so that IPFIX
+ * collectors see them too (an options record per stats interval). What
+ * the sink itself lost it adds from its own export_stats.
+ */
+struct export_loss_stats {
+	uint64_t ringbuf_events_lost;	/* flow events not reserved: ring buffer full */
+	uint64_t process_events_lost;	/* exec/fork/exit/cgroup events: ring buffer full */
+	uint64_t sockets_not_tracked;	/* socket map full or no kernel memory */
+	uint64_t handshake_map_full;	/* handshake packets not kept */
+	uint64_t flows_evicted;		/* flows ended early: flow table full */
+	uint64_t flows_filtered;	/* records the filter dropped, on purpose */
+};
+
 /* Tunables common to every IPFIX sink. */
 struct export_options {
 	uint32_t observation_domain_id;
@@ -63,6 +78,15 @@ int export_sink__add(struct export_sink *s, const struct flow_record *r);
 int export_sink__flush(struct export_sink *s, uint64_t now_ms);
 
 void export_sink__stats(const struct export_sink *s, struct export_stats *st);
+
+/*
+ * Report @loss, with what the sink itself has sent and lost, to the
+ * sink's collector: IPFIX sinks send an options record (template
+ * TEMPLATES_TID_LOSS_STATS) in a message of its own now; the print sink
+ * does nothing (the log has it). Totals, so a report that is lost is
+ * made up for by the next. Returns 0 or -errno.
+ */
+int export_sink__add_stats(struct export_sink *s, const struct export_loss_stats *loss);
 
 /* A short name for messages: the collector URI or "print". */
 const char *export_sink__name(const struct export_sink *s);

@@ -180,6 +180,40 @@ static int add_flow_template(struct ipfix_sink *s, fbSession_t *session, uint16_
 	return add_external(session, tid, tmpl, msg, msg_len);
 }
 
+/* An options template from the loss stats spec, with @flags, scoped by its first element. */
+static fbTemplate_t *loss_stats_template(fbInfoModel_t *model, uint32_t flags, GError **gerr)
+{
+	fbTemplate_t *tmpl = fbTemplateAlloc(model);
+
+	if (!fbTemplateAppendSpecArray(tmpl, templates_loss_stats_spec, flags, gerr)) {
+		fbTemplateFreeUnused(tmpl);
+		return NULL;
+	}
+	fbTemplateSetOptionsScope(tmpl, 1);
+	return tmpl;
+}
+
+/* The loss stats options template: the struct with padding inside, without on the wire. */
+static int add_loss_stats_template(struct ipfix_sink *s, fbSession_t *session, char *msg,
+				   size_t msg_len)
+{
+	fbTemplate_t *tmpl;
+	GError *gerr = NULL;
+	int err;
+
+	tmpl = loss_stats_template(s->model, UINT32_MAX, &gerr);
+	if (!tmpl)
+		return gerror_to_errno(gerr, "build internal stats template", msg, msg_len);
+	err = add_internal(session, TEMPLATES_TID_LOSS_STATS, tmpl,
+			   sizeof(struct templates_loss_stats), msg, msg_len);
+	if (err)
+		return err;
+	tmpl = loss_stats_template(s->model, 0, &gerr);
+	if (!tmpl)
+		return gerror_to_errno(gerr, "build external stats template", msg, msg_len);
+	return add_external(session, TEMPLATES_TID_LOSS_STATS, tmpl, msg, msg_len);
+}
+
 /* A new session with all templates, and the fBuf that owns it and the exporter. */
 static int encoder__open(struct ipfix_sink *s, char *msg, size_t msg_len)
 {
@@ -199,6 +233,9 @@ static int encoder__open(struct ipfix_sink *s, char *msg, size_t msg_len)
 	err = add_flow_template(s, session, TEMPLATES_TID_FLOW6, templates_flow6_spec,
 				s->sel.layout[TEMPLATES_FLOW6].spec,
 				sizeof(struct templates_flow6), msg, msg_len);
+	if (err)
+		goto err_free_session;
+	err = add_loss_stats_template(s, session, msg, msg_len);
 	if (err)
 		goto err_free_session;
 	/* The RFC 5610 type template, the same inside and on the wire. */
@@ -324,7 +361,8 @@ err_gerror:
 /*
  * Describe the non-IANA elements of the field list with RFC 5610 type
  * records (template and records; none for a list of IANA elements only),
- * then send the flow templates, so that a collector knows names and types
+ * and sockflow's loss counters, then send the flow templates and the loss
+ * stats options template, so that a collector knows names and types
  * when it reads them. Each part is a message of its own. Returns 0 or
  * -errno.
  */
@@ -352,6 +390,8 @@ flow_templates:
 	it = (struct item){ .tid = TEMPLATES_TID_FLOW4 };
 	err = append_item(s, &it) ?: err;
 	it.tid = TEMPLATES_TID_FLOW6;
+	err = append_item(s, &it) ?: err;
+	it.tid = TEMPLATES_TID_LOSS_STATS;
 	err = append_item(s, &it) ?: err;
 	return emit(s) ?: err;
 }
@@ -531,6 +571,32 @@ static void ipfix_stats(const struct export_sink *sink, struct export_stats *st)
 		st->connected = transport__is_up(s->tp);
 }
 
+/*
+ * One loss stats options record in a message of its own, after what is
+ * pending. TCP: only while connected, as the records are totals the next
+ * report makes up for one not sent; the data goes out at the next flush.
+ */
+static int ipfix_add_stats(struct export_sink *sink, const struct export_loss_stats *loss)
+{
+	struct ipfix_sink *s = to_ipfix(sink);
+	struct templates_loss_stats rec;
+	struct export_stats st;
+	struct item it = { TEMPLATES_TID_LOSS_STATS, NULL, (uint8_t *)&rec, sizeof(rec) };
+	int err;
+
+	if (s->kind == COLLECTOR_TCP && !tcp_can_encode(s))
+		return -ENOTCONN;
+	err = emit(s);
+	ipfix_stats(sink, &st);
+	templates__fill_loss_stats(&rec, s->opts.observation_domain_id, &st, loss);
+	err = append_item(s, &it) ?: err;
+	err = emit(s) ?: err;
+	if (s->file && fflush(s->file) && !err)
+		err = -errno;
+	check_connection(s);
+	return err;
+}
+
 static const char *ipfix_name(const struct export_sink *sink)
 {
 	return to_ipfix(sink)->uri;
@@ -687,6 +753,7 @@ static const struct export_sink_ops ipfix_ops = {
 	.add = ipfix_add,
 	.flush = ipfix_flush,
 	.stats = ipfix_stats,
+	.add_stats = ipfix_add_stats,
 	.name = ipfix_name,
 	.free = ipfix_free,
 };

@@ -18,6 +18,11 @@ void export_sink__stats(const struct export_sink *s, struct export_stats *st)
 	s->ops->stats(s, st);
 }
 
+int export_sink__add_stats(struct export_sink *s, const struct export_loss_stats *loss)
+{
+	return s->ops->add_stats ? s->ops->add_stats(s, loss) : 0;
+}
+
 const char *export_sink__name(const struct export_sink *s)
 {
 	return s->ops->name(s);

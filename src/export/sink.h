@@ -9,6 +9,8 @@ struct export_sink_ops {
 	int (*add)(struct export_sink *s, const struct flow_record *r);
 	int (*flush)(struct export_sink *s, uint64_t now_ms);
 	void (*stats)(const struct export_sink *s, struct export_stats *st);
+	/* NULL: a no-op (the print sink; the log has the counters) */
+	int (*add_stats)(struct export_sink *s, const struct export_loss_stats *loss);
 	const char *(*name)(const struct export_sink *s);
 	void (*free)(struct export_sink *s);
 };

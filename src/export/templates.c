@@ -99,14 +99,21 @@ static fbInfoElement_t ntop_elements[] = {
 #define SF_ID(name, num, len, type, desc) \
 	FB_IE_INIT_FULL(name, 0, num, len, FB_IE_IDENTIFIER | FB_IE_F_ENDIAN, 0, 0, type, desc)
 
+/* One of sockflow's loss counters: unsigned64 totals since start. */
+#define SF_TOTAL(name, num, units, desc)                                                    \
+	FB_IE_INIT_FULL(name, 0, num, 8, FB_IE_TOTALCOUNTER | (units) | FB_IE_F_ENDIAN, 0, 0, \
+			FB_UINT_64, desc)
+
 /*
  * sockflow's own elements, for what ntop has no element for. Their PEN is
  * set at run time ([export] enterprise_id). Names: "sockflow", then
  * Source (the client) or Destination (the server), as IANA's
  * sourceTransportPort and ntop's SRC_*; ids: 1 for the payload counter
  * (reversible: reverseSockflowPayloadOctets is 0x4001), then the client's
- * element at an even id and the server's at the next odd one. Ids are
- * never reused for another meaning.
+ * element at an even id and the server's at the next odd one; from 22
+ * the loss counters of struct templates_loss_stats, total counters in the
+ * style of IANA's notSentFlowTotalCount (166). Ids are never reused for
+ * another meaning.
  */
 static const fbInfoElement_t sockflow_elements[] = {
 	FB_IE_INIT_FULL("sockflowPayloadOctets", 0, 1, 8,
@@ -146,6 +153,24 @@ static const fbInfoElement_t sockflow_elements[] = {
 	      "cgroup v2 id of the server process"),
 	SF_STRING("sockflowSourceCgroupPath", 20, "cgroup v2 path of the client process"),
 	SF_STRING("sockflowDestinationCgroupPath", 21, "cgroup v2 path of the server process"),
+	SF_TOTAL("sockflowRingbufLostEventTotalCount", 22, 0,
+		 "socket events the kernel dropped because the BPF ring buffer was full, "
+		 "since the exporter started"),
+	SF_TOTAL("sockflowProcessLostEventTotalCount", 23, 0,
+		 "process exec/fork/exit and cgroup events the kernel dropped because the "
+		 "BPF ring buffer was full, since the exporter started"),
+	SF_TOTAL("sockflowUntrackedSocketTotalCount", 24, 0,
+		 "sockets not tracked because the kernel socket map was full or out of "
+		 "memory, since the exporter started"),
+	SF_TOTAL("sockflowHandshakeNotKeptTotalCount", 25, FB_UNITS_PACKETS,
+		 "handshake packets not kept because the kernel handshake map was full, "
+		 "since the exporter started"),
+	SF_TOTAL("sockflowEvictedFlowTotalCount", 26, FB_UNITS_FLOWS,
+		 "flows ended early (flowEndReason 5) because the flow table was full, "
+		 "since the exporter started"),
+	SF_TOTAL("sockflowFilteredFlowTotalCount", 27, FB_UNITS_FLOWS,
+		 "flow records not exported because the configured filter excluded them, "
+		 "since the exporter started"),
 	FB_IE_NULL,
 };
 
@@ -228,6 +253,32 @@ fbInfoElementSpec_t templates_flow6_spec[] = {
 	FB_IESPEC_NULL,
 };
 
+/* The elements of struct templates_loss_stats, in member order. */
+fbInfoElementSpec_t templates_loss_stats_spec[] = {
+	{ "observationDomainId", 4, 0 },
+	{ "paddingOctets", 4, TEMPLATES_SPEC_INTERNAL_ONLY },
+	{ "exportedMessageTotalCount", 8, 0 },
+	{ "exportedFlowRecordTotalCount", 8, 0 },
+	{ "notSentFlowTotalCount", 8, 0 },
+	{ "sockflowRingbufLostEventTotalCount", 8, 0 },
+	{ "sockflowProcessLostEventTotalCount", 8, 0 },
+	{ "sockflowUntrackedSocketTotalCount", 8, 0 },
+	{ "sockflowHandshakeNotKeptTotalCount", 8, 0 },
+	{ "sockflowEvictedFlowTotalCount", 8, 0 },
+	{ "sockflowFilteredFlowTotalCount", 8, 0 },
+	FB_IESPEC_NULL,
+};
+
+const char *const templates_loss_stats_described[] = {
+	"sockflowRingbufLostEventTotalCount",
+	"sockflowProcessLostEventTotalCount",
+	"sockflowUntrackedSocketTotalCount",
+	"sockflowHandshakeNotKeptTotalCount",
+	"sockflowEvictedFlowTotalCount",
+	"sockflowFilteredFlowTotalCount",
+	NULL,
+};
+
 /* Strings that may be long and say less than the ids: cut first when a record does not fit. */
 static const char *const shortenable[] = {
 	"SRC_PROC_CMDLINE",
@@ -249,6 +300,8 @@ _Static_assert(sizeof(struct templates_flow4) ==
 _Static_assert(sizeof(struct templates_flow6) ==
 		       8 * 8 + sizeof(struct templates_ends) + 2 * 16 + 2 * 2 + 4 * 1,
 	       "struct templates_flow6 has hidden padding");
+_Static_assert(sizeof(struct templates_loss_stats) == 4 + 4 + 9 * 8,
+	       "struct templates_loss_stats has hidden padding");
 _Static_assert(offsetof(struct templates_flow4, ends) == 8 * 8 &&
 		       offsetof(struct templates_flow6, ends) == 8 * 8,
 	       "the ends follow the eight counters");
@@ -352,6 +405,8 @@ int templates__select(struct templates_selection *sel, fbInfoModel_t *model,
 		if (ie->ent && ie->ent != FB_IE_PEN_REVERSE)
 			sel->described[n_described++] = ie->ref.name;
 	}
+	for (i = 0; templates_loss_stats_described[i]; i++)
+		sel->described[n_described++] = templates_loss_stats_described[i];
 	for (f = 0; f < TEMPLATES_N_FAMILIES; f++) {
 		if (!sel->layout[f].spec[0].name) {
 			snprintf(msg, msg_len, "%s: no element of %s records; expected at least "
@@ -521,4 +576,21 @@ void templates__fill_flow6(struct templates_flow6 *rec, const struct flow_record
 	FILL_COMMON(rec, r);
 	memcpy(rec->sourceIPv6Address, r->key.client_addr, 16);
 	memcpy(rec->destinationIPv6Address, r->key.server_addr, 16);
+}
+
+void templates__fill_loss_stats(struct templates_loss_stats *rec, uint32_t odid,
+				const struct export_stats *st,
+				const struct export_loss_stats *loss)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->observationDomainId = odid;
+	rec->exportedMessageTotalCount = st->messages_sent;
+	rec->exportedFlowRecordTotalCount = st->records_sent;
+	rec->notSentFlowTotalCount = st->records_lost;
+	rec->sockflowRingbufLostEventTotalCount = loss->ringbuf_events_lost;
+	rec->sockflowProcessLostEventTotalCount = loss->process_events_lost;
+	rec->sockflowUntrackedSocketTotalCount = loss->sockets_not_tracked;
+	rec->sockflowHandshakeNotKeptTotalCount = loss->handshake_map_full;
+	rec->sockflowEvictedFlowTotalCount = loss->flows_evicted;
+	rec->sockflowFilteredFlowTotalCount = loss->flows_filtered;
 }

@@ -9,6 +9,7 @@
 
 #include <fixbuf/public.h>
 
+#include "export/export.h"
 #include "export/field_list.h"
 #include "flow/record.h"
 
@@ -26,6 +27,8 @@
 #define TEMPLATES_TID_FLOW6 0x0101
 /* RFC 5610 information element type records (fbInfoElementAllocTypeTemplate()). */
 #define TEMPLATES_TID_IE_TYPE 0x0102
+/* The loss counters, an options template scoped by observationDomainId. */
+#define TEMPLATES_TID_LOSS_STATS 0x0103
 
 /* Elements in the full records, and at most in an exported template. */
 #define TEMPLATES_MAX_ELEMENTS 64
@@ -130,9 +133,40 @@ struct templates_flow6 {
 	uint8_t biflowDirection;
 };
 
+/*
+ * One options record (RFC 7011 section 3.4.2.2) of what an exporter has
+ * sent and what sockflow has lost, totals since start, in host byte
+ * order. Scope: the observation domain the record's message carries. The
+ * scope must come first in the template; paddingOctets keeps the
+ * counters aligned in the struct and is not sent (its spec flag leaves
+ * it out of the external template). templates_loss_stats_spec lists the
+ * same elements in the same order.
+ */
+struct templates_loss_stats {
+	uint32_t observationDomainId;			/* scope */
+	uint8_t paddingOctets[4];
+	uint64_t exportedMessageTotalCount;		/* IANA 41 */
+	uint64_t exportedFlowRecordTotalCount;		/* IANA 42 */
+	uint64_t notSentFlowTotalCount;			/* IANA 166: records lost here */
+	uint64_t sockflowRingbufLostEventTotalCount;
+	uint64_t sockflowProcessLostEventTotalCount;
+	uint64_t sockflowUntrackedSocketTotalCount;
+	uint64_t sockflowHandshakeNotKeptTotalCount;
+	uint64_t sockflowEvictedFlowTotalCount;
+	uint64_t sockflowFilteredFlowTotalCount;
+};
+
+/* Spec flag of elements only the internal template has (padding). */
+#define TEMPLATES_SPEC_INTERNAL_ONLY 1
+
 /* Spec arrays of the full structs above, FB_IESPEC_NULL-terminated. */
 extern fbInfoElementSpec_t templates_flow4_spec[];
 extern fbInfoElementSpec_t templates_flow6_spec[];
+/* Append with flags UINT32_MAX for the internal template, 0 for the external one. */
+extern fbInfoElementSpec_t templates_loss_stats_spec[];
+
+/* sockflow's own elements of the loss stats record, NULL-terminated. */
+extern const char *const templates_loss_stats_described[];
 
 enum templates_family {
 	TEMPLATES_FLOW4,
@@ -161,8 +195,11 @@ struct templates_layout {
 /* What one exporter sends: a layout per family and the elements to describe in-band. */
 struct templates_selection {
 	struct templates_layout layout[TEMPLATES_N_FAMILIES];
-	/* Non-IANA elements (ntop's, sockflow's) of the list, NULL-terminated: RFC 5610 records. */
-	const char *described[TEMPLATES_MAX_ELEMENTS + 1];
+	/*
+	 * Non-IANA elements (ntop's, sockflow's) of the list and of the
+	 * loss stats record, NULL-terminated: RFC 5610 records.
+	 */
+	const char *described[2 * TEMPLATES_MAX_ELEMENTS + 1];
 };
 
 /*
@@ -185,6 +222,14 @@ void templates__fill_flow4(struct templates_flow4 *rec, const struct flow_record
 
 /* Fill @rec from @r (family AF_INET6); @rec borrows @r's strings. */
 void templates__fill_flow6(struct templates_flow6 *rec, const struct flow_record *r);
+
+/*
+ * Fill @rec from @loss and the exporter's own @st; @odid is the
+ * observation domain of the exporter's messages.
+ */
+void templates__fill_loss_stats(struct templates_loss_stats *rec, uint32_t odid,
+				const struct export_stats *st,
+				const struct export_loss_stats *loss);
 
 /* Bytes the record @rec (a full struct of @lay's family) takes on the wire. */
 size_t templates__encoded_len(const struct templates_layout *lay, const void *rec);

@@ -255,6 +255,7 @@ struct decoder {
 	GArray *set_ids;		/* uint16_t, every set of every message, in order */
 	GArray *seqs;			/* uint32_t sequence number of every message */
 	GPtrArray *described;		/* "PEN/ID NAME" from RFC 5610 type records */
+	GArray *loss;			/* struct templates_loss_stats, options records */
 	guint flow_biflow_dir_bad;
 };
 
@@ -338,6 +339,7 @@ static void decoder_init_pen(struct decoder *d, const char *path, uint32_t pen)
 {
 	fbCollector_t *collector = NULL;
 	fbSession_t *session;
+	fbTemplate_t *tmpl;
 	GError *gerr = NULL;
 
 	memset(d, 0, sizeof(*d));
@@ -348,6 +350,9 @@ static void decoder_init_pen(struct decoder *d, const char *path, uint32_t pen)
 	add_internal(session, TEMPLATES_TID_FLOW6, spec_template(d->model, templates_flow6_spec));
 	add_internal(session, TEMPLATES_TID_IE_TYPE,
 		     fbInfoElementAllocTypeTemplate(d->model, &gerr));
+	tmpl = spec_template(d->model, templates_loss_stats_spec);
+	fbTemplateSetOptionsScope(tmpl, 1);
+	add_internal(session, TEMPLATES_TID_LOSS_STATS, tmpl);
 	if (path) {
 		collector = fbCollectorAllocFile(NULL, path, &gerr);
 		g_assert_no_error(gerr);
@@ -357,6 +362,7 @@ static void decoder_init_pen(struct decoder *d, const char *path, uint32_t pen)
 	d->set_ids = g_array_new(FALSE, TRUE, sizeof(uint16_t));
 	d->seqs = g_array_new(FALSE, TRUE, sizeof(uint32_t));
 	d->described = g_ptr_array_new_with_free_func(g_free);
+	d->loss = g_array_new(FALSE, TRUE, sizeof(struct templates_loss_stats));
 }
 
 static void decoder_init(struct decoder *d, const char *path)
@@ -372,6 +378,7 @@ static void decoder_free(struct decoder *d)
 	g_array_free(d->set_ids, TRUE);
 	g_array_free(d->seqs, TRUE);
 	g_ptr_array_free(d->described, TRUE);
+	g_array_free(d->loss, TRUE);
 }
 
 /* Read every record libfixbuf has for us now. */
@@ -379,6 +386,7 @@ static void decoder_read(struct decoder *d)
 {
 	struct templates_flow4 r4;
 	struct templates_flow6 r6;
+	struct templates_loss_stats ls;
 	fbInfoElementOptRec_t ie;
 	struct flow_record r;
 	GError *gerr = NULL;
@@ -438,6 +446,13 @@ static void decoder_read(struct decoder *d)
 					g_strdup_printf("%u/%u %.*s", ie.ie_pen, ie.ie_id,
 							(int)ie.ie_name.len,
 							(char *)ie.ie_name.buf));
+			break;
+		case TEMPLATES_TID_LOSS_STATS:
+			len = sizeof(ls);
+			memset(&ls, 0xff, sizeof(ls));
+			fBufNext(d->fbuf, (uint8_t *)&ls, &len, &gerr);
+			g_assert_no_error(gerr);
+			g_array_append_val(d->loss, ls);
 			break;
 		default:
 			g_assert_not_reached();
@@ -686,10 +701,25 @@ static const struct wire_element wire_elements[] = {
 	{ "sockflowDestinationCgroupPath", PEN_OURS, 21, TMPL_DEFAULT, 0 },
 };
 
+/* The loss stats options template on the wire, scope first; padding stays inside. */
+static const struct wire_element loss_elements[] = {
+	{ "observationDomainId", 0, 149, TMPL_MINIMAL, 0 },
+	{ "exportedMessageTotalCount", 0, 41, TMPL_MINIMAL, 0 },
+	{ "exportedFlowRecordTotalCount", 0, 42, TMPL_MINIMAL, 0 },
+	{ "notSentFlowTotalCount", 0, 166, TMPL_MINIMAL, 0 },
+	{ "sockflowRingbufLostEventTotalCount", PEN_OURS, 22, TMPL_MINIMAL, 0 },
+	{ "sockflowProcessLostEventTotalCount", PEN_OURS, 23, TMPL_MINIMAL, 0 },
+	{ "sockflowUntrackedSocketTotalCount", PEN_OURS, 24, TMPL_MINIMAL, 0 },
+	{ "sockflowHandshakeNotKeptTotalCount", PEN_OURS, 25, TMPL_MINIMAL, 0 },
+	{ "sockflowEvictedFlowTotalCount", PEN_OURS, 26, TMPL_MINIMAL, 0 },
+	{ "sockflowFilteredFlowTotalCount", PEN_OURS, 27, TMPL_MINIMAL, 0 },
+};
+
 /*
  * The templates in the file @data: exactly the elements of @t for each
- * family, with @pen for sockflow's own; and the RFC 5610 descriptions
- * (in @d) exactly for the elements that are neither IANA's nor RFC 5103's.
+ * family, with @pen for sockflow's own; the loss stats options template,
+ * whatever @t; and the RFC 5610 descriptions (in @d) exactly for the
+ * elements of both that are neither IANA's nor RFC 5103's.
  */
 static void assert_wire_templates(const uint8_t *data, size_t size, const struct decoder *d,
 				  enum tmpl t, uint32_t pen)
@@ -731,9 +761,20 @@ static void assert_wire_templates(const uint8_t *data, size_t size, const struct
 		g_assert_true(has_string(d->described, key));
 		n_described++;
 	}
+	fields = wire_template(data, size, TEMPLATES_TID_LOSS_STATS, NULL);
+	g_assert_cmpuint(fields->len, ==, G_N_ELEMENTS(loss_elements));
+	for (i = 0; i < G_N_ELEMENTS(loss_elements); i++) {
+		w = &loss_elements[i];
+		g_snprintf(key, sizeof(key), "%u/%u", w->pen == PEN_OURS ? pen : w->pen, w->id);
+		g_assert_cmpstr(g_ptr_array_index(fields, i), ==, key);
+		if (!w->pen)
+			continue;
+		g_snprintf(key, sizeof(key), "%u/%u %s", pen, w->id, w->name);
+		g_assert_true(has_string(d->described, key));
+		n_described++;
+	}
+	g_ptr_array_free(fields, TRUE);
 	g_assert_cmpuint(d->described->len, ==, n_described);
-	if (t == TMPL_MINIMAL)
-		g_assert_cmpuint(n_described, ==, 0);
 }
 
 /*
@@ -820,6 +861,104 @@ static void test_file_enterprise_id(void)
 {
 	file_round_trip(TMPL_DEFAULT, "default", 4200000000u);
 	file_round_trip(TMPL_DEFAULT, "default", 12345);
+}
+
+/* The scope count of options template @tid in the IPFIX messages of @data, or -1. */
+static int wire_scope_count(const uint8_t *data, size_t size, uint16_t tid)
+{
+	size_t msg, off;
+	uint16_t msg_len, set_id, set_len;
+
+	for (msg = 0; msg + 16 <= size; msg += msg_len) {
+		msg_len = data[msg + 2] << 8 | data[msg + 3];
+		g_assert_cmpuint(msg_len, >=, 16);
+		for (off = msg + 16; off + 4 <= msg + msg_len; off += set_len) {
+			set_id = data[off] << 8 | data[off + 1];
+			set_len = data[off + 2] << 8 | data[off + 3];
+			g_assert_cmpuint(set_len, >=, 4);
+			/* An options template set; its first record is ours or not. */
+			if (set_id == 3 && set_len >= 10 &&
+			    (data[off + 4] << 8 | data[off + 5]) == tid)
+				return data[off + 8] << 8 | data[off + 9];
+		}
+	}
+	return -1;
+}
+
+static void assert_loss_stats(const struct templates_loss_stats *got,
+			      const struct export_loss_stats *want, uint64_t messages,
+			      uint64_t records_sent)
+{
+	g_assert_cmpuint(got->observationDomainId, ==, 4242);
+	g_assert_cmpuint(got->exportedMessageTotalCount, ==, messages);
+	g_assert_cmpuint(got->exportedFlowRecordTotalCount, ==, records_sent);
+	g_assert_cmpuint(got->notSentFlowTotalCount, ==, 0);
+	g_assert_cmpuint(got->sockflowRingbufLostEventTotalCount, ==, want->ringbuf_events_lost);
+	g_assert_cmpuint(got->sockflowProcessLostEventTotalCount, ==, want->process_events_lost);
+	g_assert_cmpuint(got->sockflowUntrackedSocketTotalCount, ==, want->sockets_not_tracked);
+	g_assert_cmpuint(got->sockflowHandshakeNotKeptTotalCount, ==, want->handshake_map_full);
+	g_assert_cmpuint(got->sockflowEvictedFlowTotalCount, ==, want->flows_evicted);
+	g_assert_cmpuint(got->sockflowFilteredFlowTotalCount, ==, want->flows_filtered);
+}
+
+/*
+ * Loss counters as options records through a file, between flow records:
+ * the options template is scoped by observationDomainId, and libfixbuf's
+ * collector reads every counter back, with what the sink had sent.
+ */
+static void test_file_loss_stats(void)
+{
+	struct export_options opts = default_opts();
+	struct export_loss_stats loss[2] = {
+		{ 1, 2, 3, 4, 5, 6 },
+		{ 10000000000ull, 20, 30, 40, 50, UINT64_MAX },
+	};
+	uint64_t messages[2];
+	struct flow_record r;
+	struct export_stats st;
+	struct export_sink *s;
+	struct decoder d;
+	gchar *data;
+	gsize size;
+	char *path;
+	int i;
+
+	path = tmp_path("loss.ipfix");
+	s = new_sink(COLLECTOR_FILE, NULL, 0, path, &opts);
+	for (i = 0; i < 2; i++) {
+		make_record(&r, AF_INET, i);
+		g_assert_cmpint(export_sink__add(s, &r), ==, 0);
+	}
+	g_assert_cmpint(export_sink__flush(s, 1000), ==, 0);
+	export_sink__stats(s, &st);
+	messages[0] = st.messages_sent;
+	g_assert_cmpint(export_sink__add_stats(s, &loss[0]), ==, 0);
+	/* A pending record goes out first, in a message of its own. */
+	make_record(&r, AF_INET6, 2);
+	g_assert_cmpint(export_sink__add(s, &r), ==, 0);
+	g_assert_cmpint(export_sink__add_stats(s, &loss[1]), ==, 0);
+	messages[1] = messages[0] + 2;
+	export_sink__stats(s, &st);
+	g_assert_cmpuint(st.messages_sent, ==, messages[1] + 1);
+	g_assert_cmpuint(st.records_sent, ==, 3);
+	export_sink__free(s);
+
+	g_assert_true(g_file_get_contents(path, &data, &size, NULL));
+	g_assert_cmpint(wire_scope_count((uint8_t *)data, size, TEMPLATES_TID_LOSS_STATS), ==, 1);
+	decoder_init(&d, path);
+	decoder_read(&d);
+	g_assert_cmpuint(d.records->len, ==, 3);
+	g_assert_cmpuint(d.loss->len, ==, 2);
+	assert_loss_stats(&g_array_index(d.loss, struct templates_loss_stats, 0), &loss[0],
+			  messages[0], 2);
+	assert_loss_stats(&g_array_index(d.loss, struct templates_loss_stats, 1), &loss[1],
+			  messages[1], 3);
+	assert_wire_templates((uint8_t *)data, size, &d, TMPL_DEFAULT, TEMPLATES_PEN_DEFAULT);
+	decoder_free(&d);
+
+	g_free(data);
+	g_unlink(path);
+	g_free(path);
 }
 
 /* A field list given by path, in its own order and with comments: the same records. */
@@ -1687,6 +1826,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ipfix/template/path", test_file_template_path);
 	g_test_add_func("/ipfix/template/bad", test_bad_template);
 	g_test_add_func("/ipfix/enterprise_id", test_file_enterprise_id);
+	g_test_add_func("/ipfix/loss_stats", test_file_loss_stats);
 	g_test_add_func("/ipfix/fit", test_fit);
 	g_test_add_func("/ipfix/file_max_lengths", test_file_max_lengths);
 	g_test_add_func("/ipfix/udp_ipv4", test_udp_ipv4);
