@@ -294,11 +294,17 @@ static const char *const shortenable[] = {
 /* The member order leaves no gaps, so no struct needs paddingOctets. */
 _Static_assert(sizeof(struct templates_ends) == 2 * 8 + 26 * sizeof(fbVarfield_t) + 8 * 4,
 	       "struct templates_ends has hidden padding");
+_Static_assert(sizeof(struct templates_counters) == 8 * 8,
+	       "struct templates_counters has hidden padding");
+_Static_assert(sizeof(struct templates_tail) == 2 * 2 + 4 * 1,
+	       "struct templates_tail has hidden padding");
 _Static_assert(sizeof(struct templates_flow4) ==
-		       8 * 8 + sizeof(struct templates_ends) + 2 * 4 + 2 * 2 + 4 * 1,
+		       sizeof(struct templates_counters) + sizeof(struct templates_ends) + 2 * 4 +
+			       sizeof(struct templates_tail),
 	       "struct templates_flow4 has hidden padding");
 _Static_assert(sizeof(struct templates_flow6) ==
-		       8 * 8 + sizeof(struct templates_ends) + 2 * 16 + 2 * 2 + 4 * 1,
+		       sizeof(struct templates_counters) + sizeof(struct templates_ends) + 2 * 16 +
+			       sizeof(struct templates_tail),
 	       "struct templates_flow6 has hidden padding");
 _Static_assert(sizeof(struct templates_loss_stats) == 4 + 4 + 9 * 8,
 	       "struct templates_loss_stats has hidden padding");
@@ -540,31 +546,35 @@ static void fill_ends(struct templates_ends *e, const struct flow_record *r)
 	e->sockflowDestinationNetnsInode = s->pid ? s->netns_ino : 0;
 }
 
-/* The members both structs share, whatever the address family. */
-#define FILL_COMMON(rec, r)                                                   \
-	do {                                                                  \
-		(rec)->flowStartMilliseconds = (r)->start_ms;                 \
-		(rec)->flowEndMilliseconds = (r)->end_ms;                     \
-		(rec)->octetDeltaCount = (r)->fwd.octets;                     \
-		(rec)->packetDeltaCount = (r)->fwd.packets;                   \
-		(rec)->reverseOctetDeltaCount = (r)->rev.octets;              \
-		(rec)->reversePacketDeltaCount = (r)->rev.packets;            \
-		(rec)->sockflowPayloadOctets = (r)->fwd.payload;              \
-		(rec)->reverseSockflowPayloadOctets = (r)->rev.payload;       \
-		fill_ends(&(rec)->ends, (r));                                 \
-		(rec)->sourceTransportPort = (r)->key.client_port;            \
-		(rec)->destinationTransportPort = (r)->key.server_port;       \
-		(rec)->protocolIdentifier = (r)->key.protocol;                \
-		(rec)->tcpControlBits = (r)->tcp_flags;                       \
-		(rec)->flowEndReason = (r)->end_reason;                       \
-		(rec)->biflowDirection = 1;                                   \
-	} while (0)
+static void fill_counters(struct templates_counters *c, const struct flow_record *r)
+{
+	c->flowStartMilliseconds = r->start_ms;
+	c->flowEndMilliseconds = r->end_ms;
+	c->octetDeltaCount = r->fwd.octets;
+	c->packetDeltaCount = r->fwd.packets;
+	c->reverseOctetDeltaCount = r->rev.octets;
+	c->reversePacketDeltaCount = r->rev.packets;
+	c->sockflowPayloadOctets = r->fwd.payload;
+	c->reverseSockflowPayloadOctets = r->rev.payload;
+}
+
+static void fill_tail(struct templates_tail *t, const struct flow_record *r)
+{
+	t->sourceTransportPort = r->key.client_port;
+	t->destinationTransportPort = r->key.server_port;
+	t->protocolIdentifier = r->key.protocol;
+	t->tcpControlBits = r->tcp_flags;
+	t->flowEndReason = r->end_reason;
+	t->biflowDirection = 1;
+}
 
 void templates__fill_flow4(struct templates_flow4 *rec, const struct flow_record *r)
 {
 	uint32_t a;
 
-	FILL_COMMON(rec, r);
+	fill_counters(&rec->counters, r);
+	fill_ends(&rec->ends, r);
+	fill_tail(&rec->tail, r);
 	memcpy(&a, r->key.client_addr, sizeof(a));
 	rec->sourceIPv4Address = ntohl(a);
 	memcpy(&a, r->key.server_addr, sizeof(a));
@@ -573,7 +583,9 @@ void templates__fill_flow4(struct templates_flow4 *rec, const struct flow_record
 
 void templates__fill_flow6(struct templates_flow6 *rec, const struct flow_record *r)
 {
-	FILL_COMMON(rec, r);
+	fill_counters(&rec->counters, r);
+	fill_ends(&rec->ends, r);
+	fill_tail(&rec->tail, r);
 	memcpy(rec->sourceIPv6Address, r->key.client_addr, 16);
 	memcpy(rec->destinationIPv6Address, r->key.server_addr, 16);
 }

@@ -83,6 +83,28 @@ struct templates_ends {
 	uint32_t sockflowDestinationNetnsInode;
 };
 
+/* The counters both flow structs start with (TEMPLATES_COUNTERS_SPEC). */
+struct templates_counters {
+	uint64_t flowStartMilliseconds;
+	uint64_t flowEndMilliseconds;
+	uint64_t octetDeltaCount;
+	uint64_t packetDeltaCount;
+	uint64_t reverseOctetDeltaCount;
+	uint64_t reversePacketDeltaCount;
+	uint64_t sockflowPayloadOctets;
+	uint64_t reverseSockflowPayloadOctets;
+};
+
+/* The fields both flow structs end with (TEMPLATES_TAIL_SPEC). */
+struct templates_tail {
+	uint16_t sourceTransportPort;
+	uint16_t destinationTransportPort;
+	uint8_t protocolIdentifier;
+	uint8_t tcpControlBits;		/* reduced-size encoding of unsigned16 */
+	uint8_t flowEndReason;
+	uint8_t biflowDirection;	/* always 1: initiator */
+};
+
 /*
  * One biflow (RFC 5103) between an IPv4 client ("source") and server
  * ("destination"): the full internal record. Forward counters are client
@@ -93,44 +115,20 @@ struct templates_ends {
  * same order. What goes on the wire is the subset a field list chooses.
  */
 struct templates_flow4 {
-	uint64_t flowStartMilliseconds;
-	uint64_t flowEndMilliseconds;
-	uint64_t octetDeltaCount;
-	uint64_t packetDeltaCount;
-	uint64_t reverseOctetDeltaCount;
-	uint64_t reversePacketDeltaCount;
-	uint64_t sockflowPayloadOctets;
-	uint64_t reverseSockflowPayloadOctets;
+	struct templates_counters counters;
 	struct templates_ends ends;
 	uint32_t sourceIPv4Address;
 	uint32_t destinationIPv4Address;
-	uint16_t sourceTransportPort;
-	uint16_t destinationTransportPort;
-	uint8_t protocolIdentifier;
-	uint8_t tcpControlBits;		/* reduced-size encoding of unsigned16 */
-	uint8_t flowEndReason;
-	uint8_t biflowDirection;	/* always 1: initiator */
+	struct templates_tail tail;
 };
 
 /* The same biflow between IPv6 ends; addresses in network byte order. */
 struct templates_flow6 {
-	uint64_t flowStartMilliseconds;
-	uint64_t flowEndMilliseconds;
-	uint64_t octetDeltaCount;
-	uint64_t packetDeltaCount;
-	uint64_t reverseOctetDeltaCount;
-	uint64_t reversePacketDeltaCount;
-	uint64_t sockflowPayloadOctets;
-	uint64_t reverseSockflowPayloadOctets;
+	struct templates_counters counters;
 	struct templates_ends ends;
 	uint8_t sourceIPv6Address[16];
 	uint8_t destinationIPv6Address[16];
-	uint16_t sourceTransportPort;
-	uint16_t destinationTransportPort;
-	uint8_t protocolIdentifier;
-	uint8_t tcpControlBits;
-	uint8_t flowEndReason;
-	uint8_t biflowDirection;
+	struct templates_tail tail;
 };
 
 /*

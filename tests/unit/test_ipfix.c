@@ -409,21 +409,22 @@ static void decoder_read(struct decoder *d)
 			memcpy(r.key.server_addr, &r4.destinationIPv4Address, 4);
 #define FROM_COMMON(rec)                                                              \
 	do {                                                                          \
-		r.key.client_port = (rec).sourceTransportPort;                        \
-		r.key.server_port = (rec).destinationTransportPort;                   \
-		r.key.protocol = (rec).protocolIdentifier;                            \
-		r.start_ms = (rec).flowStartMilliseconds;                             \
-		r.end_ms = (rec).flowEndMilliseconds;                                 \
-		r.fwd = (struct flow_counters){ (rec).octetDeltaCount,                \
-						(rec).packetDeltaCount,               \
-						(rec).sockflowPayloadOctets };        \
-		r.rev = (struct flow_counters){ (rec).reverseOctetDeltaCount,         \
-						(rec).reversePacketDeltaCount,        \
-						(rec).reverseSockflowPayloadOctets }; \
+		r.key.client_port = (rec).tail.sourceTransportPort;                   \
+		r.key.server_port = (rec).tail.destinationTransportPort;              \
+		r.key.protocol = (rec).tail.protocolIdentifier;                       \
+		r.start_ms = (rec).counters.flowStartMilliseconds;                    \
+		r.end_ms = (rec).counters.flowEndMilliseconds;                        \
+		r.fwd = (struct flow_counters){ (rec).counters.octetDeltaCount,       \
+						(rec).counters.packetDeltaCount,      \
+						(rec).counters.sockflowPayloadOctets }; \
+		r.rev = (struct flow_counters){                                       \
+			(rec).counters.reverseOctetDeltaCount,                        \
+			(rec).counters.reversePacketDeltaCount,                       \
+			(rec).counters.reverseSockflowPayloadOctets };                \
 		ends_to_record(&r, &(rec).ends);                                      \
-		r.end_reason = (rec).flowEndReason;                                   \
-		r.tcp_flags = (rec).tcpControlBits;                                   \
-		d->flow_biflow_dir_bad += (rec).biflowDirection != 1;                 \
+		r.end_reason = (rec).tail.flowEndReason;                              \
+		r.tcp_flags = (rec).tail.tcpControlBits;                              \
+		d->flow_biflow_dir_bad += (rec).tail.biflowDirection != 1;            \
 	} while (0)
 			FROM_COMMON(r4);
 			g_array_append_val(d->records, r);
