@@ -65,7 +65,7 @@ static void update_clock(struct daemon *d)
 	flow_table__set_clock(d->table, (int64_t)(real - mono));
 }
 
-/* The enrich stage: who is behind an end, from the caches; never waits on anything. */
+/* The enrich stage: who is behind an end, from the caches (at most small local file reads). */
 static void enrich(struct daemon *d, struct flow_process *p)
 {
 	if (!p->pid)
@@ -104,7 +104,6 @@ static void on_proc_event(void *ctx, const struct sf_proc_event *e)
 {
 	struct daemon *d = ctx;
 	struct process_exec x;
-	size_t i, n;
 
 	switch (e->type) {
 	case SF_EVENT_EXEC:
@@ -115,12 +114,8 @@ static void on_proc_event(void *ctx, const struct sf_proc_event *e)
 		x.start_boottime_ns = e->start_boottime_ns;
 		memcpy(x.comm, e->comm, sizeof(x.comm) - 1);
 		memcpy(x.exe, e->exe, MIN(sizeof(x.exe), sizeof(e->exe)) - 1);
-		/* The kernel hands arguments NUL-separated; the cache wants one line. */
-		n = MIN(e->args_len, sizeof(x.cmdline) - 1);
-		for (i = 0; i < n; i++)
-			x.cmdline[i] = e->args[i] ? e->args[i] : ' ';
-		while (n > 0 && x.cmdline[n - 1] == ' ')
-			x.cmdline[--n] = '\0';
+		x.args_len = MIN(e->args_len, sizeof(x.args));
+		memcpy(x.args, e->args, x.args_len);
 		process_cache__exec(d->procs, &x);
 		break;
 	case SF_EVENT_FORK:

@@ -360,18 +360,14 @@ static char *proc_read_exe(int dirfd)
 }
 
 /*
- * The arguments, NUL-separated in /proc, joined by one space each (an empty
- * argument shows as two spaces, as ps shows it). Only what fits is read.
+ * A command line from @len bytes of NUL-separated arguments (the kernel's
+ * and /proc's form), joined by one space each (an empty argument shows as
+ * two spaces, as ps shows it). @buf is changed in place.
  */
-static char *proc_read_cmdline(int dirfd)
+static char *args_join(char *buf, size_t len)
 {
-	char buf[FLOW_CMDLINE_LEN];
-	ssize_t n = read_small(dirfd, "cmdline", buf, sizeof(buf));
-	size_t len, i;
+	size_t i;
 
-	if (n <= 0)
-		return NULL;
-	len = (size_t)n;
 	while (len && buf[len - 1] == '\0')
 		len--;
 	for (i = 0; i < len; i++) {
@@ -379,6 +375,15 @@ static char *proc_read_cmdline(int dirfd)
 			buf[i] = ' ';
 	}
 	return text_dup(buf, len, FLOW_CMDLINE_LEN);
+}
+
+/* The arguments from /proc; only what fits is read. */
+static char *proc_read_cmdline(int dirfd)
+{
+	char buf[FLOW_CMDLINE_LEN];
+	ssize_t n = read_small(dirfd, "cmdline", buf, sizeof(buf));
+
+	return n > 0 ? args_join(buf, (size_t)n) : NULL;
 }
 
 /*
@@ -503,6 +508,7 @@ static char *proc_exe_now(struct process_cache *pc, uint32_t pid, uint64_t ticks
 
 void process_cache__exec(struct process_cache *pc, const struct process_exec *ev)
 {
+	char args[FLOW_CMDLINE_LEN];
 	char *exe;
 	uint64_t ticks = ns_to_ticks(pc, ev->start_boottime_ns);
 	struct process_entry *e;
@@ -527,8 +533,8 @@ void process_cache__exec(struct process_cache *pc, const struct process_exec *ev
 	if (!exe)
 		exe = text_dup(ev->exe, strnlen(ev->exe, sizeof(ev->exe)), FLOW_PATH_LEN);
 	str_set(&e->exe, exe);
-	str_set(&e->cmdline, text_dup(ev->cmdline, strnlen(ev->cmdline, sizeof(ev->cmdline)),
-				      FLOW_CMDLINE_LEN));
+	memcpy(args, ev->args, sizeof(args));
+	str_set(&e->cmdline, args_join(args, MIN(ev->args_len, sizeof(args))));
 	e->identity_known = true;
 }
 

@@ -24,7 +24,8 @@ struct process_exec {
 	uint64_t start_boottime_ns;
 	char comm[FLOW_COMM_LEN];
 	char exe[FLOW_PATH_LEN];	/* the path exec'd, as the kernel resolved it */
-	char cmdline[FLOW_CMDLINE_LEN];	/* arguments joined by spaces */
+	char args[FLOW_CMDLINE_LEN];	/* arguments NUL-separated, as the kernel keeps them */
+	size_t args_len;		/* bytes of args used */
 };
 
 struct process_cache *process_cache__new(const struct process_cache_options *opts);

@@ -114,7 +114,11 @@ static void exec_event(struct process_cache *pc, uint32_t pid, uint32_t ppid, ui
 	e.start_boottime_ns = tick_ns(start_ticks);
 	g_strlcpy(e.comm, comm, sizeof(e.comm));
 	g_strlcpy(e.exe, exe, sizeof(e.exe));
-	g_strlcpy(e.cmdline, cmdline, sizeof(e.cmdline));
+	/* The kernel's form: arguments NUL-separated. */
+	e.args_len = g_strlcpy(e.args, cmdline, sizeof(e.args));
+	e.args_len = MIN(e.args_len, sizeof(e.args) - 1);
+	for (size_t i = 0; i < e.args_len; i++)
+		e.args[i] = e.args[i] == ' ' ? '\0' : e.args[i];
 	process_cache__exec(pc, &e);
 }
 
