@@ -11,6 +11,7 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
 
@@ -73,6 +74,31 @@ struct {
 	__type(key, struct hs_key);
 	__type(value, struct sf_handshake);
 } handshakes SEC(".maps");
+
+/*
+ * UDP conversations, one per (local socket, peer): made by the first
+ * packet, counted on every packet, read through the iterator and deleted
+ * by user space once the conversation has been idle past its timeout.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);	/* max_udp_flows from the config */
+	__type(key, struct sf_udp_key);
+	__type(value, struct sf_udp_flow);
+} udp_flows SEC(".maps");
+
+/*
+ * Who sends and receives on a UDP socket, by cookie. UDP sockets close
+ * without a tracepoint, so the map is an LRU: owners of closed sockets
+ * age out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__uint(max_entries, 65536);	/* max_udp_flows from the config */
+	__type(key, __u64);
+	__type(value, struct sf_owner);
+} udp_owners SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -190,6 +216,7 @@ static __always_inline void emit(const struct sf_sock *s, __u8 type, __u8 old_st
 	e->tuple = s->tuple;
 	e->proc = s->proc;
 	e->cnt = s->cnt;
+	e->q = s->q;
 	e->flags = s->flags;
 	e->pad2 = 0;
 	e->type = type;
@@ -201,6 +228,21 @@ static __always_inline void emit(const struct sf_sock *s, __u8 type, __u8 old_st
 	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes ?
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
+}
+
+/* TCP's RTT estimate and retransmissions, as TCP_INFO computes them. */
+static __always_inline void read_quality(const struct sock *sk, struct sf_tcp_quality *q)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+
+	if (!tp)
+		return;
+	q->srtt_us = tp->srtt_us >> 3;
+	q->rttvar_us = tp->mdev_us >> 2;
+	if (tp->total_retrans > q->total_retrans)
+		q->total_retrans = tp->total_retrans;
+	if (tp->lost > q->lost)
+		q->lost = tp->lost;
 }
 
 /* Start tracking a socket as @init; -errno (counted) when the map is full. */
@@ -327,6 +369,7 @@ int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 		/* The port is already released here: keep the tuple we have. */
 		if (fin_state(oldstate))
 			s->flags |= SF_FLAG_FIN;
+		read_quality(sk, &s->q);
 		emit(s, SF_EVENT_CLOSE, oldstate);
 		bpf_map_delete_elem(&socks, &cookie);
 		return 0;
@@ -362,23 +405,35 @@ int BPF_PROG(sf_receive_reset, struct sock *sk)
 }
 
 /*
+ * A segment was retransmitted: keep the socket's running total for live
+ * records (the close event reads it again, so it ends exact whichever side
+ * of the tracepoint the kernel counts it on).
+ */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(sf_retransmit, const struct sock *sk, const struct sk_buff *skb)
+{
+	struct sf_sock *s;
+	__u64 cookie;
+
+	if (!sk)
+		return 0;
+	cookie = bpf_get_socket_cookie((void *)sk);
+	s = bpf_map_lookup_elem(&socks, &cookie);
+	if (s)
+		read_quality(sk, &s->q);
+	return 0;
+}
+
+/*
  * The first process to send or receive on an accepted socket is its server
  * end: the accept() caller, or whoever it handed the socket to. (A
  * syscall-exit tracepoint on accept() would put every syscall of every
  * task on the slow tracing path; these fire on socket I/O only.)
  */
-static __always_inline void name_server(const struct sock *sk)
+static __always_inline void name_server(const struct sock *sk, __u64 cookie)
 {
 	struct sf_sock *s;
-	__u64 cookie;
-	__u16 family;
 
-	if (sk->sk_protocol != IPPROTO_TCP)
-		return;
-	family = sk->__sk_common.skc_family;
-	if (family != AF_INET && family != AF_INET6)
-		return;
-	cookie = bpf_get_socket_cookie((void *)sk);
 	s = bpf_map_lookup_elem(&socks, &cookie);
 	if (!s || s->role != SF_ROLE_SERVER || (s->flags & SF_FLAG_ACCEPTED))
 		return;
@@ -386,17 +441,51 @@ static __always_inline void name_server(const struct sock *sk)
 	s->flags |= SF_FLAG_ACCEPTED;
 }
 
+/*
+ * A UDP socket's owner is whoever last sent or received on it, so a
+ * socket handed to another process is named after the new one. Only a
+ * change of process costs more than one lookup.
+ */
+static __always_inline void name_udp_owner(const struct sock *sk, __u64 cookie)
+{
+	struct sf_owner *o, fresh = {};
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	o = bpf_map_lookup_elem(&udp_owners, &cookie);
+	if (o && o->proc.tgid == tgid)
+		return;
+	proc_current(&fresh.proc);
+	fresh.proc.cgroup_id = sock_cgroup_id(sk);
+	fresh.netns_ino = sk->__sk_common.skc_net.net->ns.inum;
+	if (bpf_map_update_elem(&udp_owners, &cookie, &fresh, BPF_ANY))
+		stat_inc(SF_STAT_UDP_OWNERS_FULL);
+}
+
+/* Every send or receive call on any socket: a TCP server end or a UDP owner is named. */
+static __always_inline void on_socket_io(const struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+	__u8 protocol = sk->sk_protocol;
+
+	if (family != AF_INET && family != AF_INET6)
+		return;
+	if (protocol == IPPROTO_TCP)
+		name_server(sk, bpf_get_socket_cookie((void *)sk));
+	else if (protocol == IPPROTO_UDP)
+		name_udp_owner(sk, bpf_get_socket_cookie((void *)sk));
+}
+
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(sf_send_length, struct sock *sk, int ret, int flags)
 {
-	name_server(sk);
+	on_socket_io(sk);
 	return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(sf_recv_length, struct sock *sk, int ret, int flags)
 {
-	name_server(sk);
+	on_socket_io(sk);
 	return 0;
 }
 
@@ -489,6 +578,67 @@ static __always_inline __u32 tcp_payload(struct __sk_buff *skb)
 }
 
 /*
+ * A UDP datagram of socket @cookie: its conversation is named by the
+ * packet's own addresses (an unconnected socket talks to many peers).
+ */
+static __always_inline void account_udp(struct __sk_buff *skb, __u64 cookie, int dir)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct sf_udp_flow *f, fresh = {};
+	struct sf_udp_key k = {};
+	__u32 hdr;
+	__u16 *ports;
+
+	k.cookie = cookie;
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data;
+
+		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_UDP)
+			return;
+		hdr = ip->ihl * 4;
+		if (hdr < sizeof(*ip) || hdr > 60)
+			return;
+		__builtin_memcpy(dir == SF_DIR_IN ? k.local_addr : k.remote_addr, &ip->daddr, 4);
+		__builtin_memcpy(dir == SF_DIR_IN ? k.remote_addr : k.local_addr, &ip->saddr, 4);
+		k.family = AF_INET;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data;
+
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_UDP)
+			return;
+		hdr = sizeof(*ip6);
+		__builtin_memcpy(dir == SF_DIR_IN ? k.local_addr : k.remote_addr, &ip6->daddr, 16);
+		__builtin_memcpy(dir == SF_DIR_IN ? k.remote_addr : k.local_addr, &ip6->saddr, 16);
+		k.family = AF_INET6;
+	} else {
+		return;
+	}
+	ports = data + hdr;
+	if ((void *)(ports + 2) > end)
+		return;
+	k.local_port = bpf_ntohs(dir == SF_DIR_IN ? ports[1] : ports[0]);
+	k.remote_port = bpf_ntohs(dir == SF_DIR_IN ? ports[0] : ports[1]);
+
+	f = bpf_map_lookup_elem(&udp_flows, &k);
+	if (!f) {
+		fresh.first_ns = bpf_ktime_get_ns();
+		fresh.first_dir = dir;
+		bpf_map_update_elem(&udp_flows, &k, &fresh, BPF_NOEXIST);
+		f = bpf_map_lookup_elem(&udp_flows, &k);
+		if (!f) {
+			stat_inc(SF_STAT_UDP_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&f->cnt.packets[dir & 1], 1);
+	__sync_fetch_and_add(&f->cnt.octets[dir & 1], skb->len);
+	if (skb->len > hdr + 8)
+		__sync_fetch_and_add(&f->cnt.payload[dir & 1], skb->len - hdr - 8);
+	f->last_ns = bpf_ktime_get_coarse_ns();
+}
+
+/*
  * Every IP packet of a tracked socket, at the cgroup v2 root. skb->len is
  * the IP-layer length here, as a capture would count it.
  */
@@ -516,11 +666,14 @@ static __always_inline void account(struct __sk_buff *skb, int dir)
 			s->last_ns = skb->tstamp;
 		return;
 	}
-	if (sk->state == BPF_TCP_LISTEN) {
-		sk = bpf_sk_fullsock(sk);
-		if (sk && sk->protocol == IPPROTO_TCP)
-			account_handshake(skb, dir);
-	}
+	/* Not a tracked TCP socket: a UDP one, or a listener doing a handshake. */
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return;
+	if (sk->protocol == IPPROTO_UDP)
+		account_udp(skb, cookie, dir);
+	else if (sk->protocol == IPPROTO_TCP && sk->state == BPF_TCP_LISTEN)
+		account_handshake(skb, dir);
 }
 
 SEC("cgroup_skb/egress")
@@ -549,8 +702,138 @@ int sf_live_socks(struct bpf_iter__bpf_map_elem *ctx)
 	out.cookie = s->cookie;
 	out.last_ns = s->last_ns;
 	out.cnt = s->cnt;
+	out.q = s->q;
 	out.proc = s->proc;
 	bpf_seq_write(ctx->meta->seq, &out, sizeof(out));
+	return 0;
+}
+
+/* Every UDP conversation with its socket's owner, for user space. */
+SEC("iter/bpf_map_elem")
+int sf_live_udp(struct bpf_iter__bpf_map_elem *ctx)
+{
+	struct sf_udp_key *k = ctx->key;
+	struct sf_udp_flow *f = ctx->value;
+	struct sf_owner *o;
+	struct sf_udp_live out = {};
+
+	if (!k || !f)
+		return 0;
+	out.key = *k;
+	out.flow = *f;
+	o = bpf_map_lookup_elem(&udp_owners, &out.key.cookie);
+	if (o)
+		out.owner = *o;
+	bpf_seq_write(ctx->meta->seq, &out, sizeof(out));
+	return 0;
+}
+
+/* ---- sockets that were open before sockflow started ---- */
+
+/* Which pass of the start-up walk runs: listeners first, so connections know their role. */
+volatile __u32 existing_pass;
+
+#define EXISTING_LISTENERS 0
+#define EXISTING_CONNECTIONS 1
+
+/* @task's process, as proc_current() would capture it were @task running. */
+static __always_inline void proc_of_task(struct task_struct *task, struct sf_proc *p)
+{
+	p->tgid = task->tgid;
+	p->uid = task->cred->uid.val;
+	__builtin_memcpy(p->comm, task->comm, sizeof(p->comm));
+	p->ppid = task->real_parent->tgid;
+	p->start_boottime_ns = task->group_leader->start_boottime;
+}
+
+/* States a connection can be in while its owner still holds it: worth a flow. */
+static __always_inline bool connection_state(int state)
+{
+	return state == TCP_ESTABLISHED || state == TCP_SYN_SENT || fin_state(state);
+}
+
+/* A TCP connection found open at start: tracked from now on, reported to user space. */
+static __always_inline void adopt_connection(struct bpf_iter__task_file *ctx,
+					     struct task_struct *task, struct sock *sk)
+{
+	struct listener_key lk = {};
+	struct sf_sock s = {};
+
+	s.cookie = bpf_get_socket_cookie(sk);
+	read_tuple(sk, &s.tuple);
+	proc_of_task(task, &s.proc);
+	s.proc.cgroup_id = sock_cgroup_id(sk);
+	lk.netns_ino = s.tuple.netns_ino;
+	lk.port = s.tuple.local_port;
+	/* Who called connect() is not recorded anywhere: a listening local port says server. */
+	s.role = bpf_map_lookup_elem(&listeners, &lk) ? SF_ROLE_SERVER : SF_ROLE_CLIENT;
+	s.flags = SF_FLAG_PREEXISTING | SF_FLAG_ACCEPTED;
+	if (sk->__sk_common.skc_state != TCP_SYN_SENT)
+		s.flags |= SF_FLAG_ESTABLISHED;
+	read_quality(sk, &s.q);
+	s.start_ns = bpf_ktime_get_ns();
+	s.last_ns = s.start_ns;
+	if (bpf_map_update_elem(&socks, &s.cookie, &s, BPF_NOEXIST))
+		return;	/* tracked already, by an event since start, or the map is full */
+	/*
+	 * It may have closed between the state check and the insert, and then
+	 * no close event will ever delete it.
+	 */
+	if (!connection_state(sk->__sk_common.skc_state)) {
+		bpf_map_delete_elem(&socks, &s.cookie);
+		return;
+	}
+	bpf_seq_write(ctx->meta->seq, &s, sizeof(s));
+}
+
+/*
+ * Every open file of every process, twice: listeners are noted first, then
+ * TCP connections are tracked like new ones and written out for user
+ * space, and UDP sockets get their owner.
+ */
+SEC("iter/task_file")
+int sf_existing(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family;
+	int state;
+
+	if (!file || !task)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = sock->sk;
+	if (!sk)
+		return 0;
+	family = sk->__sk_common.skc_family;
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	state = sk->__sk_common.skc_state;
+	if (sk->sk_protocol == IPPROTO_TCP) {
+		if (existing_pass == EXISTING_LISTENERS && state == TCP_LISTEN) {
+			struct listener_key lk = {};
+			struct sf_proc p = {};
+
+			lk.netns_ino = sk->__sk_common.skc_net.net->ns.inum;
+			lk.port = sk->__sk_common.skc_num;
+			proc_of_task(task, &p);
+			bpf_map_update_elem(&listeners, &lk, &p, BPF_NOEXIST);
+		} else if (existing_pass == EXISTING_CONNECTIONS && connection_state(state)) {
+			adopt_connection(ctx, task, sk);
+		}
+	} else if (sk->sk_protocol == IPPROTO_UDP && existing_pass == EXISTING_CONNECTIONS) {
+		struct sf_owner o = {};
+		__u64 cookie = bpf_get_socket_cookie(sk);
+
+		proc_of_task(task, &o.proc);
+		o.proc.cgroup_id = sock_cgroup_id(sk);
+		o.netns_ino = sk->__sk_common.skc_net.net->ns.inum;
+		bpf_map_update_elem(&udp_owners, &cookie, &o, BPF_NOEXIST);
+	}
 	return 0;
 }
 

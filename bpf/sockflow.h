@@ -40,6 +40,7 @@ enum sf_dir {
 #define SF_FLAG_RST_RECEIVED	(1u << 2)
 #define SF_FLAG_FIN		(1u << 3)	/* went through a FIN state */
 #define SF_FLAG_ACCEPTED	(1u << 4)	/* proc first did I/O on the accepted socket */
+#define SF_FLAG_PREEXISTING	(1u << 5)	/* open when sockflow started: start time unknown */
 
 /*
  * A socket's 4-tuple from its own point of view. Addresses are in network
@@ -86,12 +87,25 @@ struct sf_counters {
 	__u64 payload[2];
 };
 
+/*
+ * TCP's own view of the path, read from the socket: the smoothed round-trip
+ * time and its variation (as TCP_INFO reports them), every segment it
+ * retransmitted and every one it counted lost. Zero until known.
+ */
+struct sf_tcp_quality {
+	__u32 srtt_us;
+	__u32 rttvar_us;
+	__u32 total_retrans;
+	__u32 lost;
+};
+
 /* Per-socket storage (socks map) of one tracked TCP socket. */
 struct sf_sock {
 	__u64 cookie;		/* socket cookie: how user space names the socket */
 	struct sf_tuple tuple;
 	struct sf_proc proc;
 	struct sf_counters cnt;
+	struct sf_tcp_quality q;
 	__u64 start_ns;		/* CLOCK_MONOTONIC */
 	__u64 last_ns;		/* last packet sent: TCP's own departure time, no clock read */
 	__u32 flags;
@@ -104,6 +118,7 @@ struct sf_live {
 	__u64 cookie;
 	__u64 last_ns;
 	struct sf_counters cnt;
+	struct sf_tcp_quality q;
 	struct sf_proc proc;	/* the accept() caller once known */
 };
 
@@ -126,8 +141,48 @@ struct sf_event {
 	struct sf_tuple tuple;
 	struct sf_proc proc;
 	struct sf_counters cnt;
+	struct sf_tcp_quality q;
 	__u32 flags;
 	__u32 pad2;
+};
+
+/*
+ * A UDP conversation of one local socket with one peer, as the packets
+ * name it (an unconnected socket has many). Addresses in network byte
+ * order (IPv4 in the first 4 bytes), ports in host byte order, family
+ * AF_INET or AF_INET6 of the packets. Every byte is set: it is a map key.
+ */
+struct sf_udp_key {
+	__u64 cookie;
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+	__u16 local_port;
+	__u16 remote_port;
+	__u16 family;
+	__u16 pad;
+};
+
+/* Counters of one UDP conversation (udp_flows map), exact at the IP layer. */
+struct sf_udp_flow {
+	struct sf_counters cnt;
+	__u64 first_ns;		/* CLOCK_MONOTONIC */
+	__u64 last_ns;		/* CLOCK_MONOTONIC_COARSE: a clock read per packet costs */
+	__u8 first_dir;		/* enum sf_dir of the first packet: OUT means we started it */
+	__u8 pad[7];
+};
+
+/* The process behind a UDP socket: the last one to send or receive on it. */
+struct sf_owner {
+	struct sf_proc proc;
+	__u32 netns_ino;
+	__u32 pad;
+};
+
+/* What the UDP iterator writes per conversation. */
+struct sf_udp_live {
+	struct sf_udp_key key;
+	struct sf_udp_flow flow;
+	struct sf_owner owner;	/* proc.tgid 0: nobody sent or received on it yet */
 };
 
 /* Ring-buffer record of a process's lifecycle (exec, fork, exit). */
@@ -160,6 +215,8 @@ enum sf_stat {
 	SF_STAT_HANDSHAKE_FULL,	/* handshake packets not kept */
 	SF_STAT_EVENTS,		/* events submitted */
 	SF_STAT_PROC_EVENTS_LOST,	/* exec/fork/exit/cgroup events lost: ring buffer full */
+	SF_STAT_UDP_FULL,	/* UDP datagrams not counted: max_udp_flows reached */
+	SF_STAT_UDP_OWNERS_FULL,	/* UDP socket owner not kept: no memory */
 	SF_STAT__MAX,
 };
 

@@ -73,6 +73,8 @@ static const struct key_spec key_specs[] = {
 		idle_timeout_s, "15"),
 	U32_KEY("flow", "max_flows", KEY_U32, 1024, 16777216, "flows", NULL,
 		max_flows, "262144"),
+	U32_KEY("flow", "poll_interval", KEY_U32, 0, 86400, "seconds", "0 = never",
+		poll_interval_s, "10"),
 	FILTER_KEY("include_containers", FILTER_CONTAINERS, false),
 	FILTER_KEY("exclude_containers", FILTER_CONTAINERS, true),
 	FILTER_KEY("include_pod_namespaces", FILTER_POD_NAMESPACES, false),
@@ -85,6 +87,8 @@ static const struct key_spec key_specs[] = {
 	FILTER_KEY("exclude_users", FILTER_USERS, true),
 	U32_KEY("kernel", "max_sockets", KEY_U32, 1024, 16777216, "sockets", NULL,
 		max_sockets, "262144"),
+	U32_KEY("kernel", "max_udp_flows", KEY_U32, 1024, 16777216, "conversations", NULL,
+		max_udp_flows, "65536"),
 	U32_KEY("kernel", "ringbuf_size_kib", KEY_POW2, 64, 1048576, "KiB", NULL,
 		ringbuf_kib, "8192"),
 	{ "log", "level", KEY_LOG_LEVEL, .def = "info" },
@@ -252,7 +256,7 @@ static void key_spec__expected(const struct key_spec *k, char *buf, size_t len)
 			 "(RFC 5103) or 35632 (ntop)", k->min, k->max);
 		break;
 	case KEY_TEMPLATE:
-		snprintf(buf, len, "expected default, ntop, minimal, another name in the "
+		snprintf(buf, len, "expected default, full, ntop, minimal, another name in the "
 			 "templates directory, or a file path holding a '/'");
 		break;
 	case KEY_FILTER:

@@ -64,10 +64,12 @@ struct config {
 	uint32_t template_refresh_s;		/* UDP template re-send interval */
 	uint32_t max_flows;			/* flow table bound (user space) */
 	uint32_t max_sockets;			/* BPF socks map entries */
+	uint32_t max_udp_flows;			/* BPF udp_flows and udp_owners entries */
+	uint32_t poll_interval_s;		/* sock_diag poll of every netns; 0: never */
 	uint32_t ringbuf_kib;			/* BPF ring buffer size */
 	uint32_t tcp_buffer_records;		/* records kept while a TCP collector is down */
 	uint32_t enterprise_id;			/* PEN of sockflow's own IPFIX elements */
-	char template[4096];			/* field list: default, ntop, minimal or a path */
+	char template[4096];			/* field list: default, full, ntop, minimal or a path */
 	uint32_t stats_interval_s;		/* 0: never log stats */
 	char log_level[16];
 	struct filter_lists filter;

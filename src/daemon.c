@@ -145,6 +145,35 @@ static int read_live(void *ctx, uint64_t cookie, struct sf_live *live)
 	return bpf_source__read(d->src, cookie, live);
 }
 
+static int read_udp(void *ctx, const struct sf_udp_key *key, bool forget, struct sf_udp_flow *now)
+{
+	struct daemon *d = ctx;
+
+	return bpf_source__udp_read(d->src, key, forget, now);
+}
+
+/*
+ * A fresh snapshot: read the kernel's socket counters and hand every UDP
+ * conversation to the table (only fresh ones: a conversation the table
+ * ended is deleted from the kernel, and a stale copy would revive it).
+ */
+static void snapshot(struct daemon *d, uint64_t now)
+{
+	const struct sf_udp_live *udp;
+	size_t n, i;
+	int err;
+
+	err = bpf_source__snapshot(d->src);
+	if (err) {
+		log_warn("bpf: reading live counters failed: %s", strerror(-err));
+		return;
+	}
+	d->last_snapshot_ns = now;
+	n = bpf_source__udp(d->src, &udp);
+	for (i = 0; i < n; i++)
+		flow_table__observe_udp(d->table, &udp[i], now);
+}
+
 static void free_sinks(struct daemon *d)
 {
 	int i;
@@ -293,10 +322,8 @@ static gboolean on_tick(gpointer data)
 	 */
 	drain(d);
 	now = now_ns();
-	if (now - d->last_snapshot_ns >= flow_table__refresh_interval(d->table)) {
-		bpf_source__snapshot(d->src);
-		d->last_snapshot_ns = now;
-	}
+	if (now - d->last_snapshot_ns >= flow_table__refresh_interval(d->table))
+		snapshot(d, now);
 	update_clock(d);
 	flow_table__expire(d->table, now);
 	process_cache__expire(d->procs, now);
@@ -360,9 +387,11 @@ static gboolean on_reload(gpointer data)
 	d->n_sinks = n;
 	flow_filter__free(d->filter);
 	d->filter = filter;
-	if (next.max_sockets != d->cfg->max_sockets || next.ringbuf_kib != d->cfg->ringbuf_kib)
+	if (next.max_sockets != d->cfg->max_sockets || next.ringbuf_kib != d->cfg->ringbuf_kib ||
+	    next.max_udp_flows != d->cfg->max_udp_flows)
 		log_warn("reload: kernel map sizes apply at the next start only");
 	next.max_sockets = d->cfg->max_sockets;
+	next.max_udp_flows = d->cfg->max_udp_flows;
 	next.ringbuf_kib = d->cfg->ringbuf_kib;
 	*d->cfg = next;
 	{
@@ -403,6 +432,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 		.emit = on_record,
 		.emit_ctx = &d,
 		.read = read_live,
+		.udp_read = read_udp,
 		.read_ctx = &d,
 	};
 	d.table = flow_table__new(&to);
@@ -414,6 +444,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 
 	so = (struct bpf_source_options){
 		.max_sockets = cfg->max_sockets,
+		.max_udp_flows = cfg->max_udp_flows,
 		.ringbuf_kib = cfg->ringbuf_kib,
 		.on = {
 			.sock = on_sock_event,
@@ -446,6 +477,15 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 		goto err_free_src;
 	}
 
+	d.drain_now_ns = now_ns();
+	n = bpf_source__adopt_existing(d.src);
+	if (n < 0)
+		log_warn("bpf: finding the connections open before start failed: %s; they are "
+			 "not exported", strerror(-n));
+	else
+		log_info("found %d TCP connection(s) open before start; their records say the "
+			 "start time is not known", n);
+
 	d.loop = g_main_loop_new(NULL, FALSE);
 	g_unix_fd_add(bpf_source__fd(d.src), G_IO_IN, on_ring_ready, &d);
 	g_timeout_add(DRAIN_INTERVAL_MS, on_drain, &d);
@@ -461,7 +501,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	g_main_loop_run(d.loop);
 
 	drain(&d);
-	bpf_source__snapshot(d.src);
+	snapshot(&d, now_ns());
 	update_clock(&d);
 	flow_table__flush(d.table, now_ns());
 	for (n = 0; n < d.n_sinks; n++)

@@ -43,7 +43,7 @@ struct export_options {
 	uint32_t template_refresh_s;	/* UDP: re-send templates this often */
 	uint32_t buffer_records;	/* TCP: records kept while the collector is down */
 	uint32_t enterprise_id;		/* PEN of sockflow's own elements; 0: 32473 */
-	const char *template_name;	/* default, ntop, minimal or a path; NULL: default */
+	const char *template_name;	/* default, full, ntop, minimal or a path; NULL: default */
 };
 
 /*

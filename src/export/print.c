@@ -208,9 +208,17 @@ static void print_text(struct print_sink *s, struct line *l, const struct flow_r
 	line_add(l, "%-23s -> %-23s %21s %15s %8" PRIu64 " ", src, dst, bytes, pkts,
 		 r->end_ms >= r->start_ms ? r->end_ms - r->start_ms : 0);
 	if (reason)
-		line_add(l, "%s\n", reason);
+		line_add(l, "%s", reason);
 	else
-		line_add(l, "%u\n", r->end_reason);
+		line_add(l, "%u", r->end_reason);
+	if (r->key.protocol == IPPROTO_TCP &&
+	    (r->client_q.rtt_us || r->server_q.rtt_us || r->client_q.retrans || r->server_q.retrans))
+		line_add(l, " rtt %.3f/%.3f ms retrans %" PRIu32 "/%" PRIu32,
+			 r->client_q.rtt_us / 1000.0, r->server_q.rtt_us / 1000.0,
+			 r->client_q.retrans, r->server_q.retrans);
+	if (r->flags & FLOW_RECORD_START_UNKNOWN)
+		line_add(l, " (open before sockflow started)");
+	line_add(l, "\n");
 }
 
 /*
@@ -316,6 +324,25 @@ static void json_process(struct line *l, const struct end_keys *k, const struct 
 	JSON_STRING(l, k->cgroup, p->cgroup);
 }
 
+/* TCP quality, as ntop's elements and sockflow's own; only what is known (not 0). */
+static void json_quality(struct line *l, const struct flow_record *r)
+{
+	json_member_u64(l, "RETRANSMITTED_IN_PKTS", r->client_q.retrans);
+	json_member_u64(l, "RETRANSMITTED_OUT_PKTS", r->server_q.retrans);
+	json_member_u64(l, "CLIENT_NW_LATENCY_MS", flow_record__client_latency_ms(r));
+	json_member_u64(l, "SERVER_NW_LATENCY_MS", flow_record__server_latency_ms(r));
+	json_member_u64(l, "sockflowSourceRttMicroseconds", r->client_q.rtt_us);
+	json_member_u64(l, "sockflowSourceRttVarMicroseconds", r->client_q.rttvar_us);
+	json_member_u64(l, "sockflowDestinationRttMicroseconds", r->server_q.rtt_us);
+	json_member_u64(l, "sockflowDestinationRttVarMicroseconds", r->server_q.rttvar_us);
+	json_member_u64(l, "sockflowSourceLostSegments", r->client_q.lost);
+	json_member_u64(l, "sockflowDestinationLostSegments", r->server_q.lost);
+	json_member_u64(l, "sockflowSourceResetsSent", r->client_q.resets_sent);
+	json_member_u64(l, "sockflowSourceResetsReceived", r->client_q.resets_received);
+	json_member_u64(l, "sockflowDestinationResetsSent", r->server_q.resets_sent);
+	json_member_u64(l, "sockflowDestinationResetsReceived", r->server_q.resets_received);
+}
+
 /* Keys are the IPFIX element names the ipfix sink uses for the same values. */
 static void print_json(struct line *l, const struct flow_record *r)
 {
@@ -341,6 +368,8 @@ static void print_json(struct line *l, const struct flow_record *r)
 	line_add(l, ",\"tcpControlBits\":%u,\"flowEndReason\":%u", r->tcp_flags, r->end_reason);
 	json_process(l, &client_keys, &r->client);
 	json_process(l, &server_keys, &r->server);
+	json_quality(l, r);
+	json_member_u64(l, "sockflowFlowStartUnknown", !!(r->flags & FLOW_RECORD_START_UNKNOWN));
 	line_add(l, "}\n");
 }
 

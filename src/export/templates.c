@@ -90,6 +90,18 @@ static fbInfoElement_t ntop_elements[] = {
 	FB_IE_INIT_FULL("DST_PROC_CONTAINER_ID", TEMPLATES_PEN_NTOP, 559, FB_IE_VARLEN,
 			FB_IE_DEFAULT, 0, 0, FB_STRING,
 			"server process container id (systemd: unit name)"),
+	FB_IE_INIT_FULL("RETRANSMITTED_IN_PKTS", TEMPLATES_PEN_NTOP, 109, 4,
+			FB_IE_DELTACOUNTER | FB_UNITS_PACKETS | FB_IE_F_ENDIAN, 0, 0, FB_UINT_32,
+			"TCP segments the client retransmitted"),
+	FB_IE_INIT_FULL("RETRANSMITTED_OUT_PKTS", TEMPLATES_PEN_NTOP, 110, 4,
+			FB_IE_DELTACOUNTER | FB_UNITS_PACKETS | FB_IE_F_ENDIAN, 0, 0, FB_UINT_32,
+			"TCP segments the server retransmitted"),
+	FB_IE_INIT_FULL("CLIENT_NW_LATENCY_MS", TEMPLATES_PEN_NTOP, 123, 4,
+			FB_IE_QUANTITY | FB_UNITS_MILLISECONDS | FB_IE_F_ENDIAN, 0, 0, FB_UINT_32,
+			"half the smoothed RTT the server's socket measures to the client"),
+	FB_IE_INIT_FULL("SERVER_NW_LATENCY_MS", TEMPLATES_PEN_NTOP, 124, 4,
+			FB_IE_QUANTITY | FB_UNITS_MILLISECONDS | FB_IE_F_ENDIAN, 0, 0, FB_UINT_32,
+			"half the smoothed RTT the client's socket measures to the server"),
 	FB_IE_NULL,
 };
 
@@ -98,6 +110,10 @@ static fbInfoElement_t ntop_elements[] = {
 	FB_IE_INIT_FULL(name, 0, num, FB_IE_VARLEN, FB_IE_DEFAULT, 0, 0, FB_STRING, desc)
 #define SF_ID(name, num, len, type, desc) \
 	FB_IE_INIT_FULL(name, 0, num, len, FB_IE_IDENTIFIER | FB_IE_F_ENDIAN, 0, 0, type, desc)
+
+/* One of sockflow's per-record numbers of @units. */
+#define SF_NUMBER(name, num, len, type, semantics, units, desc) \
+	FB_IE_INIT_FULL(name, 0, num, len, (semantics) | (units) | FB_IE_F_ENDIAN, 0, 0, type, desc)
 
 /* One of sockflow's loss counters: unsigned64 totals since start. */
 #define SF_TOTAL(name, num, units, desc)                                                    \
@@ -112,8 +128,9 @@ static fbInfoElement_t ntop_elements[] = {
  * (reversible: reverseSockflowPayloadOctets is 0x4001), then the client's
  * element at an even id and the server's at the next odd one; from 22
  * the loss counters of struct templates_loss_stats, total counters in the
- * style of IANA's notSentFlowTotalCount (166). Ids are never reused for
- * another meaning.
+ * style of IANA's notSentFlowTotalCount (166); from 28 TCP's view of the
+ * path (struct templates_quality), client and server again in pairs. Ids
+ * are never reused for another meaning.
  */
 static const fbInfoElement_t sockflow_elements[] = {
 	FB_IE_INIT_FULL("sockflowPayloadOctets", 0, 1, 8,
@@ -171,6 +188,29 @@ static const fbInfoElement_t sockflow_elements[] = {
 	SF_TOTAL("sockflowFilteredFlowTotalCount", 27, FB_UNITS_FLOWS,
 		 "flow records not exported because the configured filter excluded them, "
 		 "since the exporter started"),
+	SF_NUMBER("sockflowSourceRttMicroseconds", 28, 4, FB_UINT_32, FB_IE_QUANTITY,
+		  FB_UNITS_MICROSECONDS, "smoothed RTT of the client's TCP socket"),
+	SF_NUMBER("sockflowDestinationRttMicroseconds", 29, 4, FB_UINT_32, FB_IE_QUANTITY,
+		  FB_UNITS_MICROSECONDS, "smoothed RTT of the server's TCP socket"),
+	SF_NUMBER("sockflowSourceRttVarMicroseconds", 30, 4, FB_UINT_32, FB_IE_QUANTITY,
+		  FB_UNITS_MICROSECONDS, "RTT variation of the client's TCP socket"),
+	SF_NUMBER("sockflowDestinationRttVarMicroseconds", 31, 4, FB_UINT_32, FB_IE_QUANTITY,
+		  FB_UNITS_MICROSECONDS, "RTT variation of the server's TCP socket"),
+	SF_NUMBER("sockflowSourceLostSegments", 32, 4, FB_UINT_32, FB_IE_DELTACOUNTER,
+		  FB_UNITS_PACKETS, "TCP segments the client's socket counted lost"),
+	SF_NUMBER("sockflowDestinationLostSegments", 33, 4, FB_UINT_32, FB_IE_DELTACOUNTER,
+		  FB_UNITS_PACKETS, "TCP segments the server's socket counted lost"),
+	SF_NUMBER("sockflowSourceResetsSent", 34, 1, FB_UINT_8, FB_IE_DELTACOUNTER, 0,
+		  "TCP resets the client's socket sent"),
+	SF_NUMBER("sockflowDestinationResetsSent", 35, 1, FB_UINT_8, FB_IE_DELTACOUNTER, 0,
+		  "TCP resets the server's socket sent"),
+	SF_NUMBER("sockflowSourceResetsReceived", 36, 1, FB_UINT_8, FB_IE_DELTACOUNTER, 0,
+		  "TCP resets the client's socket received"),
+	SF_NUMBER("sockflowDestinationResetsReceived", 37, 1, FB_UINT_8, FB_IE_DELTACOUNTER, 0,
+		  "TCP resets the server's socket received"),
+	SF_NUMBER("sockflowFlowStartUnknown", 38, 1, FB_UINT_8, FB_IE_FLAGS, 0,
+		  "1: the connection was open when the exporter started; flowStartMilliseconds "
+		  "is when it was found"),
 	FB_IE_NULL,
 };
 
@@ -213,6 +253,25 @@ static const fbInfoElement_t sockflow_elements[] = {
 	{ "sockflowSourceNetnsInode", 4, 0 },                 \
 	{ "sockflowDestinationNetnsInode", 4, 0 }
 
+/* The elements of struct templates_quality, in member order. */
+#define TEMPLATES_QUALITY_SPEC                                   \
+	{ "RETRANSMITTED_IN_PKTS", 4, 0 },                       \
+	{ "RETRANSMITTED_OUT_PKTS", 4, 0 },                      \
+	{ "CLIENT_NW_LATENCY_MS", 4, 0 },                        \
+	{ "SERVER_NW_LATENCY_MS", 4, 0 },                        \
+	{ "sockflowSourceRttMicroseconds", 4, 0 },               \
+	{ "sockflowDestinationRttMicroseconds", 4, 0 },          \
+	{ "sockflowSourceRttVarMicroseconds", 4, 0 },            \
+	{ "sockflowDestinationRttVarMicroseconds", 4, 0 },       \
+	{ "sockflowSourceLostSegments", 4, 0 },                  \
+	{ "sockflowDestinationLostSegments", 4, 0 },             \
+	{ "sockflowSourceResetsSent", 1, 0 },                    \
+	{ "sockflowDestinationResetsSent", 1, 0 },               \
+	{ "sockflowSourceResetsReceived", 1, 0 },                \
+	{ "sockflowDestinationResetsReceived", 1, 0 },           \
+	{ "sockflowFlowStartUnknown", 1, 0 },                    \
+	{ "paddingOctets", 3, TEMPLATES_SPEC_INTERNAL_ONLY }
+
 /* The counters both structs start with. */
 #define TEMPLATES_COUNTERS_SPEC                   \
 	{ "flowStartMilliseconds", 8, 0 },        \
@@ -237,6 +296,7 @@ static const fbInfoElement_t sockflow_elements[] = {
 fbInfoElementSpec_t templates_flow4_spec[] = {
 	TEMPLATES_COUNTERS_SPEC,
 	TEMPLATES_ENDS_SPEC,
+	TEMPLATES_QUALITY_SPEC,
 	{ "sourceIPv4Address", 4, 0 },
 	{ "destinationIPv4Address", 4, 0 },
 	TEMPLATES_TAIL_SPEC,
@@ -247,6 +307,7 @@ fbInfoElementSpec_t templates_flow4_spec[] = {
 fbInfoElementSpec_t templates_flow6_spec[] = {
 	TEMPLATES_COUNTERS_SPEC,
 	TEMPLATES_ENDS_SPEC,
+	TEMPLATES_QUALITY_SPEC,
 	{ "sourceIPv6Address", 16, 0 },
 	{ "destinationIPv6Address", 16, 0 },
 	TEMPLATES_TAIL_SPEC,
@@ -298,12 +359,16 @@ _Static_assert(sizeof(struct templates_counters) == 8 * 8,
 	       "struct templates_counters has hidden padding");
 _Static_assert(sizeof(struct templates_tail) == 2 * 2 + 4 * 1,
 	       "struct templates_tail has hidden padding");
+_Static_assert(sizeof(struct templates_quality) == 10 * 4 + 8 * 1,
+	       "struct templates_quality has hidden padding");
 _Static_assert(sizeof(struct templates_flow4) ==
-		       sizeof(struct templates_counters) + sizeof(struct templates_ends) + 2 * 4 +
+		       sizeof(struct templates_counters) + sizeof(struct templates_ends) +
+			       sizeof(struct templates_quality) + 2 * 4 +
 			       sizeof(struct templates_tail),
 	       "struct templates_flow4 has hidden padding");
 _Static_assert(sizeof(struct templates_flow6) ==
-		       sizeof(struct templates_counters) + sizeof(struct templates_ends) + 2 * 16 +
+		       sizeof(struct templates_counters) + sizeof(struct templates_ends) +
+			       sizeof(struct templates_quality) + 2 * 16 +
 			       sizeof(struct templates_tail),
 	       "struct templates_flow6 has hidden padding");
 _Static_assert(sizeof(struct templates_loss_stats) == 4 + 4 + 9 * 8,
@@ -558,6 +623,26 @@ static void fill_counters(struct templates_counters *c, const struct flow_record
 	c->reverseSockflowPayloadOctets = r->rev.payload;
 }
 
+static void fill_quality(struct templates_quality *q, const struct flow_record *r)
+{
+	memset(q, 0, sizeof(*q));
+	q->RETRANSMITTED_IN_PKTS = r->client_q.retrans;
+	q->RETRANSMITTED_OUT_PKTS = r->server_q.retrans;
+	q->CLIENT_NW_LATENCY_MS = flow_record__client_latency_ms(r);
+	q->SERVER_NW_LATENCY_MS = flow_record__server_latency_ms(r);
+	q->sockflowSourceRttMicroseconds = r->client_q.rtt_us;
+	q->sockflowDestinationRttMicroseconds = r->server_q.rtt_us;
+	q->sockflowSourceRttVarMicroseconds = r->client_q.rttvar_us;
+	q->sockflowDestinationRttVarMicroseconds = r->server_q.rttvar_us;
+	q->sockflowSourceLostSegments = r->client_q.lost;
+	q->sockflowDestinationLostSegments = r->server_q.lost;
+	q->sockflowSourceResetsSent = r->client_q.resets_sent;
+	q->sockflowDestinationResetsSent = r->server_q.resets_sent;
+	q->sockflowSourceResetsReceived = r->client_q.resets_received;
+	q->sockflowDestinationResetsReceived = r->server_q.resets_received;
+	q->sockflowFlowStartUnknown = !!(r->flags & FLOW_RECORD_START_UNKNOWN);
+}
+
 static void fill_tail(struct templates_tail *t, const struct flow_record *r)
 {
 	t->sourceTransportPort = r->key.client_port;
@@ -574,6 +659,7 @@ void templates__fill_flow4(struct templates_flow4 *rec, const struct flow_record
 
 	fill_counters(&rec->counters, r);
 	fill_ends(&rec->ends, r);
+	fill_quality(&rec->quality, r);
 	fill_tail(&rec->tail, r);
 	memcpy(&a, r->key.client_addr, sizeof(a));
 	rec->sourceIPv4Address = ntohl(a);
@@ -585,6 +671,7 @@ void templates__fill_flow6(struct templates_flow6 *rec, const struct flow_record
 {
 	fill_counters(&rec->counters, r);
 	fill_ends(&rec->ends, r);
+	fill_quality(&rec->quality, r);
 	fill_tail(&rec->tail, r);
 	memcpy(rec->sourceIPv6Address, r->key.client_addr, 16);
 	memcpy(rec->destinationIPv6Address, r->key.server_addr, 16);

@@ -31,7 +31,7 @@
 #define TEMPLATES_TID_LOSS_STATS 0x0103
 
 /* Elements in the full records, and at most in an exported template. */
-#define TEMPLATES_MAX_ELEMENTS 64
+#define TEMPLATES_MAX_ELEMENTS 96
 
 /*
  * The two ends' processes, the part of a record both families share.
@@ -83,6 +83,30 @@ struct templates_ends {
 	uint32_t sockflowDestinationNetnsInode;
 };
 
+/*
+ * TCP's view of the path from each local end (TEMPLATES_QUALITY_SPEC):
+ * ntop's retransmission and latency elements and sockflow's own. 0 when
+ * the end is not local, or for UDP. paddingOctets is internal only.
+ */
+struct templates_quality {
+	uint32_t RETRANSMITTED_IN_PKTS;		/* client's retransmitted segments */
+	uint32_t RETRANSMITTED_OUT_PKTS;	/* server's */
+	uint32_t CLIENT_NW_LATENCY_MS;
+	uint32_t SERVER_NW_LATENCY_MS;
+	uint32_t sockflowSourceRttMicroseconds;
+	uint32_t sockflowDestinationRttMicroseconds;
+	uint32_t sockflowSourceRttVarMicroseconds;
+	uint32_t sockflowDestinationRttVarMicroseconds;
+	uint32_t sockflowSourceLostSegments;
+	uint32_t sockflowDestinationLostSegments;
+	uint8_t sockflowSourceResetsSent;
+	uint8_t sockflowDestinationResetsSent;
+	uint8_t sockflowSourceResetsReceived;
+	uint8_t sockflowDestinationResetsReceived;
+	uint8_t sockflowFlowStartUnknown;
+	uint8_t paddingOctets[3];
+};
+
 /* The counters both flow structs start with (TEMPLATES_COUNTERS_SPEC). */
 struct templates_counters {
 	uint64_t flowStartMilliseconds;
@@ -117,6 +141,7 @@ struct templates_tail {
 struct templates_flow4 {
 	struct templates_counters counters;
 	struct templates_ends ends;
+	struct templates_quality quality;
 	uint32_t sourceIPv4Address;
 	uint32_t destinationIPv4Address;
 	struct templates_tail tail;
@@ -126,6 +151,7 @@ struct templates_flow4 {
 struct templates_flow6 {
 	struct templates_counters counters;
 	struct templates_ends ends;
+	struct templates_quality quality;
 	uint8_t sourceIPv6Address[16];
 	uint8_t destinationIPv6Address[16];
 	struct templates_tail tail;

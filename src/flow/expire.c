@@ -8,6 +8,8 @@
  *   every local end closed: end of flow (3), final; a flow with only one
  *     local end seen waits grace_ns in case its other end shows up late
  *     (a reset before accept() reaches us after the client's close);
+ *   a conversation without a close (UDP), quiet for idle_ns: idle (1),
+ *     final; the next datagram starts a new flow;
  *   live, quiet for idle_ns after activity: idle (1); the socket lives on
  *     and the next activity starts a new record;
  *   live, active_ns since the last record with activity: active timeout (2).
@@ -28,6 +30,10 @@ uint8_t flow_expire__due(const struct flow_expire_state *f, const struct flow_ti
 			return FLOW_END_OF_FLOW;
 		}
 		return 0;
+	}
+	if (f->ends_when_idle && since(now_ns, f->last_activity_ns) >= t->idle_ns) {
+		*final = true;
+		return FLOW_END_IDLE;
 	}
 	if (!f->unreported)
 		return 0;

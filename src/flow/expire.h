@@ -19,6 +19,7 @@ struct flow_expire_state {
 	uint64_t closed_ns;		/* every known end closed at; 0 if one is open */
 	bool both_ends;			/* client and server end are both local */
 	bool unreported;		/* activity since the last record */
+	bool ends_when_idle;		/* no close to wait for (UDP): idle is the end */
 };
 
 /*

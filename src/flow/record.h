@@ -83,6 +83,24 @@ struct flow_counters {
 };
 
 /*
+ * TCP's view of the path from one local end's socket: its smoothed RTT
+ * and variation (latest, 0 when unknown), the segments it retransmitted
+ * and the ones it counted lost (deltas since the previous record), and the
+ * resets it sent and received.
+ */
+struct flow_quality {
+	uint32_t rtt_us;
+	uint32_t rttvar_us;
+	uint32_t retrans;
+	uint32_t lost;
+	uint8_t resets_sent;
+	uint8_t resets_received;
+};
+
+/* flow_record.flags */
+#define FLOW_RECORD_START_UNKNOWN 0x01	/* open when sockflow started: start is when it was found */
+
+/*
  * What an exporter receives: one record per finished flow, per active
  * timeout of a long-lived flow, or per forced end. Times are Unix epoch
  * milliseconds.
@@ -95,8 +113,27 @@ struct flow_record {
 	struct flow_counters rev;	/* server -> client */
 	struct flow_process client;
 	struct flow_process server;
+	struct flow_quality client_q;	/* TCP only; from the client's socket when it is local */
+	struct flow_quality server_q;
 	uint8_t end_reason;		/* enum flow_end_reason */
 	uint8_t tcp_flags;		/* union of TCP flags seen (IE 6) */
+	uint8_t flags;			/* FLOW_RECORD_* */
 };
+
+/*
+ * ntop's network latencies: half the RTT of the path from each end, as
+ * nProbe reports them. The server's socket measures the path to the
+ * client, the client's the path to the server; 0 when that end is not
+ * local.
+ */
+static inline uint32_t flow_record__client_latency_ms(const struct flow_record *r)
+{
+	return r->server_q.rtt_us / 2000;
+}
+
+static inline uint32_t flow_record__server_latency_ms(const struct flow_record *r)
+{
+	return r->client_q.rtt_us / 2000;
+}
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include <glib.h>
 
@@ -22,8 +23,11 @@ struct flow_end {
 	uint32_t flags;			/* SF_FLAG_* */
 	struct sf_counters cnt;		/* absolute, monotonic per socket */
 	struct sf_proc proc;		/* as the kernel captured it */
+	struct sf_tcp_quality q;	/* RTT latest, retransmissions and losses absolute */
 	uint32_t netns_ino;
 	uint64_t missing_ns;		/* open here, but absent from the kernel since */
+	bool udp;			/* a UDP conversation: udp_key names it in the kernel */
+	struct sf_udp_key udp_key;
 };
 
 /*
@@ -42,12 +46,16 @@ struct flow {
 	uint64_t checked_ns;		/* live counters last read */
 	uint64_t closed_ns;		/* every seen end closed; 0 while one is open */
 	struct flow_counters sent[2];	/* totals already exported: [0] fwd, [1] rev */
+	uint32_t sent_retrans[2];	/* per end, already exported */
+	uint32_t sent_lost[2];
+	uint8_t record_flags;		/* FLOW_RECORD_* */
 	struct flow *older, *newer;	/* age list, for eviction */
 };
 
 struct flow_table {
 	struct flow_table_options opts;
 	GHashTable *flows;		/* struct flow_key * -> struct flow * */
+	GHashTable *udp_ends;		/* struct sf_udp_key * -> struct flow * */
 	struct flow *oldest, *newest;
 	uint64_t check_interval_ns;
 	int64_t realtime_offset_ns;
@@ -62,6 +70,23 @@ static guint key_hash(gconstpointer k)
 static gboolean key_equal(gconstpointer a, gconstpointer b)
 {
 	return flow_key__equal(a, b);
+}
+
+/* A UDP conversation's kernel key: every byte set, so hashed and compared as bytes. */
+static guint udp_key_hash(gconstpointer k)
+{
+	const uint8_t *b = k;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < sizeof(struct sf_udp_key); i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static gboolean udp_key_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, sizeof(struct sf_udp_key)) == 0;
 }
 
 void flow_table__set_timeouts(struct flow_table *t, const struct flow_timeouts *timeouts)
@@ -86,6 +111,7 @@ struct flow_table *flow_table__new(const struct flow_table_options *opts)
 		return NULL;
 	t->opts = *opts;
 	t->flows = g_hash_table_new_full(key_hash, key_equal, NULL, free);
+	t->udp_ends = g_hash_table_new(udp_key_hash, udp_key_equal);
 	flow_table__set_timeouts(t, &t->opts.timeouts);
 	return t;
 }
@@ -151,6 +177,19 @@ static void counters_merge(struct sf_counters *dst, const struct sf_counters *sr
 	}
 }
 
+/* RTT: the latest known; retransmissions and losses only grow. */
+static void quality_merge(struct sf_tcp_quality *dst, const struct sf_tcp_quality *src)
+{
+	if (src->srtt_us) {
+		dst->srtt_us = src->srtt_us;
+		dst->rttvar_us = src->rttvar_us;
+	}
+	if (src->total_retrans > dst->total_retrans)
+		dst->total_retrans = src->total_retrans;
+	if (src->lost > dst->lost)
+		dst->lost = src->lost;
+}
+
 /* Take the kernel's view of an end's process unless it knows less than we do. */
 static void end_set_process(struct flow_end *end, const struct sf_proc *p)
 {
@@ -195,7 +234,7 @@ static void flow_refresh(struct flow_table *t, struct flow *f, uint64_t now_ns)
 	if (!t->opts.read)
 		return;
 	for (i = 0; i < 2; i++) {
-		if (!f->end[i].open)
+		if (!f->end[i].open || f->end[i].udp)
 			continue;
 		err = t->opts.read(t->opts.read_ctx, f->end[i].cookie, &live);
 		if (err == -ENOENT) {
@@ -213,6 +252,7 @@ static void flow_refresh(struct flow_table *t, struct flow *f, uint64_t now_ns)
 			continue;
 		f->end[i].missing_ns = 0;
 		counters_merge(&f->end[i].cnt, &live.cnt);
+		quality_merge(&f->end[i].q, &live.q);
 		end_set_process(&f->end[i], &live.proc);
 		f->last_activity_ns = max_u64(f->last_activity_ns, live.last_ns);
 	}
@@ -225,6 +265,12 @@ static uint8_t flow_tcp_flags(const struct flow *f)
 	uint32_t flags = f->end[0].flags | f->end[1].flags;
 	uint8_t bits = TCP_FLAG_SYN;
 
+	if (f->key.protocol != IPPROTO_TCP)
+		return 0;
+	/* A connection found open at start: its SYN was before our time. */
+	if (flags & SF_FLAG_PREEXISTING)
+		bits = 0;
+
 	if (flags & SF_FLAG_ESTABLISHED)
 		bits |= TCP_FLAG_ACK;
 	if (flags & SF_FLAG_FIN)
@@ -232,6 +278,21 @@ static uint8_t flow_tcp_flags(const struct flow *f)
 	if (flags & (SF_FLAG_RST_SENT | SF_FLAG_RST_RECEIVED))
 		bits |= TCP_FLAG_RST;
 	return bits;
+}
+
+/* An end's quality for a record: retransmissions and losses since the last one. */
+static void end_to_quality(const struct flow_end *end, uint32_t *sent_retrans,
+			   uint32_t *sent_lost, struct flow_quality *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->rtt_us = end->q.srtt_us;
+	q->rttvar_us = end->q.rttvar_us;
+	q->retrans = end->q.total_retrans - *sent_retrans;
+	q->lost = end->q.lost - *sent_lost;
+	*sent_retrans = end->q.total_retrans;
+	*sent_lost = end->q.lost;
+	q->resets_sent = !!(end->flags & SF_FLAG_RST_SENT);
+	q->resets_received = !!(end->flags & SF_FLAG_RST_RECEIVED);
 }
 
 /* Emit the flow's counters since its last record, with @reason. */
@@ -256,8 +317,11 @@ static void flow_report(struct flow_table *t, struct flow *f, uint8_t reason, ui
 	r.end_ms = to_epoch_ms(t, max_u64(f->last_activity_ns, f->record_start_ns));
 	end_to_process(&f->end[0], &r.client);
 	end_to_process(&f->end[1], &r.server);
+	end_to_quality(&f->end[0], &f->sent_retrans[0], &f->sent_lost[0], &r.client_q);
+	end_to_quality(&f->end[1], &f->sent_retrans[1], &f->sent_lost[1], &r.server_q);
 	r.end_reason = reason;
 	r.tcp_flags = flow_tcp_flags(f);
+	r.flags = f->record_flags;
 	t->opts.emit(t->opts.emit_ctx, &r);
 	t->stats.records++;
 
@@ -268,8 +332,40 @@ static void flow_report(struct flow_table *t, struct flow *f, uint8_t reason, ui
 
 static void flow_remove(struct flow_table *t, struct flow *f)
 {
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (f->end[i].udp)
+			g_hash_table_remove(t->udp_ends, &f->end[i].udp_key);
 	age_unlink(t, f);
 	g_hash_table_remove(t->flows, &f->key);
+}
+
+/* Merge a UDP conversation's kernel state into its end. */
+static void udp_end_update(struct flow *f, struct flow_end *end, const struct sf_udp_flow *u)
+{
+	counters_merge(&end->cnt, &u->cnt);
+	f->last_activity_ns = max_u64(f->last_activity_ns, u->last_ns);
+}
+
+/*
+ * A UDP flow is over: take its conversations out of the kernel, with any
+ * datagrams counted since the last snapshot, so the next datagram starts
+ * a new flow and nothing is counted twice or lost.
+ */
+static void udp_forget(struct flow_table *t, struct flow *f)
+{
+	struct sf_udp_flow last;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!f->end[i].udp || !f->end[i].open)
+			continue;
+		f->end[i].open = false;
+		if (t->opts.udp_read &&
+		    t->opts.udp_read(t->opts.read_ctx, &f->end[i].udp_key, true, &last) == 0)
+			udp_end_update(f, &f->end[i], &last);
+	}
 }
 
 /* Report @f a last time and drop it. */
@@ -277,7 +373,11 @@ static void flow_finish(struct flow_table *t, struct flow *f, uint8_t reason, ui
 {
 	if (reason != FLOW_END_OF_FLOW)
 		flow_refresh(t, f, now_ns);
-	flow_report(t, f, reason, now_ns);
+	udp_forget(t, f);
+	/* A conversation quiet since its last record has nothing more to say. */
+	if (f->key.protocol != IPPROTO_UDP || !f->reported_activity_ns ||
+	    f->last_activity_ns > f->reported_activity_ns)
+		flow_report(t, f, reason, now_ns);
 	flow_remove(t, f);
 }
 
@@ -337,7 +437,10 @@ void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_
 	end = &f->end[idx];
 	end->cookie = e->cookie;
 	end->flags |= e->flags;
+	if (e->flags & SF_FLAG_PREEXISTING)
+		f->record_flags |= FLOW_RECORD_START_UNKNOWN;
 	counters_merge(&end->cnt, &e->cnt);
+	quality_merge(&end->q, &e->q);
 	end_set_process(end, &e->proc);
 	end->netns_ino = e->tuple.netns_ino;
 	f->last_activity_ns = max_u64(f->last_activity_ns, e->last_ns);
@@ -355,6 +458,95 @@ void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_
 		flow_finish(t, f, FLOW_END_OF_FLOW, now_ns);
 }
 
+/* The flow a UDP conversation belongs to: the one it joined, or by its tuple. */
+static struct flow *udp_flow_of(struct flow_table *t, const struct sf_udp_live *u, int *idx,
+				uint64_t now_ns)
+{
+	struct sf_tuple tuple;
+	struct flow_key key;
+	struct flow *f;
+	int role;
+
+	f = g_hash_table_lookup(t->udp_ends, &u->key);
+	if (f) {
+		*idx = memcmp(&f->end[0].udp_key, &u->key, sizeof(u->key)) == 0 ? 0 : 1;
+		return f;
+	}
+	/* Whoever sent the first datagram started the conversation: the client. */
+	role = u->flow.first_dir == SF_DIR_OUT ? SF_ROLE_CLIENT : SF_ROLE_SERVER;
+	*idx = role - 1;
+	memset(&tuple, 0, sizeof(tuple));
+	memcpy(tuple.local_addr, u->key.local_addr, sizeof(tuple.local_addr));
+	memcpy(tuple.remote_addr, u->key.remote_addr, sizeof(tuple.remote_addr));
+	tuple.local_port = u->key.local_port;
+	tuple.remote_port = u->key.remote_port;
+	tuple.family = u->key.family;
+	tuple.protocol = IPPROTO_UDP;
+	tuple.netns_ino = u->owner.netns_ino;
+	flow_key__from_tuple(&key, &tuple, role);
+	f = g_hash_table_lookup(t->flows, &key);
+	if (f && f->end[*idx].udp) {
+		/* The same addresses, another socket: the old conversation is over. */
+		flow_finish(t, f, FLOW_END_IDLE, now_ns);
+		f = NULL;
+	}
+	if (!f)
+		f = flow_create(t, &key, u->flow.first_ns, now_ns);
+	if (!f)
+		return NULL;
+	f->end[*idx].udp = true;
+	f->end[*idx].udp_key = u->key;
+	f->end[*idx].cookie = u->key.cookie;
+	f->end[*idx].open = true;
+	f->end[*idx].netns_ino = u->owner.netns_ino;
+	g_hash_table_insert(t->udp_ends, &f->end[*idx].udp_key, f);
+	return f;
+}
+
+void flow_table__observe_udp(struct flow_table *t, const struct sf_udp_live *u, uint64_t now_ns)
+{
+	struct flow_end *end;
+	struct flow *f;
+	int idx;
+
+	f = udp_flow_of(t, u, &idx, now_ns);
+	if (!f)
+		return;
+	end = &f->end[idx];
+	udp_end_update(f, end, &u->flow);
+	if (u->owner.proc.tgid)
+		end_set_process(end, &u->owner.proc);
+	if (u->owner.netns_ino)
+		end->netns_ino = u->owner.netns_ino;
+	if (u->flow.first_ns < f->record_start_ns && !f->reported_activity_ns)
+		f->record_start_ns = u->flow.first_ns;
+}
+
+/*
+ * A UDP flow that looks idle from the last snapshot: read its
+ * conversations again, since datagrams may have come since.
+ */
+static void udp_recheck(struct flow_table *t, struct flow *f)
+{
+	struct sf_udp_flow now;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (f->end[i].udp && f->end[i].open && t->opts.udp_read &&
+		    t->opts.udp_read(t->opts.read_ctx, &f->end[i].udp_key, false, &now) == 0)
+			udp_end_update(f, &f->end[i], &now);
+}
+
+static void expire_state(const struct flow *f, struct flow_expire_state *st)
+{
+	st->last_report_ns = f->last_report_ns;
+	st->last_activity_ns = f->last_activity_ns;
+	st->closed_ns = f->closed_ns;
+	st->both_ends = flow_both_ends(f);
+	st->unreported = f->last_activity_ns > f->reported_activity_ns;
+	st->ends_when_idle = f->key.protocol == IPPROTO_UDP;
+}
+
 unsigned int flow_table__expire(struct flow_table *t, uint64_t now_ns)
 {
 	struct flow_expire_state st;
@@ -367,12 +559,13 @@ unsigned int flow_table__expire(struct flow_table *t, uint64_t now_ns)
 		next = f->newer;
 		if (!f->closed_ns && now_ns - f->checked_ns >= t->check_interval_ns)
 			flow_refresh(t, f, now_ns);
-		st.last_report_ns = f->last_report_ns;
-		st.last_activity_ns = f->last_activity_ns;
-		st.closed_ns = f->closed_ns;
-		st.both_ends = flow_both_ends(f);
-		st.unreported = f->last_activity_ns > f->reported_activity_ns;
+		expire_state(f, &st);
 		reason = flow_expire__due(&st, &t->opts.timeouts, now_ns, &final);
+		if (reason == FLOW_END_IDLE && final && f->key.protocol == IPPROTO_UDP) {
+			udp_recheck(t, f);
+			expire_state(f, &st);
+			reason = flow_expire__due(&st, &t->opts.timeouts, now_ns, &final);
+		}
 		if (!reason)
 			continue;
 		if (final)
@@ -406,6 +599,8 @@ void flow_table__free(struct flow_table *t)
 {
 	if (!t)
 		return;
+	if (t->udp_ends)
+		g_hash_table_destroy(t->udp_ends);
 	if (t->flows)
 		g_hash_table_destroy(t->flows);
 	free(t);

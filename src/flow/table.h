@@ -3,6 +3,7 @@
 #ifndef SOCKFLOW_FLOW_TABLE_H
 #define SOCKFLOW_FLOW_TABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "flow/expire.h"
@@ -21,13 +22,21 @@ typedef void (*flow_emit_fn)(void *ctx, const struct flow_record *r);
  */
 typedef int (*flow_read_fn)(void *ctx, uint64_t cookie, struct sf_live *live);
 
+/*
+ * Reads a UDP conversation's state from the kernel into *@now, and with
+ * @forget deletes it there (its flow ended). Returns 0 or -ENOENT.
+ */
+typedef int (*flow_udp_read_fn)(void *ctx, const struct sf_udp_key *key, bool forget,
+				struct sf_udp_flow *now);
+
 struct flow_table_options {
 	uint32_t max_flows;
 	struct flow_timeouts timeouts;
 	flow_emit_fn emit;
 	void *emit_ctx;
 	flow_read_fn read;	/* may be NULL: no interim counters */
-	void *read_ctx;
+	flow_udp_read_fn udp_read;	/* may be NULL: UDP conversations are not deleted */
+	void *read_ctx;		/* for both */
 };
 
 struct flow_table_stats {
@@ -50,6 +59,12 @@ uint64_t flow_table__refresh_interval(const struct flow_table *t);
 
 /* Apply one kernel event. @now_ns is CLOCK_MONOTONIC. */
 void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_t now_ns);
+
+/*
+ * Apply the state of one UDP conversation from a fresh snapshot: its
+ * flow is made, or its counters and owner brought up to date.
+ */
+void flow_table__observe_udp(struct flow_table *t, const struct sf_udp_live *u, uint64_t now_ns);
 
 /* Emit every record that is due at @now_ns; returns how many. */
 unsigned int flow_table__expire(struct flow_table *t, uint64_t now_ns);

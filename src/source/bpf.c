@@ -25,9 +25,13 @@ struct bpf_source {
 	struct sockflow_bpf *skel;
 	struct ring_buffer *rb;
 	struct bpf_link *live_iter;
+	struct bpf_link *udp_iter;
+	struct bpf_link *existing_iter;
 	struct sf_live *live;		/* last snapshot of tracked sockets */
 	size_t n_live, cap_live;
 	GHashTable *live_index;		/* &live[i].cookie -> &live[i] */
+	struct sf_udp_live *udp;	/* last snapshot of UDP conversations */
+	size_t n_udp, cap_udp;
 	int cgroup_fd;
 	int ncpus;
 	struct bpf_source_handlers on;
@@ -140,8 +144,12 @@ int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *op
 	}
 	bpf_map__set_max_entries(src->skel->maps.events, opts->ringbuf_kib * 1024);
 	bpf_map__set_max_entries(src->skel->maps.socks, opts->max_sockets);
-	/* Attached below: the iterator needs its map, the counters their cgroup. */
+	bpf_map__set_max_entries(src->skel->maps.udp_flows, opts->max_udp_flows);
+	bpf_map__set_max_entries(src->skel->maps.udp_owners, opts->max_udp_flows);
+	/* Attached below: the iterators need their maps, the counters their cgroup. */
 	bpf_program__set_autoattach(src->skel->progs.sf_live_socks, false);
+	bpf_program__set_autoattach(src->skel->progs.sf_live_udp, false);
+	bpf_program__set_autoattach(src->skel->progs.sf_existing, false);
 	src->skel->rodata->wakeup_bytes = (uint64_t)opts->ringbuf_kib * 1024 / 4;
 
 	err = sockflow_bpf__load(src->skel);
@@ -186,9 +194,12 @@ int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *op
 	iter_opts.link_info = &link_info;
 	iter_opts.link_info_len = sizeof(link_info);
 	src->live_iter = bpf_program__attach_iter(src->skel->progs.sf_live_socks, &iter_opts);
-	if (!src->live_iter) {
+	link_info.map.map_fd = bpf_map__fd(src->skel->maps.udp_flows);
+	src->udp_iter = bpf_program__attach_iter(src->skel->progs.sf_live_udp, &iter_opts);
+	src->existing_iter = bpf_program__attach_iter(src->skel->progs.sf_existing, NULL);
+	if (!src->live_iter || !src->udp_iter || !src->existing_iter) {
 		err = -errno;
-		snprintf(msg, msg_len, "creating the socket iterator failed: %s", strerror(errno));
+		snprintf(msg, msg_len, "creating the socket iterators failed: %s", strerror(errno));
 		goto err_free;
 	}
 	src->live_index = g_hash_table_new(g_int64_hash, g_int64_equal);
@@ -222,43 +233,109 @@ int bpf_source__drain(struct bpf_source *src)
 	return ring_buffer__consume(src->rb);
 }
 
-int bpf_source__snapshot(struct bpf_source *src)
+/*
+ * Run iterator @link once, reading its fixed-size records of @size bytes
+ * into *@buf (grown as needed, *@cap records); *@n is how many it wrote.
+ */
+static int read_iter(struct bpf_link *link, size_t size, void **buf, size_t *n, size_t *cap)
 {
-	ssize_t n;
-	size_t i;
+	ssize_t got = 0;
+	size_t bytes = 0;
 	int fd;
 
-	fd = bpf_iter_create(bpf_link__fd(src->live_iter));
+	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0)
 		return -errno;
-	src->n_live = 0;
 	for (;;) {
-		if (src->n_live == src->cap_live) {
-			size_t cap = src->cap_live ? src->cap_live * 2 : 1024;
-			struct sf_live *live = realloc(src->live, cap * sizeof(*live));
+		if (bytes + size > *cap * size) {
+			size_t more = *cap ? *cap * 2 : 1024;
+			void *p = realloc(*buf, more * size);
 
-			if (!live) {
+			if (!p) {
 				close(fd);
 				return -ENOMEM;
 			}
-			src->live = live;
-			src->cap_live = cap;
+			*buf = p;
+			*cap = more;
 		}
-		n = read(fd, src->live + src->n_live,
-			 (src->cap_live - src->n_live) * sizeof(*src->live));
-		if (n < 0 && errno == EINTR)
+		got = read(fd, (char *)*buf + bytes, *cap * size - bytes);
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (got <= 0)
 			break;
-		src->n_live += n / sizeof(*src->live);
+		bytes += got;
 	}
 	close(fd);
-	if (n < 0)
-		return -errno;
+	*n = bytes / size;
+	return got < 0 ? -errno : 0;
+}
+
+int bpf_source__snapshot(struct bpf_source *src)
+{
+	size_t i;
+	int err;
+
+	err = read_iter(src->live_iter, sizeof(*src->live), (void **)&src->live, &src->n_live,
+			&src->cap_live);
+	if (err)
+		return err;
 	g_hash_table_remove_all(src->live_index);
 	for (i = 0; i < src->n_live; i++)
 		g_hash_table_insert(src->live_index, &src->live[i].cookie, &src->live[i]);
-	return 0;
+	return read_iter(src->udp_iter, sizeof(*src->udp), (void **)&src->udp, &src->n_udp,
+			 &src->cap_udp);
+}
+
+size_t bpf_source__udp(const struct bpf_source *src, const struct sf_udp_live **udp)
+{
+	*udp = src->udp;
+	return src->n_udp;
+}
+
+int bpf_source__udp_read(struct bpf_source *src, const struct sf_udp_key *key, bool forget,
+			 struct sf_udp_flow *now)
+{
+	int fd = bpf_map__fd(src->skel->maps.udp_flows);
+	int err;
+
+	err = forget ? bpf_map_lookup_and_delete_elem(fd, key, now) :
+		       bpf_map_lookup_elem(fd, key, now);
+	return err ? -errno : 0;
+}
+
+int bpf_source__adopt_existing(struct bpf_source *src)
+{
+	struct sf_sock *socks = NULL;
+	size_t n = 0, cap = 0, i;
+	struct sf_event e;
+	int err;
+
+	/* Listeners first: the second pass tells a server's connections by their port. */
+	src->skel->bss->existing_pass = 0;
+	err = read_iter(src->existing_iter, sizeof(*socks), (void **)&socks, &n, &cap);
+	if (err)
+		goto out;
+	src->skel->bss->existing_pass = 1;
+	err = read_iter(src->existing_iter, sizeof(*socks), (void **)&socks, &n, &cap);
+	if (err)
+		goto out;
+	for (i = 0; i < n; i++) {
+		memset(&e, 0, sizeof(e));
+		e.type = SF_EVENT_OPEN;
+		e.role = socks[i].role;
+		e.cookie = socks[i].cookie;
+		e.start_ns = socks[i].start_ns;
+		e.last_ns = socks[i].last_ns;
+		e.tuple = socks[i].tuple;
+		e.proc = socks[i].proc;
+		e.q = socks[i].q;
+		e.flags = socks[i].flags;
+		src->on.sock(src->on.ctx, &e);
+	}
+	err = (int)n;
+out:
+	free(socks);
+	return err;
 }
 
 int bpf_source__read(struct bpf_source *src, uint64_t cookie, struct sf_live *live)
@@ -298,6 +375,9 @@ void bpf_source__free(struct bpf_source *src)
 		return;
 	ring_buffer__free(src->rb);
 	bpf_link__destroy(src->live_iter);
+	bpf_link__destroy(src->udp_iter);
+	bpf_link__destroy(src->existing_iter);
+	free(src->udp);
 	if (src->live_index)
 		g_hash_table_destroy(src->live_index);
 	free(src->live);

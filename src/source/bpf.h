@@ -3,6 +3,7 @@
 #ifndef SOCKFLOW_SOURCE_BPF_H
 #define SOCKFLOW_SOURCE_BPF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,7 @@ struct bpf_source_handlers {
 
 struct bpf_source_options {
 	uint32_t max_sockets;		/* tracked sockets at most */
+	uint32_t max_udp_flows;		/* UDP conversations at once, and UDP sockets' owners */
 	uint32_t ringbuf_kib;		/* power of two */
 	struct bpf_source_handlers on;
 };
@@ -48,6 +50,25 @@ int bpf_source__drain(struct bpf_source *src);
 
 /* Take a snapshot of every tracked socket's counters (one iterator read). */
 int bpf_source__snapshot(struct bpf_source *src);
+
+/* The UDP conversations of the last snapshot, with their owners: how many, in *@udp. */
+size_t bpf_source__udp(const struct bpf_source *src, const struct sf_udp_live **udp);
+
+/*
+ * Read a UDP conversation's state now into *@now; with @forget, delete it
+ * from the kernel too (it ended), atomically with the read, so datagrams
+ * counted since the snapshot are not lost. 0, or -ENOENT.
+ */
+int bpf_source__udp_read(struct bpf_source *src, const struct sf_udp_key *key, bool forget,
+			 struct sf_udp_flow *now);
+
+/*
+ * Track the TCP connections that were open before sockflow started (and
+ * note listeners and UDP sockets' owners): each is handed to the sock
+ * handler as an OPEN event flagged SF_FLAG_PREEXISTING. Returns how many,
+ * or -errno.
+ */
+int bpf_source__adopt_existing(struct bpf_source *src);
 
 /* State of socket @cookie in the last snapshot: 0, or -ENOENT if it was not there. */
 int bpf_source__read(struct bpf_source *src, uint64_t cookie, struct sf_live *live);

@@ -149,7 +149,7 @@ bad 'active_timeout = 5\n' '1: "active_timeout = 5" comes before any group'
 bad '[log]\nlevel = info\n[export\n' '3: "[export" is not a group header'
 bad '[export]\nenterprise_id = 35632\n' '2: enterprise_id: 35632 is taken by elements sockflow'
 bad '[export]\ntemplate = my list\n' \
-	'2: template: "my list" is not a template; expected default, ntop, minimal'
+	'2: template: "my list" is not a template; expected default, full, ntop, minimal'
 bad '[export]\ncollectors = udp://a:1; tcp://[::1]:99999\n' \
 	'2: collectors: "tcp://[::1]:99999": port "99999" is out of range; expected 1..65535'
 bad '[filter]\ninclude_containers = web bad/name\n' \

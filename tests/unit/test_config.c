@@ -56,6 +56,8 @@ static void test_defaults(void)
 	g_assert_cmpuint(cfg->idle_timeout_s, ==, 15);
 	g_assert_cmpuint(cfg->max_flows, ==, 262144);
 	g_assert_cmpuint(cfg->max_sockets, ==, 262144);
+	g_assert_cmpuint(cfg->max_udp_flows, ==, 65536);
+	g_assert_cmpuint(cfg->poll_interval_s, ==, 10);
 	g_assert_cmpuint(cfg->ringbuf_kib, ==, 8192);
 	g_assert_cmpstr(cfg->log_level, ==, "info");
 	g_assert_cmpuint(cfg->stats_interval_s, ==, 60);
@@ -229,7 +231,7 @@ static const struct bad_file bad_files[] = {
 	{ "[export]\nenterprise_id = 0x7ed9\n", 2,
 	  { "enterprise_id: \"0x7ed9\" is not a number" } },
 	{ "[export]\ntemplate = my template\n", 2,
-	  { "template: \"my template\" is not a template; expected default, ntop, minimal",
+	  { "template: \"my template\" is not a template; expected default, full, ntop, minimal",
 	    "or a file path holding a '/'" } },
 	{ "[export]\ntemplate = \n", 2, { "template: \"\" is not a template" } },
 	{ "[export]\ntemplate = ..\n", 2, { "template: \"..\" is not a template" } },
@@ -309,11 +311,11 @@ static const struct bad_file bad_files[] = {
 	  { "unknown group [flows]; expected [export], [flow], [filter], [kernel] or [log]" } },
 	{ "[export]\n\n[flow]\nactive = 1\n", 4,
 	  { "unknown key \"active\" in [flow];",
-	    "expected active_timeout, idle_timeout or max_flows" } },
+	    "expected active_timeout, idle_timeout, max_flows or poll_interval" } },
 	{ "[flow]\nactive_timeout[de] = 1\n", 2,
 	  { "unknown key \"active_timeout[de]\" in [flow]" } },
 	{ "[kernel]\nmax_flows = 2048\n", 2,
-	  { "unknown key \"max_flows\" in [kernel]; expected max_sockets or ringbuf_size_kib" } },
+	  { "unknown key \"max_flows\" in [kernel]; expected max_sockets, max_udp_flows or ringbuf_size_kib" } },
 	{ "[flow]\nidle_timeout = 5\n[log]\n[flow]\nidle_timeout = 6\n", 5,
 	  { "idle_timeout is set twice (first on line 2)" } },
 	/* syntax, found by GKeyFile */

@@ -61,6 +61,31 @@ static void test_rules(void)
 	g_assert_cmpuint(due(0, 40 * S, 0, true, true, 60 * S, &final), ==, FLOW_END_IDLE);
 }
 
+/* UDP: no close ever comes, so idle ends the flow, reported or not. */
+static void test_rules_udp(void)
+{
+	struct flow_expire_state st = {
+		.last_report_ns = 0,
+		.last_activity_ns = 10 * S,
+		.both_ends = true,
+		.unreported = true,
+		.ends_when_idle = true,
+	};
+	bool final;
+
+	g_assert_cmpuint(flow_expire__due(&st, &timeouts, 25 * S - 1, &final), ==, 0);
+	g_assert_cmpuint(flow_expire__due(&st, &timeouts, 25 * S, &final), ==, FLOW_END_IDLE);
+	g_assert_true(final);
+	st.unreported = false;
+	g_assert_cmpuint(flow_expire__due(&st, &timeouts, 25 * S, &final), ==, FLOW_END_IDLE);
+	g_assert_true(final);
+	/* Busy past the active timeout: an interim record, as for TCP. */
+	st.unreported = true;
+	st.last_activity_ns = 59 * S;
+	g_assert_cmpuint(flow_expire__due(&st, &timeouts, 60 * S, &final), ==, FLOW_END_ACTIVE);
+	g_assert_false(final);
+}
+
 /* A fake kernel: live counters by cookie, as the BPF socks map would hold them. */
 struct fake {
 	struct sf_counters cnt[4];
@@ -315,6 +340,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/expire/rules", test_rules);
+	g_test_add_func("/expire/rules-udp", test_rules_udp);
 	g_test_add_func("/table/join-both-ends", test_join_both_ends);
 	g_test_add_func("/table/active-deltas-add-up", test_active_deltas_add_up);
 	g_test_add_func("/table/refused-single-end", test_refused_single_end);

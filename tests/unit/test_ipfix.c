@@ -26,7 +26,8 @@
 
 /* The field lists of templates/, by what they carry. */
 enum tmpl {
-	TMPL_DEFAULT,	/* everything */
+	TMPL_FULL,	/* everything */
+	TMPL_DEFAULT,	/* everything but the finer TCP quality elements */
 	TMPL_NTOP,	/* IANA + ntop */
 	TMPL_MINIMAL,	/* IANA only */
 };
@@ -60,6 +61,12 @@ static void make_record(struct flow_record *r, int family, int i)
 	r->end_ms = r->start_ms + 1500 + i;
 	r->fwd = (struct flow_counters){ 1000 + i, 10 + i, 500 + i };
 	r->rev = (struct flow_counters){ 90000 + i, 70 + i, 80000 + i };
+	if (r->key.protocol == IPPROTO_TCP) {
+		r->client_q = (struct flow_quality){ 2500 + i, 300 + i, 3 + i, 1, 0, 1 };
+		r->server_q = (struct flow_quality){ 4100 + i, 200, i, 0, 1, 0 };
+	}
+	if (i % 2)
+		r->flags = FLOW_RECORD_START_UNKNOWN;
 
 	r->client.pid = 1000 + i;
 	r->client.uid = 500 + i;
@@ -181,10 +188,35 @@ static void expected(struct flow_record *out, const struct flow_record *in, enum
 		else if (t == TMPL_NTOP)
 			clear_sockflow_fields(ends[e]);
 	}
-	if (t != TMPL_DEFAULT) {
+	if (t != TMPL_FULL) {
+		struct flow_quality *q[] = { &out->client_q, &out->server_q };
+
+		for (e = 0; e < G_N_ELEMENTS(q); e++)
+			*q[e] = (struct flow_quality){ .rtt_us = q[e]->rtt_us,
+						       .retrans = q[e]->retrans };
+	}
+	if (t > TMPL_DEFAULT) {
 		out->fwd.payload = 0;
 		out->rev.payload = 0;
+		out->flags = 0;
+		/* ntop's elements carry the retransmissions; RTTs only as ms latencies. */
+		out->client_q = (struct flow_quality){ .retrans = in->client_q.retrans };
+		out->server_q = (struct flow_quality){ .retrans = in->server_q.retrans };
 	}
+	if (t == TMPL_MINIMAL) {
+		out->client_q.retrans = 0;
+		out->server_q.retrans = 0;
+	}
+}
+
+static void assert_same_quality(const struct flow_quality *want, const struct flow_quality *got)
+{
+	g_assert_cmpuint(got->rtt_us, ==, want->rtt_us);
+	g_assert_cmpuint(got->rttvar_us, ==, want->rttvar_us);
+	g_assert_cmpuint(got->retrans, ==, want->retrans);
+	g_assert_cmpuint(got->lost, ==, want->lost);
+	g_assert_cmpuint(got->resets_sent, ==, want->resets_sent);
+	g_assert_cmpuint(got->resets_received, ==, want->resets_received);
 }
 
 static void assert_same_process(const struct flow_process *want, const struct flow_process *got)
@@ -235,6 +267,9 @@ static void assert_record_as(const struct flow_record *sent, const struct flow_r
 	g_assert_cmpuint(got->rev.payload, ==, want.rev.payload);
 	assert_same_process(&want.client, &got->client);
 	assert_same_process(&want.server, &got->server);
+	assert_same_quality(&want.client_q, &got->client_q);
+	assert_same_quality(&want.server_q, &got->server_q);
+	g_assert_cmpuint(got->flags, ==, want.flags);
 	g_assert_cmpuint(got->end_reason, ==, want.end_reason);
 	g_assert_cmpuint(got->tcp_flags, ==, want.tcp_flags);
 }
@@ -269,6 +304,26 @@ static void string_from_varfield(char *dst, size_t size, const fbVarfield_t *v)
 }
 
 #define FROM_VARFIELD(dst, v) string_from_varfield((dst), sizeof(dst), &(v))
+
+static void quality_to_record(struct flow_record *r, const struct templates_quality *q)
+{
+	r->client_q = (struct flow_quality){
+		q->sockflowSourceRttMicroseconds, q->sockflowSourceRttVarMicroseconds,
+		q->RETRANSMITTED_IN_PKTS, q->sockflowSourceLostSegments,
+		q->sockflowSourceResetsSent, q->sockflowSourceResetsReceived,
+	};
+	r->server_q = (struct flow_quality){
+		q->sockflowDestinationRttMicroseconds, q->sockflowDestinationRttVarMicroseconds,
+		q->RETRANSMITTED_OUT_PKTS, q->sockflowDestinationLostSegments,
+		q->sockflowDestinationResetsSent, q->sockflowDestinationResetsReceived,
+	};
+	r->flags = q->sockflowFlowStartUnknown ? FLOW_RECORD_START_UNKNOWN : 0;
+	/* ntop's latencies are what the RTTs make of them, whichever were sent. */
+	if (r->server_q.rtt_us)
+		g_assert_cmpuint(q->CLIENT_NW_LATENCY_MS, ==, r->server_q.rtt_us / 2000);
+	if (r->client_q.rtt_us)
+		g_assert_cmpuint(q->SERVER_NW_LATENCY_MS, ==, r->client_q.rtt_us / 2000);
+}
 
 static void ends_to_record(struct flow_record *r, const struct templates_ends *e)
 {
@@ -422,6 +477,7 @@ static void decoder_read(struct decoder *d)
 			(rec).counters.reversePacketDeltaCount,                       \
 			(rec).counters.reverseSockflowPayloadOctets };                \
 		ends_to_record(&r, &(rec).ends);                                      \
+		quality_to_record(&r, &(rec).quality);                                \
 		r.end_reason = (rec).tail.flowEndReason;                              \
 		r.tcp_flags = (rec).tail.tcpControlBits;                              \
 		d->flow_biflow_dir_bad += (rec).tail.biflowDirection != 1;            \
@@ -700,6 +756,21 @@ static const struct wire_element wire_elements[] = {
 	{ "sockflowDestinationCgroupId", PEN_OURS, 19, TMPL_DEFAULT, 0 },
 	{ "sockflowSourceCgroupPath", PEN_OURS, 20, TMPL_DEFAULT, 0 },
 	{ "sockflowDestinationCgroupPath", PEN_OURS, 21, TMPL_DEFAULT, 0 },
+	{ "RETRANSMITTED_IN_PKTS", TEMPLATES_PEN_NTOP, 109, TMPL_NTOP, 0 },
+	{ "RETRANSMITTED_OUT_PKTS", TEMPLATES_PEN_NTOP, 110, TMPL_NTOP, 0 },
+	{ "CLIENT_NW_LATENCY_MS", TEMPLATES_PEN_NTOP, 123, TMPL_NTOP, 0 },
+	{ "SERVER_NW_LATENCY_MS", TEMPLATES_PEN_NTOP, 124, TMPL_NTOP, 0 },
+	{ "sockflowSourceRttMicroseconds", PEN_OURS, 28, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationRttMicroseconds", PEN_OURS, 29, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceRttVarMicroseconds", PEN_OURS, 30, TMPL_FULL, 0 },
+	{ "sockflowDestinationRttVarMicroseconds", PEN_OURS, 31, TMPL_FULL, 0 },
+	{ "sockflowSourceLostSegments", PEN_OURS, 32, TMPL_FULL, 0 },
+	{ "sockflowDestinationLostSegments", PEN_OURS, 33, TMPL_FULL, 0 },
+	{ "sockflowSourceResetsSent", PEN_OURS, 34, TMPL_FULL, 0 },
+	{ "sockflowDestinationResetsSent", PEN_OURS, 35, TMPL_FULL, 0 },
+	{ "sockflowSourceResetsReceived", PEN_OURS, 36, TMPL_FULL, 0 },
+	{ "sockflowDestinationResetsReceived", PEN_OURS, 37, TMPL_FULL, 0 },
+	{ "sockflowFlowStartUnknown", PEN_OURS, 38, TMPL_DEFAULT, 0 },
 };
 
 /* The loss stats options template on the wire, scope first; padding stays inside. */
@@ -844,6 +915,7 @@ static void test_file_round_trip(void)
 static void test_file_template_default(void)
 {
 	file_round_trip(TMPL_DEFAULT, "default", TEMPLATES_PEN_DEFAULT);
+	file_round_trip(TMPL_FULL, "full", TEMPLATES_PEN_DEFAULT);
 }
 
 static void test_file_template_ntop(void)
@@ -1046,7 +1118,7 @@ static void test_bad_template(void)
 	g_assert_null(try_sink(COLLECTOR_FILE, NULL, 0, out, &opts, &err, msg, sizeof(msg)));
 	g_assert_cmpint(err, ==, -ENOENT);
 	g_assert_true(g_str_has_prefix(msg, "template \"nonesuch\": no nonesuch.tmpl in "));
-	g_assert_nonnull(strstr(msg, "expected default, ntop, minimal or a file path"));
+	g_assert_nonnull(strstr(msg, "expected default, full, ntop, minimal or a file path"));
 	opts.template_name = "../default";
 	g_assert_null(try_sink(COLLECTOR_FILE, NULL, 0, out, &opts, &err, msg, sizeof(msg)));
 	g_assert_cmpint(err, ==, -ENOENT);
@@ -1715,7 +1787,15 @@ static void test_print_json(void)
 			"\"sockflowDestinationNetnsInode\":4026532179,"
 			"\"sockflowDestinationCgroupId\":7002,"
 			"\"sockflowDestinationCgroupPath\":"
-			"\"/machine.slice/libpod-%064x.scope\"}\n",
+			"\"/machine.slice/libpod-%064x.scope\","
+			"\"RETRANSMITTED_IN_PKTS\":5,\"RETRANSMITTED_OUT_PKTS\":2,"
+			"\"CLIENT_NW_LATENCY_MS\":2,\"SERVER_NW_LATENCY_MS\":1,"
+			"\"sockflowSourceRttMicroseconds\":2502,"
+			"\"sockflowSourceRttVarMicroseconds\":302,"
+			"\"sockflowDestinationRttMicroseconds\":4102,"
+			"\"sockflowDestinationRttVarMicroseconds\":200,"
+			"\"sockflowSourceLostSegments\":1,\"sockflowSourceResetsReceived\":1,"
+			"\"sockflowDestinationResetsSent\":1}\n",
 			0xabc2, 0xabc2);
 	g_assert_cmpstr(out, ==, want);
 	g_free(want);
