@@ -76,17 +76,21 @@ static void die(const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fputs("usage:\n"
-	      "  conngen serve  [--addr A] [--port P] [--v6] [--udp] [--threads T]\n"
-	      "  conngen client --addr A --port P [--count N] [--send S1,S2..] [--recv R1,R2..]\n"
-	      "                 [--bind A] [--udp] [--hold SECONDS [--chunk B] [--interval MS]]\n"
-	      "                 [--refused]\n"
-	      "  conngen storm  --addr A --port P [--src A1[-A2]] [--duration S] [--threads T]\n"
-	      "                 [--send S] [--recv R]\n"
+	      "  conngen serve    [--addr A] [--port P] [--v6] [--udp [--ports N]] [--threads T]\n"
+	      "  conngen client   --addr A --port P [--count N] [--send S1,S2..] [--recv R1,R2..]\n"
+	      "                   [--bind A] [--udp] [--hold SECONDS [--chunk B] [--interval MS]]\n"
+	      "                   [--refused]\n"
+	      "  conngen storm    --addr A --port P [--src A1[-A2]] [--duration S] [--threads T]\n"
+	      "                   [--send S] [--recv R]\n"
 	      "\n"
 	      "serve   Listen on A:P (default 127.0.0.1, or ::1 with --v6; port 0 picks a free\n"
 	      "        one) with T threads (default: online CPUs), each with its own\n"
 	      "        SO_REUSEPORT socket and epoll loop. Prints \"ready ADDR PORT\" on stdout\n"
-	      "        once listening. Runs until killed.\n"
+	      "        once listening. Runs until SIGTERM or SIGINT, then exits 0; with --udp it\n"
+	      "        first prints \"received N dgrams B bytes\" on stdout: the datagrams and\n"
+	      "        payload bytes read so far (not those still queued in the sockets).\n"
+	      "        --ports N     with --udp and --port P (not 0): serve the N ports P..P+N-1,\n"
+	      "                      one socket per port, all in one thread (no --threads)\n"
 	      "client  N sequential connections (default 1). Connection i writes S[i] bytes\n"
 	      "        (the 16-byte request header included, so S is 0 or >= 16) and reads\n"
 	      "        R[i] bytes; the lists cycle. S 0 means connect and close at once.\n"
@@ -198,6 +202,21 @@ static uint16_t sockaddr_port(const struct sockaddr_storage *ss)
 	if (ss->ss_family == AF_INET)
 		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
 	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+static void sockaddr_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static const void *sockaddr_addr(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return &((const struct sockaddr_in *)ss)->sin_addr;
+	return &((const struct sockaddr_in6 *)ss)->sin6_addr;
 }
 
 static uint16_t local_port(int fd)
@@ -322,8 +341,8 @@ struct serve_opts {
 static int listen_socket(const struct serve_opts *o)
 {
 	int one = 1;
-	/* TCP listeners are non-blocking: each epoll loop accepts until EAGAIN. */
-	int type = o->udp ? SOCK_DGRAM | SOCK_CLOEXEC : SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK;
+	/* Non-blocking: each epoll loop accepts or reads until EAGAIN. */
+	int type = (o->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK;
 	int fd = socket(o->addr.ss_family, type, 0);
 
 	if (fd < 0)
@@ -450,12 +469,19 @@ static void serve_tcp(int lfd)
 	}
 }
 
-static void serve_udp(int fd)
-{
-	unsigned char *buf = malloc(CG_UDP_MAX + 1);
+/* One serving thread: its sockets (one per port) and, for UDP, what it has read. */
+struct worker {
+	pthread_t tid;
+	int *fds;
+	int n_fds;
+	bool udp;
+	uint64_t dgrams, bytes; /* updated atomically: the main thread reads them at exit */
+	char pad[64];
+};
 
-	if (!buf)
-		die("serve: out of memory");
+/* Reads one UDP socket until EAGAIN, answering each request that asks for a reply. */
+static void udp_drain(struct worker *w, int fd, unsigned char *buf)
+{
 	for (;;) {
 		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);
@@ -463,6 +489,13 @@ static void serve_udp(int fd)
 		uint32_t req_len;
 		uint64_t reply_len;
 
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* EAGAIN, or an error that recvfrom has now cleared */
+		}
+		__atomic_fetch_add(&w->dgrams, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&w->bytes, n, __ATOMIC_RELAXED);
 		if (n < CG_HDR_LEN || hdr_parse(buf, &req_len, &reply_len) || !reply_len)
 			continue;
 		if (reply_len > CG_UDP_MAX)
@@ -472,20 +505,36 @@ static void serve_udp(int fd)
 	}
 }
 
-struct worker {
-	pthread_t tid;
-	int fd;
-	bool udp;
-};
+static void serve_udp(struct worker *w)
+{
+	unsigned char *buf = malloc(CG_UDP_MAX + 1);
+	struct epoll_event evs[64];
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (!buf || ep < 0)
+		die("serve: epoll setup: %s", strerror(errno));
+	for (int i = 0; i < w->n_fds; i++) {
+		struct epoll_event e = { .events = EPOLLIN, .data.fd = w->fds[i] };
+
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, w->fds[i], &e))
+			die("serve: epoll setup: %s", strerror(errno));
+	}
+	for (;;) {
+		int n = epoll_wait(ep, evs, 64, -1);
+
+		for (int i = 0; i < n; i++)
+			udp_drain(w, evs[i].data.fd, buf);
+	}
+}
 
 static void *serve_worker(void *arg)
 {
 	struct worker *w = arg;
 
 	if (w->udp)
-		serve_udp(w->fd);
+		serve_udp(w);
 	else
-		serve_tcp(w->fd);
+		serve_tcp(w->fds[0]);
 	return NULL;
 }
 
@@ -497,18 +546,20 @@ static int cmd_serve(int argc, char **argv)
 		{ "v6", no_argument, NULL, '6' },
 		{ "udp", no_argument, NULL, 'u' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "ports", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct serve_opts o = { 0 };
 	const char *addr = NULL;
-	uint64_t port = 0;
+	uint64_t port = 0, ports = 0, dgrams = 0, bytes = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	uint64_t threads = ncpu > 0 ? ncpu : 1;
+	uint64_t threads = 0;
 	struct worker *w;
 	char name[INET6_ADDRSTRLEN];
+	sigset_t stop;
 	bool v6 = false;
-	int c;
+	int c, sig;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -527,6 +578,9 @@ static int cmd_serve(int argc, char **argv)
 		case 't':
 			threads = arg_u64("--threads", optarg, 1, 256);
 			break;
+		case 'P':
+			ports = arg_u64("--ports", optarg, 1, 65535);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -535,6 +589,22 @@ static int cmd_serve(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (ports) {
+		if (!o.udp)
+			die("serve: --ports is for --udp only");
+		if (!port)
+			die("serve: --ports needs --port P, the first port (not 0)");
+		if (port + ports - 1 > 65535)
+			die("serve: --port %" PRIu64 " --ports %" PRIu64 " goes past port 65535", port,
+			    ports);
+		if (threads)
+			die("serve: --ports serves all ports from one thread; drop --threads");
+		threads = 1;
+	} else {
+		ports = 1;
+	}
+	if (!threads)
+		threads = ncpu > 0 ? ncpu : 1;
 	if (!addr)
 		addr = v6 ? "::1" : "127.0.0.1";
 	if (parse_addr(addr, port, &o.addr, &o.addr_len))
@@ -545,29 +615,41 @@ static int cmd_serve(int argc, char **argv)
 	/* The first socket picks the port when --port 0; the others join it. */
 	for (uint64_t i = 0; i < threads; i++) {
 		w[i].udp = o.udp;
-		w[i].fd = listen_socket(&o);
-		if (w[i].fd < 0)
-			die("serve: listen on %s port %u: %s", addr, sockaddr_port(&o.addr),
-			    strerror(-w[i].fd));
-		if (i == 0) {
-			port = local_port(w[0].fd);
-			if (o.addr.ss_family == AF_INET)
-				((struct sockaddr_in *)&o.addr)->sin_port = htons(port);
-			else
-				((struct sockaddr_in6 *)&o.addr)->sin6_port = htons(port);
+		w[i].n_fds = ports;
+		w[i].fds = calloc(ports, sizeof(*w[i].fds));
+		if (!w[i].fds)
+			die("serve: out of memory");
+		for (uint64_t j = 0; j < ports; j++) {
+			sockaddr_set_port(&o.addr, port + j);
+			w[i].fds[j] = listen_socket(&o);
+			if (w[i].fds[j] < 0)
+				die("serve: listen on %s port %" PRIu64 ": %s", addr, port + j,
+				    strerror(-w[i].fds[j]));
+			if (!port)
+				port = local_port(w[i].fds[j]);
 		}
 	}
+	/* Only this thread takes SIGTERM and SIGINT (the workers inherit the mask), so it can
+	 * report what the workers counted. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	for (uint64_t i = 0; i < threads; i++)
 		if (pthread_create(&w[i].tid, NULL, serve_worker, &w[i]))
 			die("serve: cannot start thread");
-	inet_ntop(o.addr.ss_family,
-		  o.addr.ss_family == AF_INET
-		      ? (void *)&((struct sockaddr_in *)&o.addr)->sin_addr
-		      : (void *)&((struct sockaddr_in6 *)&o.addr)->sin6_addr,
-		  name, sizeof(name));
+	inet_ntop(o.addr.ss_family, sockaddr_addr(&o.addr), name, sizeof(name));
 	printf("ready %s %" PRIu64 "\n", name, port);
 	fflush(stdout);
-	pthread_join(w[0].tid, NULL);
+	while (sigwait(&stop, &sig))
+		;
+	if (o.udp) {
+		for (uint64_t i = 0; i < threads; i++) {
+			dgrams += __atomic_load_n(&w[i].dgrams, __ATOMIC_RELAXED);
+			bytes += __atomic_load_n(&w[i].bytes, __ATOMIC_RELAXED);
+		}
+		printf("received %" PRIu64 " dgrams %" PRIu64 " bytes\n", dgrams, bytes);
+	}
 	return 0;
 }
 
