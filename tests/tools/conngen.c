@@ -82,6 +82,8 @@ static void usage(FILE *f)
 	      "                   [--refused]\n"
 	      "  conngen storm    --addr A --port P [--src A1[-A2]] [--duration S] [--threads T]\n"
 	      "                   [--send S] [--recv R]\n"
+	      "  conngen resolver [--addr A] --port P --peers N --rounds K [--send S] [--recv R]\n"
+	      "                   [--v6] [--bind A]\n"
 	      "\n"
 	      "serve   Listen on A:P (default 127.0.0.1, or ::1 with --v6; port 0 picks a free\n"
 	      "        one) with T threads (default: online CPUs), each with its own\n"
@@ -115,6 +117,16 @@ static void usage(FILE *f)
 	      "        time (IP_BIND_ADDRESS_NO_PORT). Prints one line:\n"
 	      "        \"storm connections=N failed=F duration_s=D rate_per_s=R\".\n"
 	      "        Exit 1 if no connection succeeded.\n"
+	      "resolver\n"
+	      "        One unconnected UDP socket (bound to --bind A if given, port chosen\n"
+	      "        by the kernel) talks to the N peers A:P..A:P+N-1 (A defaults to\n"
+	      "        127.0.0.1, or ::1 with --v6), like a DNS resolver: K rounds, each\n"
+	      "        sending one datagram of S bytes (default 64, header included) to every\n"
+	      "        peer in turn with sendto and waiting for its R-byte reply (default 128;\n"
+	      "        0: no reply) with recvfrom. Prints one line per peer on stdout,\n"
+	      "        \"peer ADDR PORT SENT_DGRAMS SENT_BYTES RECV_DGRAMS RECV_BYTES\" (payload\n"
+	      "        bytes), then \"local LOCAL_PORT\". Exit 1 if a reply does not come within\n"
+	      "        5 s or is not R bytes from the peer asked. Server: serve --udp --ports N.\n"
 	      "Sizes accept a k or m suffix (x1024, x1048576).\n",
 	      f);
 }
@@ -1145,6 +1157,165 @@ static int cmd_storm(int argc, char **argv)
 	return ok ? 0 : 1;
 }
 
+/* ---- resolver ------------------------------------------------------------ */
+
+/* What the resolver exchanged with one peer; payload bytes. */
+struct peer_count {
+	uint64_t sent_dgrams, sent_bytes, recv_dgrams, recv_bytes;
+};
+
+/* --addr (default by --v6) and --port as a destination; dies on a bad or mismatched address. */
+static void arg_dst(const char *mode, const char *addr, bool v6, uint16_t port,
+		    struct sockaddr_storage *dst, socklen_t *dst_len)
+{
+	if (!addr)
+		addr = v6 ? "::1" : "127.0.0.1";
+	if (parse_addr(addr, port, dst, dst_len))
+		die("%s: --addr '%s' is not a numeric IPv4/IPv6 address", mode, addr);
+	if (v6 && dst->ss_family != AF_INET6)
+		die("%s: --v6 with the IPv4 --addr '%s'", mode, addr);
+}
+
+/* Waits for the reply to a request sent to dst: R bytes from dst itself, or dies. */
+static void resolver_reply(int fd, const struct sockaddr_storage *dst, unsigned char *buf,
+			   uint64_t want)
+{
+	uint16_t port = sockaddr_port(dst);
+	struct sockaddr_storage from;
+	socklen_t flen;
+	ssize_t n;
+
+	do {
+		flen = sizeof(from);
+		n = recvfrom(fd, buf, CG_UDP_MAX + 1, 0, (struct sockaddr *)&from, &flen);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		die("resolver: no reply from port %u within %d s", port, CG_IO_TIMEOUT_S);
+	if (n < 0)
+		die("resolver: recvfrom port %u: %s", port, strerror(errno));
+	if (from.ss_family != dst->ss_family || sockaddr_port(&from) != port ||
+	    memcmp(sockaddr_addr(&from), sockaddr_addr(dst),
+		   dst->ss_family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr)))
+		die("resolver: waiting for port %u, got a reply from port %u", port,
+		    sockaddr_port(&from));
+	if ((uint64_t)n != want)
+		die("resolver: reply of %zd bytes from port %u, expected %" PRIu64, n, port, want);
+}
+
+static int cmd_resolver(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "addr", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "peers", required_argument, NULL, 'N' },
+		{ "rounds", required_argument, NULL, 'K' },
+		{ "send", required_argument, NULL, 's' },
+		{ "recv", required_argument, NULL, 'r' },
+		{ "v6", no_argument, NULL, '6' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *addr = NULL, *src = NULL;
+	uint64_t port = 0, peers = 0, rounds = 0, send_len = 64, recv_len = 128;
+	struct sockaddr_storage dst, src_addr;
+	socklen_t dst_len, src_len;
+	struct peer_count *count;
+	unsigned char *req, *buf;
+	char name[INET6_ADDRSTRLEN];
+	struct cg_hdr h;
+	bool v6 = false;
+	int c, fd;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			addr = optarg;
+			break;
+		case 'p':
+			port = arg_u64("--port", optarg, 1, 65535);
+			break;
+		case 'N':
+			peers = arg_u64("--peers", optarg, 1, 65535);
+			break;
+		case 'K':
+			rounds = arg_u64("--rounds", optarg, 1, UINT32_MAX);
+			break;
+		case 's':
+			send_len = arg_u64("--send", optarg, CG_HDR_LEN, CG_UDP_MAX);
+			break;
+		case 'r':
+			recv_len = arg_u64("--recv", optarg, 0, CG_UDP_MAX);
+			break;
+		case '6':
+			v6 = true;
+			break;
+		case 'b':
+			src = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!port || !peers || !rounds)
+		die("resolver: --port, --peers and --rounds are required");
+	if (port + peers - 1 > 65535)
+		die("resolver: --port %" PRIu64 " --peers %" PRIu64 " goes past port 65535", port,
+		    peers);
+	arg_dst("resolver", addr, v6, port, &dst, &dst_len);
+	if (src && parse_addr(src, 0, &src_addr, &src_len))
+		die("resolver: --bind '%s' is not a numeric IPv4/IPv6 address", src);
+	if (src && src_addr.ss_family != dst.ss_family)
+		die("resolver: --bind and --addr are of different address families");
+
+	count = calloc(peers, sizeof(*count));
+	req = calloc(1, send_len);
+	buf = malloc(CG_UDP_MAX + 1);
+	if (!count || !req || !buf)
+		die("resolver: out of memory");
+	hdr_fill(&h, send_len, recv_len);
+	memcpy(req, &h, sizeof(h));
+	fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("resolver: socket: %s", strerror(errno));
+	set_io_timeouts(fd, CG_IO_TIMEOUT_S);
+	if (src && bind(fd, (struct sockaddr *)&src_addr, src_len))
+		die("resolver: bind %s: %s", src, strerror(errno));
+
+	for (uint64_t r = 0; r < rounds; r++) {
+		for (uint64_t i = 0; i < peers; i++) {
+			sockaddr_set_port(&dst, port + i);
+			if (sendto(fd, req, send_len, 0, (struct sockaddr *)&dst, dst_len) !=
+			    (ssize_t)send_len)
+				die("resolver: sendto port %" PRIu64 ": %s", port + i,
+				    strerror(errno));
+			count[i].sent_dgrams++;
+			count[i].sent_bytes += send_len;
+			if (!recv_len)
+				continue;
+			resolver_reply(fd, &dst, buf, recv_len);
+			count[i].recv_dgrams++;
+			count[i].recv_bytes += recv_len;
+		}
+	}
+
+	inet_ntop(dst.ss_family, sockaddr_addr(&dst), name, sizeof(name));
+	for (uint64_t i = 0; i < peers; i++)
+		printf("peer %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+		       name, port + i, count[i].sent_dgrams, count[i].sent_bytes,
+		       count[i].recv_dgrams, count[i].recv_bytes);
+	printf("local %u\n", local_port(fd));
+	close(fd);
+	free(buf);
+	free(req);
+	free(count);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -1162,6 +1333,8 @@ int main(int argc, char **argv)
 		return cmd_client(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "storm"))
 		return cmd_storm(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "resolver"))
+		return cmd_resolver(argc - 1, argv + 1);
 	fprintf(stderr, "conngen: unknown mode '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
