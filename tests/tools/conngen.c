@@ -84,6 +84,8 @@ static void usage(FILE *f)
 	      "                   [--send S] [--recv R]\n"
 	      "  conngen resolver [--addr A] --port P --peers N --rounds K [--send S] [--recv R]\n"
 	      "                   [--v6] [--bind A]\n"
+	      "  conngen flood    [--addr A] --port P --rate R --duration S [--size B] [--connect]\n"
+	      "                   [--v6]\n"
 	      "\n"
 	      "serve   Listen on A:P (default 127.0.0.1, or ::1 with --v6; port 0 picks a free\n"
 	      "        one) with T threads (default: online CPUs), each with its own\n"
@@ -127,6 +129,14 @@ static void usage(FILE *f)
 	      "        \"peer ADDR PORT SENT_DGRAMS SENT_BYTES RECV_DGRAMS RECV_BYTES\" (payload\n"
 	      "        bytes), then \"local LOCAL_PORT\". Exit 1 if a reply does not come within\n"
 	      "        5 s or is not R bytes from the peer asked. Server: serve --udp --ports N.\n"
+	      "flood   One UDP socket sends datagrams of B bytes (default 64, header included,\n"
+	      "        no reply asked) to A:P (A as for resolver) at R datagrams/s for S\n"
+	      "        seconds, paced in batches of about 1 ms against CLOCK_MONOTONIC; when it\n"
+	      "        falls behind it sends as fast as it can and stops after S seconds.\n"
+	      "        --connect     connect the socket and use send (default: sendto)\n"
+	      "        Prints one line: \"flood sent N dgrams B bytes in T s rate X/s local\n"
+	      "        LOCAL_PORT\" (B payload bytes, X the rate achieved). Server: serve --udp.\n"
+	      "        Exit 1 if a send fails.\n"
 	      "Sizes accept a k or m suffix (x1024, x1048576).\n",
 	      f);
 }
@@ -1316,6 +1326,142 @@ static int cmd_resolver(int argc, char **argv)
 	return 0;
 }
 
+/* ---- flood --------------------------------------------------------------- */
+
+/* One datagram; dies on any error but EINTR (ECONNREFUSED: nobody on a connected port). */
+static void flood_send(int fd, const unsigned char *buf, uint64_t size,
+		       const struct sockaddr_storage *dst, socklen_t dst_len, bool connected)
+{
+	for (;;) {
+		ssize_t n = connected ? send(fd, buf, size, 0)
+				      : sendto(fd, buf, size, 0, (const struct sockaddr *)dst,
+					       dst_len);
+
+		if (n == (ssize_t)size)
+			return;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ECONNREFUSED)
+			die("flood: port %u refused datagrams; is conngen serve --udp running?",
+			    sockaddr_port(dst));
+		die("flood: send to port %u: %s", sockaddr_port(dst),
+		    n < 0 ? strerror(errno) : "short write");
+	}
+}
+
+static int cmd_flood(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "addr", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "rate", required_argument, NULL, 'R' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "size", required_argument, NULL, 's' },
+		{ "connect", no_argument, NULL, 'c' },
+		{ "v6", no_argument, NULL, '6' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *addr = NULL;
+	uint64_t port = 0, rate = 0, duration = 0, size = 64, total, batch, sent = 0;
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
+	double t0, deadline, last_due, now, elapsed;
+	unsigned char *buf;
+	struct cg_hdr h;
+	bool v6 = false, connected = false;
+	int c, fd;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			addr = optarg;
+			break;
+		case 'p':
+			port = arg_u64("--port", optarg, 1, 65535);
+			break;
+		case 'R':
+			rate = arg_u64("--rate", optarg, 1, 100000000);
+			break;
+		case 'd':
+			duration = arg_u64("--duration", optarg, 1, 86400);
+			break;
+		case 's':
+			size = arg_u64("--size", optarg, CG_HDR_LEN, CG_UDP_MAX);
+			break;
+		case 'c':
+			connected = true;
+			break;
+		case '6':
+			v6 = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!port || !rate || !duration)
+		die("flood: --port, --rate and --duration are required");
+	arg_dst("flood", addr, v6, port, &dst, &dst_len);
+
+	buf = calloc(1, size);
+	if (!buf)
+		die("flood: out of memory");
+	hdr_fill(&h, size, 0);
+	memcpy(buf, &h, sizeof(h));
+	fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("flood: socket: %s", strerror(errno));
+	if (connected && connect(fd, (struct sockaddr *)&dst, dst_len))
+		die("flood: connect to port %" PRIu64 ": %s", port, strerror(errno));
+
+	/*
+	 * Datagram i is due at t0 + i / rate. Each pass sends what is due (at most 1024, so
+	 * the deadline is checked often when behind), then sleeps until the next batch of
+	 * about 1 ms is due. Behind by more than a batch at the deadline: stop there.
+	 */
+	total = rate * duration;
+	batch = rate / 1000 ? rate / 1000 : 1;
+	t0 = now_s();
+	deadline = t0 + duration;
+	last_due = t0 + (double)(total - 1) / rate;
+	while (sent < total) {
+		uint64_t due;
+
+		now = now_s();
+		if (now >= deadline && total - sent > batch)
+			break;
+		due = (uint64_t)((now - t0) * rate) + 1;
+		if (due > total)
+			due = total;
+		if (sent >= due) {
+			double next = t0 + (double)(sent + batch - 1) / rate;
+
+			sleep_until(next < last_due ? next : last_due);
+			continue;
+		}
+		for (uint64_t n = due - sent < 1024 ? due - sent : 1024; n; n--, sent++)
+			flood_send(fd, buf, size, &dst, dst_len, connected);
+	}
+	/* The run is S seconds long even when the last datagram was due a little earlier. */
+	elapsed = now_s() - t0;
+	if (elapsed < duration)
+		elapsed = duration;
+	if (sent < total)
+		fprintf(stderr,
+			"conngen: flood: fell behind: %" PRIu64 " of %" PRIu64
+			" datagrams in %" PRIu64 " s\n",
+			sent, total, duration);
+	printf("flood sent %" PRIu64 " dgrams %" PRIu64 " bytes in %.3f s rate %.1f/s local %u\n",
+	       sent, sent * size, elapsed, sent / elapsed, local_port(fd));
+	close(fd);
+	free(buf);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -1335,6 +1481,8 @@ int main(int argc, char **argv)
 		return cmd_storm(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "resolver"))
 		return cmd_resolver(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "flood"))
+		return cmd_flood(argc - 1, argv + 1);
 	fprintf(stderr, "conngen: unknown mode '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
