@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <linux/tcp.h> /* glibc's struct tcp_info ends before tcpi_segs_out, bytes_acked */
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -79,7 +79,7 @@ static void usage(FILE *f)
 	      "  conngen serve    [--addr A] [--port P] [--v6] [--udp [--ports N]] [--threads T]\n"
 	      "  conngen client   --addr A --port P [--count N] [--send S1,S2..] [--recv R1,R2..]\n"
 	      "                   [--bind A] [--udp] [--hold SECONDS [--chunk B] [--interval MS]]\n"
-	      "                   [--refused]\n"
+	      "                   [--refused] [--tcpinfo]\n"
 	      "  conngen storm    --addr A --port P [--src A1[-A2]] [--duration S] [--threads T]\n"
 	      "                   [--send S] [--recv R]\n"
 	      "  conngen resolver [--addr A] --port P --peers N --rounds K [--send S] [--recv R]\n"
@@ -111,6 +111,11 @@ static void usage(FILE *f)
 	      "                      on stdout once connected.\n"
 	      "        --refused     expect ECONNREFUSED (no listener on P); the socket is\n"
 	      "                      bound first so LOCAL_PORT is known; prints \"PORT 0 0\"\n"
+	      "        --tcpinfo     TCP: just before closing each connection, print the\n"
+	      "                      kernel's TCP_INFO for it (before its \"LOCAL_PORT SENT\n"
+	      "                      RECV\" line): \"tcpinfo total_retrans=N retrans=N lost=N\n"
+	      "                      rtt_us=N rttvar_us=N segs_out=N bytes_acked=N\n"
+	      "                      local_port=N\"\n"
 	      "        Exit 1 if a connection fails or a size differs from the request.\n"
 	      "storm   Short TCP connections as fast as possible for S seconds (default 10)\n"
 	      "        from T threads (default 2 x CPUs): connect, write S (default 64),\n"
@@ -680,7 +685,7 @@ static int cmd_serve(int argc, char **argv)
 struct client_opts {
 	struct sockaddr_storage dst, src;
 	socklen_t dst_len, src_len;
-	bool have_src, udp, refused;
+	bool have_src, udp, refused, tcpinfo;
 	uint64_t count;
 	uint64_t send[CG_MAX_LIST], recv[CG_MAX_LIST];
 	int n_send, n_recv;
@@ -749,6 +754,22 @@ static uint64_t tcp_trickle(int fd, const struct client_opts *o, uint64_t reply_
 	return total;
 }
 
+/* --tcpinfo: the kernel's counters for a connection about to be closed, for tests that compare
+ * sockflow's retransmission counters with them. */
+static void tcpinfo_print(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		die("client: getsockopt TCP_INFO: %s", strerror(errno));
+	printf("tcpinfo total_retrans=%u retrans=%u lost=%u rtt_us=%u rttvar_us=%u segs_out=%u"
+	       " bytes_acked=%" PRIu64 " local_port=%u\n",
+	       ti.tcpi_total_retrans, ti.tcpi_retrans, ti.tcpi_lost, ti.tcpi_rtt, ti.tcpi_rttvar,
+	       ti.tcpi_segs_out, (uint64_t)ti.tcpi_bytes_acked, local_port(fd));
+}
+
 static int client_tcp(const struct client_opts *o, uint64_t send_len, uint64_t reply_len,
 		      struct client_result *res)
 {
@@ -787,10 +808,14 @@ static int client_tcp(const struct client_opts *o, uint64_t send_len, uint64_t r
 		res->sent = n;
 	} else {
 		/* Nothing to send: close first; the server closes on EOF. */
+		if (o->tcpinfo)
+			tcpinfo_print(fd);
 		close(fd);
 		return 0;
 	}
 	n = read_to_eof(fd);
+	if (o->tcpinfo)
+		tcpinfo_print(fd);
 	close(fd);
 	if (n < 0) {
 		fprintf(stderr, "conngen: client: read: %s\n", strerror((int)-n));
@@ -861,6 +886,7 @@ static int cmd_client(int argc, char **argv)
 		{ "chunk", required_argument, NULL, 'C' },
 		{ "interval", required_argument, NULL, 'I' },
 		{ "refused", no_argument, NULL, 'R' },
+		{ "tcpinfo", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -912,6 +938,9 @@ static int cmd_client(int argc, char **argv)
 		case 'R':
 			o.refused = true;
 			break;
+		case 'T':
+			o.tcpinfo = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -947,6 +976,10 @@ static int cmd_client(int argc, char **argv)
 		die("client: --udp --chunk must be at least %d", CG_HDR_LEN);
 	if (o.udp && o.refused)
 		die("client: --refused is TCP only");
+	if (o.udp && o.tcpinfo)
+		die("client: --tcpinfo is TCP only");
+	if (o.refused && o.tcpinfo)
+		die("client: --tcpinfo needs a connection; not with --refused");
 
 	for (uint64_t i = 0; i < o.count; i++) {
 		uint64_t send_len = o.send[i % o.n_send], reply_len = o.recv[i % o.n_recv];
