@@ -101,7 +101,8 @@ run_once() {
 		wait_for 30 "sockflow to settle" cpu_settled "$SOCKFLOW_PID" || true
 		cpu=$(awk -v a="$cpu0" -v b="$(proc_cpu_s "$SOCKFLOW_PID")" \
 			'BEGIN { printf "%.2f", b - a }')
-		rss=$(awk -v k="$(proc_peak_rss_kb "$SOCKFLOW_PID")" 'BEGIN { printf "%.1f", k / 1024 }')
+		rss=$(awk -v k="$(proc_peak_rss_kb "$SOCKFLOW_PID")" \
+			'BEGIN { printf "%.1f", k / 1024 }')
 		# SIGTERM exports the open flows. A bad exit is reported in the table, not fatal.
 		proc_stop "$SOCKFLOW_PID" TERM 20 || rc=$?
 		cp "$SOCKFLOW_OUT" "$dir/sockflow.json"
@@ -137,7 +138,8 @@ done
 
 printf '\nUDP flood: %s s per run, %s datagrams/s of %s bytes, loopback, sockflow %s\n\n' \
 	"$DURATION" "$RATE" "$SIZE" \
-	"$( ((WITH_SOCKFLOW)) && echo "--json --idle-timeout 2 ${SOCKFLOW_ARGS:-}" || echo "not run")"
+	"$( ((WITH_SOCKFLOW)) && echo "--json --idle-timeout 2 ${SOCKFLOW_ARGS:-}" ||
+		echo "not run")"
 echo '| run | sockflow | dgrams sent | rate/s | server recv | sock drops | RcvbufErrors' \
 	'| records | packets | octets | expected octets | exact | cpu_s | peak RSS MiB |'
 echo '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|'

@@ -84,8 +84,8 @@ static void usage(FILE *f)
 	      "                   [--send S] [--recv R]\n"
 	      "  conngen resolver [--addr A] --port P --peers N --rounds K [--send S] [--recv R]\n"
 	      "                   [--v6] [--bind A]\n"
-	      "  conngen flood    [--addr A] --port P --rate R --duration S [--size B] [--connect]\n"
-	      "                   [--v6]\n"
+	      "  conngen flood    [--addr A] --port P --rate R --duration S [--size B]\n"
+	      "                   [--connect] [--v6]\n"
 	      "\n"
 	      "serve   Listen on A:P (default 127.0.0.1, or ::1 with --v6; port 0 picks a free\n"
 	      "        one) with T threads (default: online CPUs), each with its own\n"
@@ -622,8 +622,8 @@ static int cmd_serve(int argc, char **argv)
 		if (!port)
 			die("serve: --ports needs --port P, the first port (not 0)");
 		if (port + ports - 1 > 65535)
-			die("serve: --port %" PRIu64 " --ports %" PRIu64 " goes past port 65535", port,
-			    ports);
+			die("serve: --port %" PRIu64 " --ports %" PRIu64 " goes past port 65535",
+			    port, ports);
 		if (threads)
 			die("serve: --ports serves all ports from one thread; drop --threads");
 		threads = 1;
