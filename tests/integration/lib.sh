@@ -208,8 +208,10 @@ sysctl_set() {
 # conngen_serve [ARGS...]: start `conngen serve --port 0 ARGS`; sets CONNGEN_PID and
 # CONNGEN_PORT (and CONNGEN_ADDR) once it prints "ready ADDR PORT". A --port P in ARGS
 # wins over the --port 0 (for a port chosen earlier, e.g. with free_port, to capture on).
+# Its output goes to CONNGEN_LOG (with --udp, "received N dgrams B bytes" after SIGTERM).
 conngen_serve() {
 	local out="$TEST_TMP/conngen-serve.$RANDOM.log"
+	CONNGEN_LOG=$out
 	bg_start CONNGEN_PID "$out" "$CONNGEN" serve --port 0 "$@"
 	wait_for 5 "conngen serve to listen" grep -qs '^ready ' "$out" ||
 		fail "conngen serve did not start: $(cat "$out")"

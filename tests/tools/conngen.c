@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <linux/tcp.h> /* glibc's struct tcp_info ends before tcpi_segs_out, bytes_acked */
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -76,17 +76,25 @@ static void die(const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fputs("usage:\n"
-	      "  conngen serve  [--addr A] [--port P] [--v6] [--udp] [--threads T]\n"
-	      "  conngen client --addr A --port P [--count N] [--send S1,S2..] [--recv R1,R2..]\n"
-	      "                 [--bind A] [--udp] [--hold SECONDS [--chunk B] [--interval MS]]\n"
-	      "                 [--refused]\n"
-	      "  conngen storm  --addr A --port P [--src A1[-A2]] [--duration S] [--threads T]\n"
-	      "                 [--send S] [--recv R]\n"
+	      "  conngen serve    [--addr A] [--port P] [--v6] [--udp [--ports N]] [--threads T]\n"
+	      "  conngen client   --addr A --port P [--count N] [--send S1,S2..] [--recv R1,R2..]\n"
+	      "                   [--bind A] [--udp] [--hold SECONDS [--chunk B] [--interval MS]]\n"
+	      "                   [--refused] [--tcpinfo]\n"
+	      "  conngen storm    --addr A --port P [--src A1[-A2]] [--duration S] [--threads T]\n"
+	      "                   [--send S] [--recv R]\n"
+	      "  conngen resolver [--addr A] --port P --peers N --rounds K [--send S] [--recv R]\n"
+	      "                   [--v6] [--bind A]\n"
+	      "  conngen flood    [--addr A] --port P --rate R --duration S [--size B]\n"
+	      "                   [--connect] [--v6]\n"
 	      "\n"
 	      "serve   Listen on A:P (default 127.0.0.1, or ::1 with --v6; port 0 picks a free\n"
 	      "        one) with T threads (default: online CPUs), each with its own\n"
 	      "        SO_REUSEPORT socket and epoll loop. Prints \"ready ADDR PORT\" on stdout\n"
-	      "        once listening. Runs until killed.\n"
+	      "        once listening. Runs until SIGTERM or SIGINT, then exits 0; with --udp it\n"
+	      "        first prints \"received N dgrams B bytes\" on stdout: the datagrams and\n"
+	      "        payload bytes read so far (not those still queued in the sockets).\n"
+	      "        --ports N     with --udp and --port P (not 0): serve the N ports P..P+N-1,\n"
+	      "                      one socket per port, all in one thread (no --threads)\n"
 	      "client  N sequential connections (default 1). Connection i writes S[i] bytes\n"
 	      "        (the 16-byte request header included, so S is 0 or >= 16) and reads\n"
 	      "        R[i] bytes; the lists cycle. S 0 means connect and close at once.\n"
@@ -103,6 +111,11 @@ static void usage(FILE *f)
 	      "                      on stdout once connected.\n"
 	      "        --refused     expect ECONNREFUSED (no listener on P); the socket is\n"
 	      "                      bound first so LOCAL_PORT is known; prints \"PORT 0 0\"\n"
+	      "        --tcpinfo     TCP: just before closing each connection, print the\n"
+	      "                      kernel's TCP_INFO for it (before its \"LOCAL_PORT SENT\n"
+	      "                      RECV\" line): \"tcpinfo total_retrans=N retrans=N lost=N\n"
+	      "                      rtt_us=N rttvar_us=N segs_out=N bytes_acked=N\n"
+	      "                      local_port=N\"\n"
 	      "        Exit 1 if a connection fails or a size differs from the request.\n"
 	      "storm   Short TCP connections as fast as possible for S seconds (default 10)\n"
 	      "        from T threads (default 2 x CPUs): connect, write S (default 64),\n"
@@ -111,6 +124,24 @@ static void usage(FILE *f)
 	      "        time (IP_BIND_ADDRESS_NO_PORT). Prints one line:\n"
 	      "        \"storm connections=N failed=F duration_s=D rate_per_s=R\".\n"
 	      "        Exit 1 if no connection succeeded.\n"
+	      "resolver\n"
+	      "        One unconnected UDP socket (bound to --bind A if given, port chosen\n"
+	      "        by the kernel) talks to the N peers A:P..A:P+N-1 (A defaults to\n"
+	      "        127.0.0.1, or ::1 with --v6), like a DNS resolver: K rounds, each\n"
+	      "        sending one datagram of S bytes (default 64, header included) to every\n"
+	      "        peer in turn with sendto and waiting for its R-byte reply (default 128;\n"
+	      "        0: no reply) with recvfrom. Prints one line per peer on stdout,\n"
+	      "        \"peer ADDR PORT SENT_DGRAMS SENT_BYTES RECV_DGRAMS RECV_BYTES\" (payload\n"
+	      "        bytes), then \"local LOCAL_PORT\". Exit 1 if a reply does not come within\n"
+	      "        5 s or is not R bytes from the peer asked. Server: serve --udp --ports N.\n"
+	      "flood   One UDP socket sends datagrams of B bytes (default 64, header included,\n"
+	      "        no reply asked) to A:P (A as for resolver) at R datagrams/s for S\n"
+	      "        seconds, paced in batches of about 1 ms against CLOCK_MONOTONIC; when it\n"
+	      "        falls behind it sends as fast as it can and stops after S seconds.\n"
+	      "        --connect     connect the socket and use send (default: sendto)\n"
+	      "        Prints one line: \"flood sent N dgrams B bytes in T s rate X/s local\n"
+	      "        LOCAL_PORT\" (B payload bytes, X the rate achieved). Server: serve --udp.\n"
+	      "        Exit 1 if a send fails.\n"
 	      "Sizes accept a k or m suffix (x1024, x1048576).\n",
 	      f);
 }
@@ -198,6 +229,21 @@ static uint16_t sockaddr_port(const struct sockaddr_storage *ss)
 	if (ss->ss_family == AF_INET)
 		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
 	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+static void sockaddr_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static const void *sockaddr_addr(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return &((const struct sockaddr_in *)ss)->sin_addr;
+	return &((const struct sockaddr_in6 *)ss)->sin6_addr;
 }
 
 static uint16_t local_port(int fd)
@@ -322,8 +368,8 @@ struct serve_opts {
 static int listen_socket(const struct serve_opts *o)
 {
 	int one = 1;
-	/* TCP listeners are non-blocking: each epoll loop accepts until EAGAIN. */
-	int type = o->udp ? SOCK_DGRAM | SOCK_CLOEXEC : SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK;
+	/* Non-blocking: each epoll loop accepts or reads until EAGAIN. */
+	int type = (o->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK;
 	int fd = socket(o->addr.ss_family, type, 0);
 
 	if (fd < 0)
@@ -450,12 +496,19 @@ static void serve_tcp(int lfd)
 	}
 }
 
-static void serve_udp(int fd)
-{
-	unsigned char *buf = malloc(CG_UDP_MAX + 1);
+/* One serving thread: its sockets (one per port) and, for UDP, what it has read. */
+struct worker {
+	pthread_t tid;
+	int *fds;
+	int n_fds;
+	bool udp;
+	uint64_t dgrams, bytes; /* updated atomically: the main thread reads them at exit */
+	char pad[64];
+};
 
-	if (!buf)
-		die("serve: out of memory");
+/* Reads one UDP socket until EAGAIN, answering each request that asks for a reply. */
+static void udp_drain(struct worker *w, int fd, unsigned char *buf)
+{
 	for (;;) {
 		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);
@@ -463,6 +516,13 @@ static void serve_udp(int fd)
 		uint32_t req_len;
 		uint64_t reply_len;
 
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* EAGAIN, or an error that recvfrom has now cleared */
+		}
+		__atomic_fetch_add(&w->dgrams, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&w->bytes, n, __ATOMIC_RELAXED);
 		if (n < CG_HDR_LEN || hdr_parse(buf, &req_len, &reply_len) || !reply_len)
 			continue;
 		if (reply_len > CG_UDP_MAX)
@@ -472,20 +532,36 @@ static void serve_udp(int fd)
 	}
 }
 
-struct worker {
-	pthread_t tid;
-	int fd;
-	bool udp;
-};
+static void serve_udp(struct worker *w)
+{
+	unsigned char *buf = malloc(CG_UDP_MAX + 1);
+	struct epoll_event evs[64];
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (!buf || ep < 0)
+		die("serve: epoll setup: %s", strerror(errno));
+	for (int i = 0; i < w->n_fds; i++) {
+		struct epoll_event e = { .events = EPOLLIN, .data.fd = w->fds[i] };
+
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, w->fds[i], &e))
+			die("serve: epoll setup: %s", strerror(errno));
+	}
+	for (;;) {
+		int n = epoll_wait(ep, evs, 64, -1);
+
+		for (int i = 0; i < n; i++)
+			udp_drain(w, evs[i].data.fd, buf);
+	}
+}
 
 static void *serve_worker(void *arg)
 {
 	struct worker *w = arg;
 
 	if (w->udp)
-		serve_udp(w->fd);
+		serve_udp(w);
 	else
-		serve_tcp(w->fd);
+		serve_tcp(w->fds[0]);
 	return NULL;
 }
 
@@ -497,18 +573,20 @@ static int cmd_serve(int argc, char **argv)
 		{ "v6", no_argument, NULL, '6' },
 		{ "udp", no_argument, NULL, 'u' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "ports", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct serve_opts o = { 0 };
 	const char *addr = NULL;
-	uint64_t port = 0;
+	uint64_t port = 0, ports = 0, dgrams = 0, bytes = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	uint64_t threads = ncpu > 0 ? ncpu : 1;
+	uint64_t threads = 0;
 	struct worker *w;
 	char name[INET6_ADDRSTRLEN];
+	sigset_t stop;
 	bool v6 = false;
-	int c;
+	int c, sig;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -527,6 +605,9 @@ static int cmd_serve(int argc, char **argv)
 		case 't':
 			threads = arg_u64("--threads", optarg, 1, 256);
 			break;
+		case 'P':
+			ports = arg_u64("--ports", optarg, 1, 65535);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -535,6 +616,22 @@ static int cmd_serve(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (ports) {
+		if (!o.udp)
+			die("serve: --ports is for --udp only");
+		if (!port)
+			die("serve: --ports needs --port P, the first port (not 0)");
+		if (port + ports - 1 > 65535)
+			die("serve: --port %" PRIu64 " --ports %" PRIu64 " goes past port 65535",
+			    port, ports);
+		if (threads)
+			die("serve: --ports serves all ports from one thread; drop --threads");
+		threads = 1;
+	} else {
+		ports = 1;
+	}
+	if (!threads)
+		threads = ncpu > 0 ? ncpu : 1;
 	if (!addr)
 		addr = v6 ? "::1" : "127.0.0.1";
 	if (parse_addr(addr, port, &o.addr, &o.addr_len))
@@ -545,29 +642,41 @@ static int cmd_serve(int argc, char **argv)
 	/* The first socket picks the port when --port 0; the others join it. */
 	for (uint64_t i = 0; i < threads; i++) {
 		w[i].udp = o.udp;
-		w[i].fd = listen_socket(&o);
-		if (w[i].fd < 0)
-			die("serve: listen on %s port %u: %s", addr, sockaddr_port(&o.addr),
-			    strerror(-w[i].fd));
-		if (i == 0) {
-			port = local_port(w[0].fd);
-			if (o.addr.ss_family == AF_INET)
-				((struct sockaddr_in *)&o.addr)->sin_port = htons(port);
-			else
-				((struct sockaddr_in6 *)&o.addr)->sin6_port = htons(port);
+		w[i].n_fds = ports;
+		w[i].fds = calloc(ports, sizeof(*w[i].fds));
+		if (!w[i].fds)
+			die("serve: out of memory");
+		for (uint64_t j = 0; j < ports; j++) {
+			sockaddr_set_port(&o.addr, port + j);
+			w[i].fds[j] = listen_socket(&o);
+			if (w[i].fds[j] < 0)
+				die("serve: listen on %s port %" PRIu64 ": %s", addr, port + j,
+				    strerror(-w[i].fds[j]));
+			if (!port)
+				port = local_port(w[i].fds[j]);
 		}
 	}
+	/* Only this thread takes SIGTERM and SIGINT (the workers inherit the mask), so it can
+	 * report what the workers counted. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	for (uint64_t i = 0; i < threads; i++)
 		if (pthread_create(&w[i].tid, NULL, serve_worker, &w[i]))
 			die("serve: cannot start thread");
-	inet_ntop(o.addr.ss_family,
-		  o.addr.ss_family == AF_INET
-		      ? (void *)&((struct sockaddr_in *)&o.addr)->sin_addr
-		      : (void *)&((struct sockaddr_in6 *)&o.addr)->sin6_addr,
-		  name, sizeof(name));
+	inet_ntop(o.addr.ss_family, sockaddr_addr(&o.addr), name, sizeof(name));
 	printf("ready %s %" PRIu64 "\n", name, port);
 	fflush(stdout);
-	pthread_join(w[0].tid, NULL);
+	while (sigwait(&stop, &sig))
+		;
+	if (o.udp) {
+		for (uint64_t i = 0; i < threads; i++) {
+			dgrams += __atomic_load_n(&w[i].dgrams, __ATOMIC_RELAXED);
+			bytes += __atomic_load_n(&w[i].bytes, __ATOMIC_RELAXED);
+		}
+		printf("received %" PRIu64 " dgrams %" PRIu64 " bytes\n", dgrams, bytes);
+	}
 	return 0;
 }
 
@@ -576,7 +685,7 @@ static int cmd_serve(int argc, char **argv)
 struct client_opts {
 	struct sockaddr_storage dst, src;
 	socklen_t dst_len, src_len;
-	bool have_src, udp, refused;
+	bool have_src, udp, refused, tcpinfo;
 	uint64_t count;
 	uint64_t send[CG_MAX_LIST], recv[CG_MAX_LIST];
 	int n_send, n_recv;
@@ -645,6 +754,22 @@ static uint64_t tcp_trickle(int fd, const struct client_opts *o, uint64_t reply_
 	return total;
 }
 
+/* --tcpinfo: the kernel's counters for a connection about to be closed, for tests that compare
+ * sockflow's retransmission counters with them. */
+static void tcpinfo_print(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		die("client: getsockopt TCP_INFO: %s", strerror(errno));
+	printf("tcpinfo total_retrans=%u retrans=%u lost=%u rtt_us=%u rttvar_us=%u segs_out=%u"
+	       " bytes_acked=%" PRIu64 " local_port=%u\n",
+	       ti.tcpi_total_retrans, ti.tcpi_retrans, ti.tcpi_lost, ti.tcpi_rtt, ti.tcpi_rttvar,
+	       ti.tcpi_segs_out, (uint64_t)ti.tcpi_bytes_acked, local_port(fd));
+}
+
 static int client_tcp(const struct client_opts *o, uint64_t send_len, uint64_t reply_len,
 		      struct client_result *res)
 {
@@ -683,10 +808,14 @@ static int client_tcp(const struct client_opts *o, uint64_t send_len, uint64_t r
 		res->sent = n;
 	} else {
 		/* Nothing to send: close first; the server closes on EOF. */
+		if (o->tcpinfo)
+			tcpinfo_print(fd);
 		close(fd);
 		return 0;
 	}
 	n = read_to_eof(fd);
+	if (o->tcpinfo)
+		tcpinfo_print(fd);
 	close(fd);
 	if (n < 0) {
 		fprintf(stderr, "conngen: client: read: %s\n", strerror((int)-n));
@@ -757,6 +886,7 @@ static int cmd_client(int argc, char **argv)
 		{ "chunk", required_argument, NULL, 'C' },
 		{ "interval", required_argument, NULL, 'I' },
 		{ "refused", no_argument, NULL, 'R' },
+		{ "tcpinfo", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -808,6 +938,9 @@ static int cmd_client(int argc, char **argv)
 		case 'R':
 			o.refused = true;
 			break;
+		case 'T':
+			o.tcpinfo = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -843,6 +976,10 @@ static int cmd_client(int argc, char **argv)
 		die("client: --udp --chunk must be at least %d", CG_HDR_LEN);
 	if (o.udp && o.refused)
 		die("client: --refused is TCP only");
+	if (o.udp && o.tcpinfo)
+		die("client: --tcpinfo is TCP only");
+	if (o.refused && o.tcpinfo)
+		die("client: --tcpinfo needs a connection; not with --refused");
 
 	for (uint64_t i = 0; i < o.count; i++) {
 		uint64_t send_len = o.send[i % o.n_send], reply_len = o.recv[i % o.n_recv];
@@ -1063,6 +1200,301 @@ static int cmd_storm(int argc, char **argv)
 	return ok ? 0 : 1;
 }
 
+/* ---- resolver ------------------------------------------------------------ */
+
+/* What the resolver exchanged with one peer; payload bytes. */
+struct peer_count {
+	uint64_t sent_dgrams, sent_bytes, recv_dgrams, recv_bytes;
+};
+
+/* --addr (default by --v6) and --port as a destination; dies on a bad or mismatched address. */
+static void arg_dst(const char *mode, const char *addr, bool v6, uint16_t port,
+		    struct sockaddr_storage *dst, socklen_t *dst_len)
+{
+	if (!addr)
+		addr = v6 ? "::1" : "127.0.0.1";
+	if (parse_addr(addr, port, dst, dst_len))
+		die("%s: --addr '%s' is not a numeric IPv4/IPv6 address", mode, addr);
+	if (v6 && dst->ss_family != AF_INET6)
+		die("%s: --v6 with the IPv4 --addr '%s'", mode, addr);
+}
+
+/* Waits for the reply to a request sent to dst: R bytes from dst itself, or dies. */
+static void resolver_reply(int fd, const struct sockaddr_storage *dst, unsigned char *buf,
+			   uint64_t want)
+{
+	uint16_t port = sockaddr_port(dst);
+	struct sockaddr_storage from;
+	socklen_t flen;
+	ssize_t n;
+
+	do {
+		flen = sizeof(from);
+		n = recvfrom(fd, buf, CG_UDP_MAX + 1, 0, (struct sockaddr *)&from, &flen);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		die("resolver: no reply from port %u within %d s", port, CG_IO_TIMEOUT_S);
+	if (n < 0)
+		die("resolver: recvfrom port %u: %s", port, strerror(errno));
+	if (from.ss_family != dst->ss_family || sockaddr_port(&from) != port ||
+	    memcmp(sockaddr_addr(&from), sockaddr_addr(dst),
+		   dst->ss_family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr)))
+		die("resolver: waiting for port %u, got a reply from port %u", port,
+		    sockaddr_port(&from));
+	if ((uint64_t)n != want)
+		die("resolver: reply of %zd bytes from port %u, expected %" PRIu64, n, port, want);
+}
+
+static int cmd_resolver(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "addr", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "peers", required_argument, NULL, 'N' },
+		{ "rounds", required_argument, NULL, 'K' },
+		{ "send", required_argument, NULL, 's' },
+		{ "recv", required_argument, NULL, 'r' },
+		{ "v6", no_argument, NULL, '6' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *addr = NULL, *src = NULL;
+	uint64_t port = 0, peers = 0, rounds = 0, send_len = 64, recv_len = 128;
+	struct sockaddr_storage dst, src_addr;
+	socklen_t dst_len, src_len;
+	struct peer_count *count;
+	unsigned char *req, *buf;
+	char name[INET6_ADDRSTRLEN];
+	struct cg_hdr h;
+	bool v6 = false;
+	int c, fd;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			addr = optarg;
+			break;
+		case 'p':
+			port = arg_u64("--port", optarg, 1, 65535);
+			break;
+		case 'N':
+			peers = arg_u64("--peers", optarg, 1, 65535);
+			break;
+		case 'K':
+			rounds = arg_u64("--rounds", optarg, 1, UINT32_MAX);
+			break;
+		case 's':
+			send_len = arg_u64("--send", optarg, CG_HDR_LEN, CG_UDP_MAX);
+			break;
+		case 'r':
+			recv_len = arg_u64("--recv", optarg, 0, CG_UDP_MAX);
+			break;
+		case '6':
+			v6 = true;
+			break;
+		case 'b':
+			src = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!port || !peers || !rounds)
+		die("resolver: --port, --peers and --rounds are required");
+	if (port + peers - 1 > 65535)
+		die("resolver: --port %" PRIu64 " --peers %" PRIu64 " goes past port 65535", port,
+		    peers);
+	arg_dst("resolver", addr, v6, port, &dst, &dst_len);
+	if (src && parse_addr(src, 0, &src_addr, &src_len))
+		die("resolver: --bind '%s' is not a numeric IPv4/IPv6 address", src);
+	if (src && src_addr.ss_family != dst.ss_family)
+		die("resolver: --bind and --addr are of different address families");
+
+	count = calloc(peers, sizeof(*count));
+	req = calloc(1, send_len);
+	buf = malloc(CG_UDP_MAX + 1);
+	if (!count || !req || !buf)
+		die("resolver: out of memory");
+	hdr_fill(&h, send_len, recv_len);
+	memcpy(req, &h, sizeof(h));
+	fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("resolver: socket: %s", strerror(errno));
+	set_io_timeouts(fd, CG_IO_TIMEOUT_S);
+	if (src && bind(fd, (struct sockaddr *)&src_addr, src_len))
+		die("resolver: bind %s: %s", src, strerror(errno));
+
+	for (uint64_t r = 0; r < rounds; r++) {
+		for (uint64_t i = 0; i < peers; i++) {
+			sockaddr_set_port(&dst, port + i);
+			if (sendto(fd, req, send_len, 0, (struct sockaddr *)&dst, dst_len) !=
+			    (ssize_t)send_len)
+				die("resolver: sendto port %" PRIu64 ": %s", port + i,
+				    strerror(errno));
+			count[i].sent_dgrams++;
+			count[i].sent_bytes += send_len;
+			if (!recv_len)
+				continue;
+			resolver_reply(fd, &dst, buf, recv_len);
+			count[i].recv_dgrams++;
+			count[i].recv_bytes += recv_len;
+		}
+	}
+
+	inet_ntop(dst.ss_family, sockaddr_addr(&dst), name, sizeof(name));
+	for (uint64_t i = 0; i < peers; i++)
+		printf("peer %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+		       name, port + i, count[i].sent_dgrams, count[i].sent_bytes,
+		       count[i].recv_dgrams, count[i].recv_bytes);
+	printf("local %u\n", local_port(fd));
+	close(fd);
+	free(buf);
+	free(req);
+	free(count);
+	return 0;
+}
+
+/* ---- flood --------------------------------------------------------------- */
+
+/* One datagram; dies on any error but EINTR (ECONNREFUSED: nobody on a connected port). */
+static void flood_send(int fd, const unsigned char *buf, uint64_t size,
+		       const struct sockaddr_storage *dst, socklen_t dst_len, bool connected)
+{
+	for (;;) {
+		ssize_t n = connected ? send(fd, buf, size, 0)
+				      : sendto(fd, buf, size, 0, (const struct sockaddr *)dst,
+					       dst_len);
+
+		if (n == (ssize_t)size)
+			return;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ECONNREFUSED)
+			die("flood: port %u refused datagrams; is conngen serve --udp running?",
+			    sockaddr_port(dst));
+		die("flood: send to port %u: %s", sockaddr_port(dst),
+		    n < 0 ? strerror(errno) : "short write");
+	}
+}
+
+static int cmd_flood(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "addr", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "rate", required_argument, NULL, 'R' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "size", required_argument, NULL, 's' },
+		{ "connect", no_argument, NULL, 'c' },
+		{ "v6", no_argument, NULL, '6' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *addr = NULL;
+	uint64_t port = 0, rate = 0, duration = 0, size = 64, total, batch, sent = 0;
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
+	double t0, deadline, last_due, now, elapsed;
+	unsigned char *buf;
+	struct cg_hdr h;
+	bool v6 = false, connected = false;
+	int c, fd;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			addr = optarg;
+			break;
+		case 'p':
+			port = arg_u64("--port", optarg, 1, 65535);
+			break;
+		case 'R':
+			rate = arg_u64("--rate", optarg, 1, 100000000);
+			break;
+		case 'd':
+			duration = arg_u64("--duration", optarg, 1, 86400);
+			break;
+		case 's':
+			size = arg_u64("--size", optarg, CG_HDR_LEN, CG_UDP_MAX);
+			break;
+		case 'c':
+			connected = true;
+			break;
+		case '6':
+			v6 = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!port || !rate || !duration)
+		die("flood: --port, --rate and --duration are required");
+	arg_dst("flood", addr, v6, port, &dst, &dst_len);
+
+	buf = calloc(1, size);
+	if (!buf)
+		die("flood: out of memory");
+	hdr_fill(&h, size, 0);
+	memcpy(buf, &h, sizeof(h));
+	fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("flood: socket: %s", strerror(errno));
+	if (connected && connect(fd, (struct sockaddr *)&dst, dst_len))
+		die("flood: connect to port %" PRIu64 ": %s", port, strerror(errno));
+
+	/*
+	 * Datagram i is due at t0 + i / rate. Each pass sends what is due (at most 1024, so
+	 * the deadline is checked often when behind), then sleeps until the next batch of
+	 * about 1 ms is due. Behind by more than a batch at the deadline: stop there.
+	 */
+	total = rate * duration;
+	batch = rate / 1000 ? rate / 1000 : 1;
+	t0 = now_s();
+	deadline = t0 + duration;
+	last_due = t0 + (double)(total - 1) / rate;
+	while (sent < total) {
+		uint64_t due;
+
+		now = now_s();
+		if (now >= deadline && total - sent > batch)
+			break;
+		due = (uint64_t)((now - t0) * rate) + 1;
+		if (due > total)
+			due = total;
+		if (sent >= due) {
+			double next = t0 + (double)(sent + batch - 1) / rate;
+
+			sleep_until(next < last_due ? next : last_due);
+			continue;
+		}
+		for (uint64_t n = due - sent < 1024 ? due - sent : 1024; n; n--, sent++)
+			flood_send(fd, buf, size, &dst, dst_len, connected);
+	}
+	/* The run is S seconds long even when the last datagram was due a little earlier. */
+	elapsed = now_s() - t0;
+	if (elapsed < duration)
+		elapsed = duration;
+	if (sent < total)
+		fprintf(stderr,
+			"conngen: flood: fell behind: %" PRIu64 " of %" PRIu64
+			" datagrams in %" PRIu64 " s\n",
+			sent, total, duration);
+	printf("flood sent %" PRIu64 " dgrams %" PRIu64 " bytes in %.3f s rate %.1f/s local %u\n",
+	       sent, sent * size, elapsed, sent / elapsed, local_port(fd));
+	close(fd);
+	free(buf);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -1080,6 +1512,10 @@ int main(int argc, char **argv)
 		return cmd_client(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "storm"))
 		return cmd_storm(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "resolver"))
+		return cmd_resolver(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "flood"))
+		return cmd_flood(argc - 1, argv + 1);
 	fprintf(stderr, "conngen: unknown mode '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
