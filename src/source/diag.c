@@ -60,6 +60,7 @@ struct diag_poller {
 	GHashTable *seen;		/* GUINT_TO_POINTER(ino) of every entry in found */
 	void *buf;			/* DIAG_RECV_BUF_LEN */
 	uint32_t seq;
+	bool per_family;		/* the kernel refused TCPDIAG_GETSOCK: SOCK_DIAG_BY_FAMILY */
 };
 
 /* What one dump needs to turn messages into callbacks. */
@@ -229,7 +230,8 @@ static int diag__parse_msg(const struct nlmsghdr *nlh, void *data)
 	struct diag_socket s = { 0 };
 	size_t alen;
 
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+	/* Replies carry the request's type. */
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY && nlh->nlmsg_type != TCPDIAG_GETSOCK)
 		return MNL_CB_OK;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m)) {
 		errno = EBADMSG;
@@ -265,30 +267,53 @@ static int diag__parse_msg(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Dump the TCP sockets of one family on @nl, a socket in the namespace polled. */
+/*
+ * The request for the TCP sockets of @family (AF_UNSPEC: both) in @buf.
+ * inet_diag walks the whole established hash, every namespace's sockets
+ * in it, once per dump, so a dump costs milliseconds even in an empty
+ * namespace. SOCK_DIAG_BY_FAMILY needs one dump per family; the older
+ * TCPDIAG_GETSOCK request dumps both families in one walk
+ * (inet_diag_dump_compat), so it is asked for first.
+ */
+static struct nlmsghdr *diag__request(void *buf, uint32_t seq, uint8_t family, uint32_t states)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct inet_diag_req_v2 *req2;
+	struct inet_diag_req *req1;
+
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	if (family == AF_UNSPEC) {
+		nlh->nlmsg_type = TCPDIAG_GETSOCK;
+		req1 = mnl_nlmsg_put_extra_header(nlh, sizeof(*req1));
+		req1->idiag_ext = 1 << (INET_DIAG_INFO - 1);
+		req1->idiag_states = states;
+	} else {
+		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		req2 = mnl_nlmsg_put_extra_header(nlh, sizeof(*req2));
+		req2->sdiag_family = family;
+		req2->sdiag_protocol = IPPROTO_TCP;
+		req2->idiag_ext = 1 << (INET_DIAG_INFO - 1);
+		req2->idiag_states = states;
+	}
+	return nlh;
+}
+
+/* One dump of the TCP sockets of @family (AF_UNSPEC: both) on @nl, a socket in the namespace. */
 static int diag__dump(struct diag_poller *p, struct mnl_socket *nl, uint8_t family,
 		      struct dump_ctx *d)
 {
-	char req_buf[MNL_ALIGN(sizeof(struct nlmsghdr)) + MNL_ALIGN(sizeof(struct inet_diag_req_v2))];
-	struct inet_diag_req_v2 *req;
-	struct nlmsghdr *nlh;
-	uint32_t seq = ++p->seq;
+	char req_buf[MNL_ALIGN(sizeof(struct nlmsghdr)) + MNL_ALIGN(sizeof(struct inet_diag_req_v2))
+		     + MNL_ALIGN(sizeof(struct inet_diag_req))];
 	unsigned int portid = mnl_socket_get_portid(nl);
+	uint32_t seq = ++p->seq;
+	struct nlmsghdr *nlh;
 	ssize_t n;
 	int rc;
 
-	nlh = mnl_nlmsg_put_header(req_buf);
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = family;
-	req->sdiag_protocol = IPPROTO_TCP;
-	req->idiag_ext = 1 << (INET_DIAG_INFO - 1);
-	req->idiag_states = p->states;
+	nlh = diag__request(req_buf, seq, family, p->states);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-
 	for (;;) {
 		n = mnl_socket_recvfrom(nl, p->buf, DIAG_RECV_BUF_LEN);
 		if (n < 0) {
@@ -308,6 +333,30 @@ static int diag__dump(struct diag_poller *p, struct mnl_socket *nl, uint8_t fami
 		if (rc < 0)
 			return errno ? -errno : -EIO;
 	}
+}
+
+/*
+ * Both families: in one dump unless the kernel refused the one-walk request
+ * before, or refuses it now, before any socket came (then never again).
+ */
+static int diag__dump_all(struct diag_poller *p, struct mnl_socket *nl, struct dump_ctx *d)
+{
+	uint64_t before = d->sockets;
+	int err;
+
+	if (!p->per_family) {
+		err = diag__dump(p, nl, AF_UNSPEC, d);
+		if (!err || d->sockets != before || (err != -EINVAL && err != -EOPNOTSUPP &&
+						     err != -ENOENT))
+			return err;
+		log_debug("diag: TCPDIAG_GETSOCK refused (%s), dumping per family",
+			  strerror(-err));
+		p->per_family = true;
+	}
+	err = diag__dump(p, nl, AF_INET, d);
+	if (err)
+		return err;
+	return diag__dump(p, nl, AF_INET6, d);
 }
 
 /* Bigger queue than rmem_default; SO_RCVBUFFORCE needs CAP_NET_ADMIN, else what rmem_max allows. */
@@ -395,9 +444,7 @@ static int diag__poll_netns(struct diag_poller *p, const struct netns_entry *ns,
 		return 0;
 	}
 	d->netns_ino = ns->ino;
-	err = diag__dump(p, nl, AF_INET, d);
-	if (!err)
-		err = diag__dump(p, nl, AF_INET6, d);
+	err = diag__dump_all(p, nl, d);
 	mnl_socket_close(nl);
 	if (err) {
 		*outcome = NETNS_VANISHED;
