@@ -89,8 +89,10 @@ cookies=$(jq -r 'select(.state == 1) | .cookie' "$TEST_TMP/poll.json" | sort | u
 # holder still runs (so only /proc/PID/ns/net names it) and then killed; never mounted,
 # made by unshare for one process. Counts iterations in $TEST_TMP/churn.count.
 churn_loop() {
-	local i=0 ns pid
+	local i=0 ns pid=
 	set +e
+	# Stopped early (the test failed): take the current holder along.
+	trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; exit 0' TERM
 	while [[ ! -e "$TEST_TMP/churn.stop" ]]; do
 		ns="$NS_PREFIX-c$((i % 8))"
 		case $((i % 3)) in
@@ -106,6 +108,7 @@ churn_loop() {
 			sleep 0.02
 			kill "$pid"
 			wait "$pid" 2>/dev/null
+			pid=
 			;;
 		2)
 			unshare -n sh -c 'ip link set lo up && exec "$0" hold --conns 3' \
@@ -114,6 +117,7 @@ churn_loop() {
 			sleep 0.03
 			kill "$pid"
 			wait "$pid" 2>/dev/null
+			pid=
 			;;
 		esac
 		i=$((i + 1))
@@ -121,6 +125,7 @@ churn_loop() {
 	done
 }
 
+churn_stopped() { ! proc_alive "$CHURN_PID"; }
 churned() { (($(cat "$TEST_TMP/churn.count" 2>/dev/null || echo 0) >= $1)); }
 
 bg_start CHURN_PID "$TEST_TMP/churn.log" churn_loop
@@ -129,6 +134,7 @@ start_count=$(cat "$TEST_TMP/churn.count")
 "$DIAGPOLL" poll --repeat "$POLLS" --json >"$TEST_TMP/churn.out" 2>"$TEST_TMP/churn.err" ||
 	fail "diagpoll poll --repeat $POLLS exited with $? during churn: $(cat "$TEST_TMP/churn.err")"
 touch "$TEST_TMP/churn.stop"
+wait_for 10 "the churn loop to finish its round" churn_stopped || true
 proc_stop "$CHURN_PID" TERM 10 || true
 log "$(( $(cat "$TEST_TMP/churn.count") - start_count )) namespaces churned during the polls"
 
