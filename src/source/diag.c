@@ -375,7 +375,8 @@ static void diag__set_rcvbuf(struct mnl_socket *nl)
  * namespace is gone (the path is gone, or names another namespace now),
  * -ENOTRECOVERABLE when the thread could not go back, or another -errno.
  */
-static int diag__open_in(const struct netns_entry *ns, int self_fd, struct mnl_socket **out)
+static int diag__open_in(const struct netns_entry *ns, int self_fd, dev_t nsfs_dev,
+			 struct mnl_socket **out)
 {
 	struct mnl_socket *nl = NULL;
 	struct stat st;
@@ -390,8 +391,8 @@ static int diag__open_in(const struct netns_entry *ns, int self_fd, struct mnl_s
 			err = -errno;
 			goto err_close_fd;
 		}
-		/* The pid was reused, or the name re-added, since the scan. */
-		if ((uint32_t)st.st_ino != ns->ino) {
+		/* The pid was reused, or the name unmounted or re-added, since the scan. */
+		if (st.st_dev != nsfs_dev || (uint32_t)st.st_ino != ns->ino) {
 			err = -ESTALE;
 			goto err_close_fd;
 		}
@@ -429,12 +430,12 @@ err_close_fd:
 
 /* Poll one namespace: open a socket in it, dump both families, close. */
 static int diag__poll_netns(struct diag_poller *p, const struct netns_entry *ns, int self_fd,
-			    struct dump_ctx *d, enum netns_outcome *outcome)
+			    dev_t nsfs_dev, struct dump_ctx *d, enum netns_outcome *outcome)
 {
 	struct mnl_socket *nl;
 	int err;
 
-	err = diag__open_in(ns, self_fd, &nl);
+	err = diag__open_in(ns, self_fd, nsfs_dev, &nl);
 	if (err == -ENOTRECOVERABLE)
 		return err;
 	if (err) {
@@ -480,7 +481,7 @@ int diag_poller__poll(struct diag_poller *p, diag_socket_fn fn, void *ctx,
 		goto out_close_self;
 	for (i = 0; i < p->found->len; i++) {
 		err = diag__poll_netns(p, &g_array_index(p->found, struct netns_entry, i), self_fd,
-				       &d, &outcome);
+				       self_st.st_dev, &d, &outcome);
 		if (err)
 			goto out_close_self;
 		if (outcome == NETNS_POLLED)
