@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* sock_diag poller: find every network namespace, dump its TCP sockets with tcp_info. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
+
+#include "log.h"
+#include "source/diag.h"
+
+/*
+ * TCP states from include/net/tcp_states.h. <netinet/tcp.h> has all but
+ * the last, but cannot be included next to <linux/tcp.h>, whose struct
+ * tcp_info is the one with every field.
+ */
+#define DIAG_TCP_SYN_RECV 3
+#define DIAG_TCP_LISTEN 10
+#define DIAG_TCP_NEW_SYN_RECV 12	/* request sockets; inet_diag reports them as SYN_RECV */
+#define DIAG_TCP_ALL_STATES 0x1ffeu	/* 1 << TCP_ESTABLISHED .. 1 << TCP_NEW_SYN_RECV */
+
+/*
+ * One recv() returns one skb of a dump, which the kernel sizes after our
+ * largest read so far but caps at 32 KiB; a larger buffer costs nothing and
+ * keeps working if that cap is ever raised.
+ */
+#define DIAG_RECV_BUF_LEN (128 * 1024)
+/* A dump keeps a skb or two queued at a time; this keeps a small rmem_default out of the way. */
+#define DIAG_SOCK_RCVBUF (1024 * 1024)
+
+#define NSEC_PER_SEC 1000000000ull
+
+/* A namespace found by the scan: its inode and one path that named it then. */
+struct netns_entry {
+	uint32_t ino;
+	char *path;			/* NULL: the calling thread's own namespace */
+};
+
+struct diag_poller {
+	char *proc_root;
+	char *netns_dir;
+	uint32_t states;		/* idiag_states to ask for */
+	GArray *found;			/* struct netns_entry, this poll's scan */
+	GHashTable *seen;		/* GUINT_TO_POINTER(ino) of every entry in found */
+	void *buf;			/* DIAG_RECV_BUF_LEN */
+	uint32_t seq;
+	bool per_family;		/* the kernel refused TCPDIAG_GETSOCK: SOCK_DIAG_BY_FAMILY */
+};
+
+/* What one dump needs to turn messages into callbacks. */
+struct dump_ctx {
+	diag_socket_fn fn;
+	void *ctx;
+	uint32_t netns_ino;
+	uint64_t sockets;
+};
+
+/* Why a namespace was left out of a poll; decides the counter it goes to. */
+enum netns_outcome {
+	NETNS_POLLED,
+	NETNS_VANISHED,
+	NETNS_FAILED,
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static void netns_entry__clear(void *data)
+{
+	struct netns_entry *e = data;
+
+	g_free(e->path);
+}
+
+/*
+ * Remember a namespace unless its inode is already known. Takes @path
+ * (NULL is allowed for the own namespace). Only the first path found for
+ * an inode is kept: the one opened later.
+ */
+static void netns__add(struct diag_poller *p, uint32_t ino, char *path)
+{
+	struct netns_entry e = { .ino = ino, .path = path };
+
+	if (g_hash_table_contains(p->seen, GUINT_TO_POINTER(ino))) {
+		g_free(path);
+		return;
+	}
+	g_hash_table_add(p->seen, GUINT_TO_POINTER(ino));
+	g_array_append_val(p->found, e);
+}
+
+/*
+ * A network namespace file named @name under @dir: its inode, or 0 when it
+ * is gone or is not on nsfs (@nsfs_dev), like a file in /run/netns that
+ * `ip netns delete` has unmounted but not yet removed.
+ */
+static uint32_t netns__stat(int dir_fd, const char *name, dev_t nsfs_dev)
+{
+	struct stat st;
+
+	if (fstatat(dir_fd, name, &st, 0) || st.st_dev != nsfs_dev)
+		return 0;
+	return (uint32_t)st.st_ino;
+}
+
+/* The bind mounts `ip netns add` makes: first, as they outlive any one process. */
+static int netns__scan_dir(struct diag_poller *p, dev_t nsfs_dev)
+{
+	struct dirent *de;
+	uint32_t ino;
+	DIR *d;
+
+	d = opendir(p->netns_dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		ino = netns__stat(dirfd(d), de->d_name, nsfs_dev);
+		if (ino)
+			netns__add(p, ino, g_strdup_printf("%s/%s", p->netns_dir, de->d_name));
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * Every process's namespace, by a stat of PID/ns/net: no open per pid, and
+ * a path is built only for an inode not seen yet. Threads that unshared on
+ * their own (not under /proc/PID) are not found.
+ */
+static int netns__scan_proc(struct diag_poller *p, dev_t nsfs_dev)
+{
+	char rel[NAME_MAX + sizeof("/ns/net")];
+	struct dirent *de;
+	uint32_t ino;
+	DIR *d;
+
+	d = opendir(p->proc_root);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(rel, sizeof(rel), "%s/ns/net", de->d_name);
+		ino = netns__stat(dirfd(d), rel, nsfs_dev);
+		if (ino && !g_hash_table_contains(p->seen, GUINT_TO_POINTER(ino)))
+			netns__add(p, ino, g_strdup_printf("%s/%s", p->proc_root, rel));
+	}
+	closedir(d);
+	return 0;
+}
+
+static int netns__scan(struct diag_poller *p, uint32_t self_ino, dev_t nsfs_dev)
+{
+	int err;
+
+	g_array_set_size(p->found, 0);
+	g_hash_table_remove_all(p->seen);
+	netns__add(p, self_ino, NULL);
+	err = netns__scan_dir(p, nsfs_dev);
+	if (err)
+		return err;
+	return netns__scan_proc(p, nsfs_dev);
+}
+
+static int diag__attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(a);
+
+	/* Attributes newer than our headers are skipped, not an error. */
+	if (mnl_attr_type_valid(a, INET_DIAG_MAX) < 0)
+		return MNL_CB_OK;
+	tb[type] = a;
+	return MNL_CB_OK;
+}
+
+/*
+ * The kernel appends tcp_info fields over the years and sends its own
+ * struct's size: copying what came into a zeroed struct leaves the fields an
+ * older kernel lacks at 0 and drops what a newer one added.
+ */
+static void tcp_info__parse(const struct nlattr *a, struct diag_tcp_info *out)
+{
+	struct tcp_info ti = { 0 };
+	size_t len = mnl_attr_get_payload_len(a);
+
+	memcpy(&ti, mnl_attr_get_payload(a), len < sizeof(ti) ? len : sizeof(ti));
+	out->rtt_us = ti.tcpi_rtt;
+	out->rttvar_us = ti.tcpi_rttvar;
+	out->min_rtt_us = ti.tcpi_min_rtt;
+	out->total_retrans = ti.tcpi_total_retrans;
+	out->lost = ti.tcpi_lost;
+	out->bytes_acked = ti.tcpi_bytes_acked;
+	out->bytes_received = ti.tcpi_bytes_received;
+	out->bytes_retrans = ti.tcpi_bytes_retrans;
+	out->segs_out = ti.tcpi_segs_out;
+	out->segs_in = ti.tcpi_segs_in;
+	out->delivery_rate = ti.tcpi_delivery_rate;
+}
+
+/* One SOCK_DIAG_BY_FAMILY message: parse, then hand to the callback. */
+static int diag__parse_msg(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[INET_DIAG_MAX + 1] = { NULL };
+	struct dump_ctx *d = data;
+	const struct inet_diag_msg *m;
+	struct diag_socket s = { 0 };
+	size_t alen;
+
+	/* Replies carry the request's type. */
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY && nlh->nlmsg_type != TCPDIAG_GETSOCK)
+		return MNL_CB_OK;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	m = mnl_nlmsg_get_payload(nlh);
+	if (m->idiag_family == AF_INET)
+		alen = 4;
+	else if (m->idiag_family == AF_INET6)
+		alen = 16;
+	else
+		return MNL_CB_OK;
+	if (mnl_attr_parse(nlh, sizeof(*m), diag__attr_cb, tb) < 0)
+		return MNL_CB_ERROR;
+
+	s.cookie = (uint64_t)m->id.idiag_cookie[0] | (uint64_t)m->id.idiag_cookie[1] << 32;
+	memcpy(s.tuple.local_addr, m->id.idiag_src, alen);
+	memcpy(s.tuple.remote_addr, m->id.idiag_dst, alen);
+	s.tuple.local_port = ntohs(m->id.idiag_sport);
+	s.tuple.remote_port = ntohs(m->id.idiag_dport);
+	s.tuple.family = m->idiag_family;
+	s.tuple.protocol = IPPROTO_TCP;
+	s.tuple.netns_ino = d->netns_ino;
+	s.state = m->idiag_state;
+	s.uid = m->idiag_uid;
+	s.inode = m->idiag_inode;
+	if (tb[INET_DIAG_INFO]) {
+		s.has_info = true;
+		tcp_info__parse(tb[INET_DIAG_INFO], &s.info);
+	}
+	d->fn(d->ctx, &s);
+	d->sockets++;
+	return MNL_CB_OK;
+}
+
+/*
+ * The request for the TCP sockets of @family (AF_UNSPEC: both) in @buf.
+ * inet_diag walks the whole established hash, every namespace's sockets
+ * in it, once per dump, so a dump costs milliseconds even in an empty
+ * namespace. SOCK_DIAG_BY_FAMILY needs one dump per family; the older
+ * TCPDIAG_GETSOCK request dumps both families in one walk
+ * (inet_diag_dump_compat), so it is asked for first.
+ */
+static struct nlmsghdr *diag__request(void *buf, uint32_t seq, uint8_t family, uint32_t states)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct inet_diag_req_v2 *req2;
+	struct inet_diag_req *req1;
+
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	if (family == AF_UNSPEC) {
+		nlh->nlmsg_type = TCPDIAG_GETSOCK;
+		req1 = mnl_nlmsg_put_extra_header(nlh, sizeof(*req1));
+		req1->idiag_ext = 1 << (INET_DIAG_INFO - 1);
+		req1->idiag_states = states;
+	} else {
+		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		req2 = mnl_nlmsg_put_extra_header(nlh, sizeof(*req2));
+		req2->sdiag_family = family;
+		req2->sdiag_protocol = IPPROTO_TCP;
+		req2->idiag_ext = 1 << (INET_DIAG_INFO - 1);
+		req2->idiag_states = states;
+	}
+	return nlh;
+}
+
+/* One dump of the TCP sockets of @family (AF_UNSPEC: both) on @nl, a socket in the namespace. */
+static int diag__dump(struct diag_poller *p, struct mnl_socket *nl, uint8_t family,
+		      struct dump_ctx *d)
+{
+	char req_buf[MNL_ALIGN(sizeof(struct nlmsghdr)) + MNL_ALIGN(sizeof(struct inet_diag_req_v2))
+		     + MNL_ALIGN(sizeof(struct inet_diag_req))];
+	unsigned int portid = mnl_socket_get_portid(nl);
+	uint32_t seq = ++p->seq;
+	struct nlmsghdr *nlh;
+	ssize_t n;
+	int rc;
+
+	nlh = diag__request(req_buf, seq, family, p->states);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, p->buf, DIAG_RECV_BUF_LEN);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		/*
+		 * libmnl turns NLM_F_DUMP_INTR into EINTR. inet_diag does not
+		 * set it (it has no generation count to compare), so any
+		 * error here, that one included, fails the dump.
+		 */
+		errno = 0;
+		rc = mnl_cb_run(p->buf, (size_t)n, seq, portid, diag__parse_msg, d);
+		if (rc == MNL_CB_STOP)
+			return 0;
+		if (rc < 0)
+			return errno ? -errno : -EIO;
+	}
+}
+
+/*
+ * Both families: in one dump unless the kernel refused the one-walk request
+ * before, or refuses it now, before any socket came (then never again).
+ */
+static int diag__dump_all(struct diag_poller *p, struct mnl_socket *nl, struct dump_ctx *d)
+{
+	uint64_t before = d->sockets;
+	int err;
+
+	if (!p->per_family) {
+		err = diag__dump(p, nl, AF_UNSPEC, d);
+		if (!err || d->sockets != before || (err != -EINVAL && err != -EOPNOTSUPP &&
+						     err != -ENOENT))
+			return err;
+		log_debug("diag: TCPDIAG_GETSOCK refused (%s), dumping per family",
+			  strerror(-err));
+		p->per_family = true;
+	}
+	err = diag__dump(p, nl, AF_INET, d);
+	if (err)
+		return err;
+	return diag__dump(p, nl, AF_INET6, d);
+}
+
+/* Bigger queue than rmem_default; SO_RCVBUFFORCE needs CAP_NET_ADMIN, else what rmem_max allows. */
+static void diag__set_rcvbuf(struct mnl_socket *nl)
+{
+	int fd = mnl_socket_get_fd(nl), size = DIAG_SOCK_RCVBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
+/*
+ * A sock_diag socket inside namespace @ns. The namespace is entered only to
+ * create the socket (a socket stays in the namespace it was made in) and
+ * left at once through @self_fd. Returns 0, -ENOENT or -ESTALE when the
+ * namespace is gone (the path is gone, or names another namespace now),
+ * -ENOTRECOVERABLE when the thread could not go back, or another -errno.
+ */
+static int diag__open_in(const struct netns_entry *ns, int self_fd, dev_t nsfs_dev,
+			 struct mnl_socket **out)
+{
+	struct mnl_socket *nl = NULL;
+	struct stat st;
+	int fd, err = 0;
+
+	*out = NULL;
+	if (ns->path) {
+		fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (fstat(fd, &st)) {
+			err = -errno;
+			goto err_close_fd;
+		}
+		/* The pid was reused, or the name unmounted or re-added, since the scan. */
+		if (st.st_dev != nsfs_dev || (uint32_t)st.st_ino != ns->ino) {
+			err = -ESTALE;
+			goto err_close_fd;
+		}
+		if (setns(fd, CLONE_NEWNET)) {
+			err = -errno;
+			goto err_close_fd;
+		}
+		close(fd);
+	}
+	nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+	if (!nl)
+		err = -errno;
+	if (ns->path && setns(self_fd, CLONE_NEWNET)) {
+		log_error("diag: cannot return to the original network namespace: %s",
+			  strerror(errno));
+		if (nl)
+			mnl_socket_close(nl);
+		return -ENOTRECOVERABLE;
+	}
+	if (!nl)
+		return err;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		mnl_socket_close(nl);
+		return err;
+	}
+	diag__set_rcvbuf(nl);
+	*out = nl;
+	return 0;
+
+err_close_fd:
+	close(fd);
+	return err;
+}
+
+/* Poll one namespace: open a socket in it, dump both families, close. */
+static int diag__poll_netns(struct diag_poller *p, const struct netns_entry *ns, int self_fd,
+			    dev_t nsfs_dev, struct dump_ctx *d, enum netns_outcome *outcome)
+{
+	struct mnl_socket *nl;
+	int err;
+
+	err = diag__open_in(ns, self_fd, nsfs_dev, &nl);
+	if (err == -ENOTRECOVERABLE)
+		return err;
+	if (err) {
+		*outcome = err == -ENOENT || err == -ESTALE ? NETNS_VANISHED : NETNS_FAILED;
+		log_debug("diag: netns %u (%s): %s before dump, ignoring", ns->ino,
+			  ns->path ? ns->path : "own", strerror(-err));
+		return 0;
+	}
+	d->netns_ino = ns->ino;
+	err = diag__dump_all(p, nl, d);
+	mnl_socket_close(nl);
+	if (err) {
+		*outcome = NETNS_VANISHED;
+		log_debug("diag: netns %u (%s) vanished during dump (%s), ignoring", ns->ino,
+			  ns->path ? ns->path : "own", strerror(-err));
+		return 0;
+	}
+	*outcome = NETNS_POLLED;
+	return 0;
+}
+
+int diag_poller__poll(struct diag_poller *p, diag_socket_fn fn, void *ctx,
+		      struct diag_poll_stats *st)
+{
+	struct dump_ctx d = { .fn = fn, .ctx = ctx };
+	enum netns_outcome outcome;
+	uint64_t start = now_ns();
+	struct stat self_st;
+	int self_fd, err;
+	guint i;
+
+	memset(st, 0, sizeof(*st));
+	/* setns() moves only the calling thread: this thread's namespace is the one to return to. */
+	self_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self_fd < 0)
+		return -errno;
+	if (fstat(self_fd, &self_st)) {
+		err = -errno;
+		goto out_close_self;
+	}
+	err = netns__scan(p, (uint32_t)self_st.st_ino, self_st.st_dev);
+	if (err)
+		goto out_close_self;
+	for (i = 0; i < p->found->len; i++) {
+		err = diag__poll_netns(p, &g_array_index(p->found, struct netns_entry, i), self_fd,
+				       self_st.st_dev, &d, &outcome);
+		if (err)
+			goto out_close_self;
+		if (outcome == NETNS_POLLED)
+			st->namespaces++;
+		else if (outcome == NETNS_VANISHED)
+			st->namespaces_vanished++;
+		else
+			st->namespaces_failed++;
+	}
+out_close_self:
+	close(self_fd);
+	/* No path may keep a namespace from being freed until the next poll. */
+	g_array_set_size(p->found, 0);
+	g_hash_table_remove_all(p->seen);
+	st->sockets = d.sockets;
+	st->duration_ns = now_ns() - start;
+	return err;
+}
+
+int diag_poller__new(struct diag_poller **out, const struct diag_poller_options *o)
+{
+	struct diag_poller *p;
+
+	*out = NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->proc_root = strdup(o->proc_root ? o->proc_root : "/proc");
+	p->netns_dir = strdup(o->netns_dir ? o->netns_dir : "/run/netns");
+	p->buf = malloc(DIAG_RECV_BUF_LEN);
+	p->found = g_array_new(FALSE, FALSE, sizeof(struct netns_entry));
+	g_array_set_clear_func(p->found, netns_entry__clear);
+	p->seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	if (!p->proc_root || !p->netns_dir || !p->buf) {
+		diag_poller__free(p);
+		return -ENOMEM;
+	}
+	p->states = o->states ? o->states : DIAG_TCP_ALL_STATES & ~(1u << DIAG_TCP_LISTEN);
+	/* Request sockets are TCP_NEW_SYN_RECV in the kernel's tables. */
+	if (p->states & (1u << DIAG_TCP_SYN_RECV))
+		p->states |= 1u << DIAG_TCP_NEW_SYN_RECV;
+	*out = p;
+	return 0;
+}
+
+void diag_poller__free(struct diag_poller *p)
+{
+	if (!p)
+		return;
+	if (p->found)
+		g_array_free(p->found, TRUE);
+	if (p->seen)
+		g_hash_table_destroy(p->seen);
+	free(p->buf);
+	free(p->netns_dir);
+	free(p->proc_root);
+	free(p);
+}
