@@ -379,15 +379,33 @@ int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 
 static __always_inline void flag_reset(const struct sock *sk, __u32 flag)
 {
-	struct sf_sock *s;
+	struct sf_sock *s, gone = {};
+	struct tcp_sock *tp;
 	__u64 cookie;
 
 	if (!sk)
 		return;
 	cookie = bpf_get_socket_cookie((void *)sk);
 	s = bpf_map_lookup_elem(&socks, &cookie);
-	if (s)
+	if (s) {
 		__sync_fetch_and_or(&s->flags, flag);
+		return;
+	}
+	/*
+	 * Closing with unread data, the kernel moves the socket to CLOSE (our
+	 * close event) and only then sends its reset: tell user space apart.
+	 */
+	if (flag != SF_FLAG_RST_SENT || sk->__sk_common.skc_state != TCP_CLOSE ||
+	    sk->sk_protocol != IPPROTO_TCP)
+		return;
+	gone.cookie = cookie;
+	read_tuple(sk, &gone.tuple);
+	/* CLOSE released the port number; the source port the packets carry stays. */
+	tp = bpf_skc_to_tcp_sock((void *)sk);
+	if (tp)
+		gone.tuple.local_port = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+	gone.flags = flag;
+	emit(&gone, SF_EVENT_RESET, TCP_CLOSE);
 }
 
 SEC("tp_btf/tcp_send_reset")

@@ -20,6 +20,7 @@ enum sf_event_type {
 	SF_EVENT_FORK = 4,	/* struct sf_proc_event: a new process (not a thread) */
 	SF_EVENT_EXIT = 5,	/* struct sf_proc_event: a process (its last thread) exited */
 	SF_EVENT_CGROUP = 6,	/* struct sf_cgroup_event: a cgroup v2 directory was made */
+	SF_EVENT_RESET = 7,	/* struct sf_event: a reset sent after the CLOSE event (flags, tuple) */
 };
 
 /* Which end of the connection a local socket is. */

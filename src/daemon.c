@@ -17,6 +17,7 @@
 #include "flow/table.h"
 #include "log.h"
 #include "source/bpf.h"
+#include "source/diag.h"
 
 #define DRAIN_INTERVAL_MS 100	/* batched ring-buffer consumption */
 #define TICK_INTERVAL_MS 500	/* timeouts, export flushes */
@@ -31,6 +32,11 @@ struct daemon {
 	void *reload_ctx;
 	GMainLoop *loop;
 	struct bpf_source *src;
+	struct diag_poller *diag;	/* sock_diag over every netns; NULL if it failed */
+	GHashTable *tcp_info;		/* cookie -> struct sf_tcp_quality, last poll */
+	struct diag_poll_stats diag_stats;	/* last poll */
+	uint64_t diag_vanished;		/* namespaces gone while polled, since start */
+	uint64_t last_poll_ns;
 	struct flow_table *table;
 	struct process_cache *procs;
 	struct container_cache *containers;
@@ -138,11 +144,65 @@ static void on_cgroup_event(void *ctx, const struct sf_cgroup_event *e)
 	container_cache__cgroup_created(d->containers, e->id, path);
 }
 
+/* A socket's live state: counters from the BPF snapshot, TCP_INFO from the last poll. */
 static int read_live(void *ctx, uint64_t cookie, struct sf_live *live)
 {
 	struct daemon *d = ctx;
+	const struct sf_tcp_quality *q;
+	int err;
 
-	return bpf_source__read(d->src, cookie, live);
+	err = bpf_source__read(d->src, cookie, live);
+	if (err)
+		return err;
+	q = g_hash_table_lookup(d->tcp_info, &cookie);
+	if (q) {
+		live->q.srtt_us = q->srtt_us;
+		live->q.rttvar_us = q->rttvar_us;
+		if (q->total_retrans > live->q.total_retrans)
+			live->q.total_retrans = q->total_retrans;
+	}
+	return 0;
+}
+
+struct tcp_info_entry {
+	uint64_t cookie;
+	struct sf_tcp_quality q;
+};
+
+static void on_diag_socket(void *ctx, const struct diag_socket *s)
+{
+	struct daemon *d = ctx;
+	struct tcp_info_entry *e;
+
+	if (!s->has_info)
+		return;
+	e = g_new0(struct tcp_info_entry, 1);
+	e->cookie = s->cookie;
+	e->q.srtt_us = s->info.rtt_us;
+	e->q.rttvar_us = s->info.rttvar_us;
+	e->q.total_retrans = s->info.total_retrans;
+	g_hash_table_replace(d->tcp_info, &e->cookie, e);
+}
+
+/*
+ * TCP_INFO of every socket in every network namespace, for the RTT and
+ * retransmissions of live flows' interim records. A namespace that goes
+ * away while it is polled is counted and skipped.
+ */
+static void poll_tcp_info(struct daemon *d, uint64_t now)
+{
+	int err;
+
+	d->last_poll_ns = now;
+	g_hash_table_remove_all(d->tcp_info);
+	err = diag_poller__poll(d->diag, on_diag_socket, d, &d->diag_stats);
+	d->diag_vanished += d->diag_stats.namespaces_vanished;
+	if (err)
+		log_warn("sock_diag: poll failed: %s", strerror(-err));
+	log_debug("sock_diag: %u namespaces (%u vanished, %u failed), %" G_GUINT64_FORMAT
+		  " sockets in %.1f ms", d->diag_stats.namespaces,
+		  d->diag_stats.namespaces_vanished, d->diag_stats.namespaces_failed,
+		  d->diag_stats.sockets, d->diag_stats.duration_ns / 1e6);
 }
 
 static int read_udp(void *ctx, const struct sf_udp_key *key, bool forget, struct sf_udp_flow *now)
@@ -255,17 +315,23 @@ static void log_stats(struct daemon *d, const char *when)
 		 ", evicted (table full) %" G_GUINT64_FORMAT
 		 ", kernel events %" G_GUINT64_FORMAT ", lost: ring buffer full %" G_GUINT64_FORMAT
 		 ", socket map full %" G_GUINT64_FORMAT ", handshake map full %" G_GUINT64_FORMAT
-		 ", process/cgroup events %" G_GUINT64_FORMAT "; processes cached %zu",
+		 ", process/cgroup events %" G_GUINT64_FORMAT ", UDP map full %" G_GUINT64_FORMAT
+		 "; processes cached %zu; sock_diag: %u namespaces, %" G_GUINT64_FORMAT
+		 " sockets in %.1f ms, %" G_GUINT64_FORMAT " namespaces vanished while polled",
 		 when, ts.flows, ts.created, ts.records, d->filtered, ts.evicted,
 		 bs.v[SF_STAT_EVENTS], bs.v[SF_STAT_RINGBUF_FULL], bs.v[SF_STAT_SOCKS_FULL],
 		 bs.v[SF_STAT_HANDSHAKE_FULL], bs.v[SF_STAT_PROC_EVENTS_LOST],
-		 process_cache__size(d->procs));
+		 bs.v[SF_STAT_UDP_FULL], process_cache__size(d->procs), d->diag_stats.namespaces,
+		 d->diag_stats.sockets, d->diag_stats.duration_ns / 1e6, d->diag_vanished);
 	if (bs.v[SF_STAT_RINGBUF_FULL])
 		log_warn("bpf: %" G_GUINT64_FORMAT " events lost to a full ring buffer; raise "
 			 "kernel.ringbuf_size_kib", bs.v[SF_STAT_RINGBUF_FULL]);
 	if (bs.v[SF_STAT_SOCKS_FULL])
 		log_warn("bpf: %" G_GUINT64_FORMAT " sockets not tracked: more than "
 			 "kernel.max_sockets open, or no kernel memory", bs.v[SF_STAT_SOCKS_FULL]);
+	if (bs.v[SF_STAT_UDP_FULL])
+		log_warn("bpf: %" G_GUINT64_FORMAT " UDP datagrams not counted: more than "
+			 "kernel.max_udp_flows conversations at once", bs.v[SF_STAT_UDP_FULL]);
 	loss = (struct export_loss_stats){
 		.ringbuf_events_lost = bs.v[SF_STAT_RINGBUF_FULL],
 		.process_events_lost = bs.v[SF_STAT_PROC_EVENTS_LOST],
@@ -324,6 +390,9 @@ static gboolean on_tick(gpointer data)
 	now = now_ns();
 	if (now - d->last_snapshot_ns >= flow_table__refresh_interval(d->table))
 		snapshot(d, now);
+	if (d->diag && d->cfg->poll_interval_s &&
+	    now - d->last_poll_ns >= (uint64_t)d->cfg->poll_interval_s * 1000000000ull)
+		poll_tcp_info(d, now);
 	update_clock(d);
 	flow_table__expire(d->table, now);
 	process_cache__expire(d->procs, now);
@@ -478,6 +547,11 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	}
 
 	d.drain_now_ns = now_ns();
+	d.tcp_info = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+	err = diag_poller__new(&d.diag, &(struct diag_poller_options){ .proc_root = "/proc" });
+	if (err)
+		log_warn("sock_diag: no poller (%s): live flows' records carry RTT and "
+			 "retransmissions only from the kernel's tracepoints", strerror(-err));
 	n = bpf_source__adopt_existing(d.src);
 	if (n < 0)
 		log_warn("bpf: finding the connections open before start failed: %s; they are "
@@ -508,6 +582,8 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 		export_sink__flush(d.sinks[n], now_ns() / 1000000);
 	log_stats(&d, " at exit");
 	g_main_loop_unref(d.loop);
+	diag_poller__free(d.diag);
+	g_hash_table_destroy(d.tcp_info);
 	err = 0;
 	container_cache__free(d.containers);
 err_free_src:

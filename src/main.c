@@ -25,6 +25,7 @@ enum exit_status {
 enum {
 	OPT_ACTIVE_TIMEOUT = 256,
 	OPT_IDLE_TIMEOUT,
+	OPT_POLL_INTERVAL,
 	OPT_ODID,
 	OPT_LOG_LEVEL,
 	OPT_INCLUDE_CONTAINER,
@@ -40,6 +41,7 @@ static const struct option long_options[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "active-timeout", required_argument, NULL, OPT_ACTIVE_TIMEOUT },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "poll-interval", required_argument, NULL, OPT_POLL_INTERVAL },
 	{ "odid", required_argument, NULL, OPT_ODID },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "include-container", required_argument, NULL, OPT_INCLUDE_CONTAINER },
@@ -88,6 +90,9 @@ static void usage(FILE *out)
 		"      --active-timeout SECONDS\n"
 		"                             export long-lived flows every SECONDS (default %u)\n"
 		"      --idle-timeout SECONDS end flows idle for SECONDS (default %u)\n"
+		"      --poll-interval SECONDS\n"
+		"                             read TCP_INFO of every namespace's sockets every\n"
+		"                             SECONDS, 0 never (default %u)\n"
 		"      --odid N               IPFIX observation domain id (default %u)\n"
 		"      --log-level LEVEL      error, warn, info or debug (default %s)\n"
 		"      --include-container NAME\n"
@@ -105,7 +110,7 @@ static void usage(FILE *out)
 		"\n"
 		"Options override the config file. Exit status: 0 stopped cleanly, 1 runtime\n"
 		"failure, 2 bad option, value or config file.\n",
-		CONFIG_DEFAULT_PATH, def.active_timeout_s, def.idle_timeout_s,
+		CONFIG_DEFAULT_PATH, def.active_timeout_s, def.idle_timeout_s, def.poll_interval_s,
 		def.observation_domain_id, def.log_level);
 }
 
@@ -255,6 +260,9 @@ static int cmdline__apply(const struct cmdline *cl, struct config *cfg)
 			break;
 		case OPT_IDLE_TIMEOUT:
 			rc = config__set(cfg, "flow", "idle_timeout", v->arg, err, sizeof(err));
+			break;
+		case OPT_POLL_INTERVAL:
+			rc = config__set(cfg, "flow", "poll_interval", v->arg, err, sizeof(err));
 			break;
 		case OPT_ODID:
 			rc = config__set(cfg, "export", "observation_domain_id", v->arg, err,

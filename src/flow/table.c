@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <glib.h>
 
@@ -26,6 +27,7 @@ struct flow_end {
 	struct sf_tcp_quality q;	/* RTT latest, retransmissions and losses absolute */
 	uint32_t netns_ino;
 	uint64_t missing_ns;		/* open here, but absent from the kernel since */
+	bool may_reset;			/* closed aborting: its reset may come after the close */
 	bool udp;			/* a UDP conversation: udp_key names it in the kernel */
 	struct sf_udp_key udp_key;
 };
@@ -409,6 +411,24 @@ static bool flow_both_ends(const struct flow *f)
 	return f->end[0].cookie && f->end[1].cookie;
 }
 
+/* A reset a socket sent after its close event: flag the end that socket was. */
+static void observe_late_reset(struct flow_table *t, const struct sf_event *e)
+{
+	struct flow_key key;
+	struct flow *f;
+	int idx;
+
+	for (idx = 0; idx < 2; idx++) {
+		flow_key__from_tuple(&key, &e->tuple, idx + 1);
+		f = g_hash_table_lookup(t->flows, &key);
+		if (f && f->end[idx].cookie == e->cookie) {
+			f->end[idx].flags |= e->flags;
+			f->end[idx].may_reset = false;
+			return;
+		}
+	}
+}
+
 void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_t now_ns)
 {
 	struct flow_key key;
@@ -416,6 +436,10 @@ void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_
 	struct flow *f;
 	int idx;
 
+	if (e->type == SF_EVENT_RESET) {
+		observe_late_reset(t, e);
+		return;
+	}
 	if (e->role != SF_ROLE_CLIENT && e->role != SF_ROLE_SERVER)
 		return;
 	idx = e->role - 1;
@@ -451,10 +475,18 @@ void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_
 		return;
 	}
 	end->open = false;
+	/*
+	 * Straight from ESTABLISHED or CLOSE_WAIT to CLOSE, no reset seen: an
+	 * abort (unread data, SO_LINGER 0), whose reset the kernel sends after
+	 * the close event.
+	 */
+	end->may_reset = (e->old_state == TCP_ESTABLISHED || e->old_state == TCP_CLOSE_WAIT) &&
+			 !(end->flags & (SF_FLAG_RST_SENT | SF_FLAG_RST_RECEIVED));
 	if (!flow_all_closed(f))
 		return;
 	f->closed_ns = now_ns;
-	if (flow_both_ends(f))
+	/* Otherwise the next expiry pass reports it, with that reset. */
+	if (flow_both_ends(f) && !f->end[0].may_reset && !f->end[1].may_reset)
 		flow_finish(t, f, FLOW_END_OF_FLOW, now_ns);
 }
 

@@ -92,6 +92,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	switch (type) {
 	case SF_EVENT_OPEN:
 	case SF_EVENT_CLOSE:
+	case SF_EVENT_RESET:
 		if (size >= sizeof(struct sf_event))
 			src->on.sock(src->on.ctx, data);
 		break;

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Active timeout: a TCP connection that trickles data for 5 s under --active-timeout 1 is
 # exported as interim records (flowEndReason 2) and one final record (3). Their delta
-# counters add up, each way, to what a capture of the connection counts; nfcapd and the
-# IPFIX datagrams on the wire (tshark) see the same records as sockflow --json.
+# counters add up, each way, to what a capture of the connection counts, and each has
+# both ends' RTT (sock_diag polled every second); nfcapd and the IPFIX datagrams on the
+# wire (tshark) see the same records as sockflow --json.
 # Pids come from bg_start/bg_run (printf -v); lib.sh functions take optional arguments.
 # shellcheck disable=SC2154,SC2119
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -30,7 +31,8 @@ capture_start "tcp port $port or udp port $NFCAPD_PORT"
 CONNGEN=$server_bin conngen_serve --threads 1 --port "$port"
 server_pid=$CONNGEN_PID
 assert_eq "server port" "$port" "$CONNGEN_PORT"
-sockflow_start --active-timeout 1 --collector "udp://127.0.0.1:$NFCAPD_PORT" --json
+sockflow_start --active-timeout 1 --poll-interval 1 --collector "udp://127.0.0.1:$NFCAPD_PORT" \
+	--json
 
 # 1000 bytes every 100 ms for HOLD_S seconds, then the server's reply, then close.
 bg_run client_pid "$TEST_TMP/client.out" "$client_bin" client --addr 127.0.0.1 \
@@ -63,6 +65,11 @@ reasons=$(cut -d' ' -f1 "$TEST_TMP/json.seq" | tr '\n' ' ')
 [[ $reasons =~ ^(2\ ){3,}3\ $ ]] ||
 	fail "flowEndReason sequence '$reasons': expected three or more 2s, then one 3"
 log "ok: flowEndReason sequence $reasons"
+# Every record has both ends' RTT: interim ones from the sock_diag polls, the last one
+# from the kernel at close.
+assert_eq "records without both RTTs" 0 "$(jq -s 'map(select((.sockflowSourceRttMicroseconds
+	// 0) == 0 or (.sockflowDestinationRttMicroseconds // 0) == 0)) | length' \
+	"$TEST_TMP/json.records")"
 # Data flows every 100 ms, so every 1 s interval has packets client -> server.
 awk '$1 == 2 && $2 == 0 { exit 1 }' "$TEST_TMP/json.seq" ||
 	fail "an interim record has no client -> server packets"

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <glib.h>
@@ -184,11 +185,21 @@ static void test_join_both_ends(void)
 	set_counts(&e.cnt, 5, 400, 4, 1200);
 	flow_table__observe(t, &e, 3 * S);
 	g_assert_cmpint(f.n, ==, 0);
+	/* The server aborts (ESTABLISHED -> CLOSE): its reset comes after its close event. */
 	e = event(SF_EVENT_CLOSE, SF_ROLE_SERVER, 40000, 3 * S, "nginx", 200);
+	e.old_state = TCP_ESTABLISHED;
 	set_counts(&e.cnt, 4, 1200, 6, 452);
 	flow_table__observe(t, &e, 3 * S);
+	g_assert_cmpint(f.n, ==, 0);
+	e = event(SF_EVENT_RESET, SF_ROLE_SERVER, 40000, 3 * S, "nginx", 200);
+	e.role = 0;
+	e.flags = SF_FLAG_RST_SENT;
+	flow_table__observe(t, &e, 3 * S);
+	g_assert_cmpuint(flow_table__expire(t, 3 * S), ==, 1);
 
 	g_assert_cmpint(f.n, ==, 1);
+	g_assert_cmpuint(f.rec[0].server_q.resets_sent, ==, 1);
+	g_assert_cmpuint(f.rec[0].client_q.resets_sent, ==, 0);
 	g_assert_cmpuint(f.rec[0].end_reason, ==, FLOW_END_OF_FLOW);
 	g_assert_cmpuint(f.rec[0].fwd.packets, ==, 6);
 	g_assert_cmpuint(f.rec[0].fwd.octets, ==, 452);
