@@ -45,15 +45,6 @@ conntrack_count() {
 	((HAVE_CT)) && sysctl -n net.netfilter.nf_conntrack_count || echo -
 }
 
-# cpu_settled PID: true once PID used at most 2 clock ticks (~4%) of CPU in the last 0.5 s,
-# i.e. it has exported its backlog after the storm.
-cpu_settled() {
-	local a b
-	a=$(proc_cpu_s "$1")
-	sleep 0.5
-	b=$(proc_cpu_s "$1")
-	awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.025) }'
-}
 
 # run_once N on|off: one storm; appends a row to $TEST_TMP/rows.
 run_once() {

@@ -54,14 +54,6 @@ udp_rcvbuf_errors() {
 
 server_drained() { [[ $(udp_rx_queue "$CONNGEN_PORT") == 0 ]]; }
 
-# cpu_settled PID: true once PID used at most 2 clock ticks (~4%) of CPU in the last 0.5 s.
-cpu_settled() {
-	local a b
-	a=$(proc_cpu_s "$1")
-	sleep 0.5
-	b=$(proc_cpu_s "$1")
-	awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.025) }'
-}
 
 # flood_records JSONL PORT: "RECORDS PACKETS OCTETS" summed over sockflow's UDP records
 # to PORT; a line sockflow left half-written is skipped.

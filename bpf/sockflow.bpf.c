@@ -230,7 +230,10 @@ static __always_inline void emit(const struct sf_sock *s, __u8 type, __u8 old_st
 	bpf_ringbuf_submit(e, flags);
 }
 
-/* TCP's RTT estimate and retransmissions, as TCP_INFO computes them. */
+/*
+ * TCP's RTT estimate and retransmissions as TCP_INFO computes them, and
+ * the segments it counted lost over the connection's life (tcp_sock.lost).
+ */
 static __always_inline void read_quality(const struct sock *sk, struct sf_tcp_quality *q)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);

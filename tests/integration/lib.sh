@@ -567,3 +567,13 @@ proc_cpu_s() {
 		"/proc/$1/stat"
 }
 proc_peak_rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# cpu_settled PID: true once PID used at most 2 clock ticks (~4%) of CPU in the last 0.5 s,
+# i.e. it has worked off its backlog (benchmarks wait for this before reading its CPU).
+cpu_settled() {
+	local a b
+	a=$(proc_cpu_s "$1")
+	sleep 0.5
+	b=$(proc_cpu_s "$1")
+	awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.025) }'
+}
