@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The daemon: GLib main loop, signals and timers wiring source -> flow table -> exporters. */
 #include <errno.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -548,7 +549,13 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 
 	d.drain_now_ns = now_ns();
 	d.tcp_info = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
-	err = diag_poller__new(&d.diag, &(struct diag_poller_options){ .proc_root = "/proc" });
+	/* Connections only: TIME_WAIT remnants (many, under churn) have no TCP_INFO. */
+	err = diag_poller__new(&d.diag, &(struct diag_poller_options){
+		.proc_root = "/proc",
+		.states = 1u << TCP_ESTABLISHED | 1u << TCP_SYN_SENT | 1u << TCP_FIN_WAIT1 |
+			  1u << TCP_FIN_WAIT2 | 1u << TCP_CLOSE_WAIT | 1u << TCP_LAST_ACK |
+			  1u << TCP_CLOSING,
+	});
 	if (err)
 		log_warn("sock_diag: no poller (%s): live flows' records carry RTT and "
 			 "retransmissions only from the kernel's tracepoints", strerror(-err));
