@@ -510,45 +510,67 @@ int BPF_PROG(sf_recv_length, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
-/* Tuple of a listener's packet, from its headers (direct packet access, no helper calls). */
-static __always_inline int hs_key_from_skb(struct __sk_buff *skb, int dir, struct hs_key *k)
+/* Where a packet's addresses and ports go, from the local socket's point of view. */
+struct pkt_tuple {
+	__u8 *local_addr;	/* 16 bytes each; IPv4 in the first 4 */
+	__u8 *remote_addr;
+	__u16 *local_port;	/* host byte order */
+	__u16 *remote_port;
+};
+
+/*
+ * The addresses and ports of the @protocol packet at skb data, seen by the
+ * socket that sends (@dir OUT) or receives it (direct packet access, no
+ * helper calls). Returns the packet's family and sets *@hdr to its IP
+ * header length, or returns 0 for another protocol or a short packet.
+ */
+static __always_inline __u16 pkt_tuple(struct __sk_buff *skb, int dir, __u8 protocol,
+				       const struct pkt_tuple *t, __u32 *hdr)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
-	__u16 *ports;
+	__u16 *ports, family;
 
-	__builtin_memset(k, 0, sizeof(*k));
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = data;
 
-		__u32 hl;
-
-		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP)
-			return -1;
-		hl = ip->ihl * 4;
-		if (hl < sizeof(*ip))
-			return -1;
-		ports = data + hl;
-		__builtin_memcpy(dir == SF_DIR_IN ? k->local_addr : k->remote_addr, &ip->daddr, 4);
-		__builtin_memcpy(dir == SF_DIR_IN ? k->remote_addr : k->local_addr, &ip->saddr, 4);
-		k->family = AF_INET;
+		if ((void *)(ip + 1) > end || ip->protocol != protocol)
+			return 0;
+		*hdr = ip->ihl * 4;
+		if (*hdr < sizeof(*ip) || *hdr > 60)
+			return 0;
+		__builtin_memcpy(dir == SF_DIR_IN ? t->local_addr : t->remote_addr, &ip->daddr, 4);
+		__builtin_memcpy(dir == SF_DIR_IN ? t->remote_addr : t->local_addr, &ip->saddr, 4);
+		family = AF_INET;
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = data;
 
-		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_TCP)
-			return -1;
-		ports = (void *)(ip6 + 1);
-		__builtin_memcpy(dir == SF_DIR_IN ? k->local_addr : k->remote_addr, &ip6->daddr, 16);
-		__builtin_memcpy(dir == SF_DIR_IN ? k->remote_addr : k->local_addr, &ip6->saddr, 16);
-		k->family = AF_INET6;
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != protocol)
+			return 0;
+		*hdr = sizeof(*ip6);
+		__builtin_memcpy(dir == SF_DIR_IN ? t->local_addr : t->remote_addr, &ip6->daddr, 16);
+		__builtin_memcpy(dir == SF_DIR_IN ? t->remote_addr : t->local_addr, &ip6->saddr, 16);
+		family = AF_INET6;
 	} else {
-		return -1;
+		return 0;
 	}
+	ports = data + *hdr;
 	if ((void *)(ports + 2) > end)
-		return -1;
-	k->local_port = bpf_ntohs(dir == SF_DIR_IN ? ports[1] : ports[0]);
-	k->remote_port = bpf_ntohs(dir == SF_DIR_IN ? ports[0] : ports[1]);
-	return 0;
+		return 0;
+	*t->local_port = bpf_ntohs(dir == SF_DIR_IN ? ports[1] : ports[0]);
+	*t->remote_port = bpf_ntohs(dir == SF_DIR_IN ? ports[0] : ports[1]);
+	return family;
+}
+
+/* Tuple of a listener's packet, from its headers. */
+static __always_inline int hs_key_from_skb(struct __sk_buff *skb, int dir, struct hs_key *k)
+{
+	struct pkt_tuple t = { k->local_addr, k->remote_addr, &k->local_port, &k->remote_port };
+	__u32 hdr;
+
+	__builtin_memset(k, 0, sizeof(*k));
+	k->family = pkt_tuple(skb, dir, IPPROTO_TCP, &t, &hdr);
+	return k->family ? 0 : -1;
 }
 
 /* Count a packet of a passive open that the kernel runs through the listener. */
@@ -604,42 +626,15 @@ static __always_inline __u32 tcp_payload(struct __sk_buff *skb)
  */
 static __always_inline void account_udp(struct __sk_buff *skb, __u64 cookie, int dir)
 {
-	void *data = (void *)(long)skb->data;
-	void *end = (void *)(long)skb->data_end;
-	struct sf_udp_flow *f, fresh = {};
 	struct sf_udp_key k = {};
+	struct pkt_tuple t = { k.local_addr, k.remote_addr, &k.local_port, &k.remote_port };
+	struct sf_udp_flow *f, fresh = {};
 	__u32 hdr;
-	__u16 *ports;
 
 	k.cookie = cookie;
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		struct iphdr *ip = data;
-
-		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_UDP)
-			return;
-		hdr = ip->ihl * 4;
-		if (hdr < sizeof(*ip) || hdr > 60)
-			return;
-		__builtin_memcpy(dir == SF_DIR_IN ? k.local_addr : k.remote_addr, &ip->daddr, 4);
-		__builtin_memcpy(dir == SF_DIR_IN ? k.remote_addr : k.local_addr, &ip->saddr, 4);
-		k.family = AF_INET;
-	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = data;
-
-		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_UDP)
-			return;
-		hdr = sizeof(*ip6);
-		__builtin_memcpy(dir == SF_DIR_IN ? k.local_addr : k.remote_addr, &ip6->daddr, 16);
-		__builtin_memcpy(dir == SF_DIR_IN ? k.remote_addr : k.local_addr, &ip6->saddr, 16);
-		k.family = AF_INET6;
-	} else {
+	k.family = pkt_tuple(skb, dir, IPPROTO_UDP, &t, &hdr);
+	if (!k.family)
 		return;
-	}
-	ports = data + hdr;
-	if ((void *)(ports + 2) > end)
-		return;
-	k.local_port = bpf_ntohs(dir == SF_DIR_IN ? ports[1] : ports[0]);
-	k.remote_port = bpf_ntohs(dir == SF_DIR_IN ? ports[0] : ports[1]);
 
 	f = bpf_map_lookup_elem(&udp_flows, &k);
 	if (!f) {
