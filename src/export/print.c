@@ -216,6 +216,13 @@ static void print_text(struct print_sink *s, struct line *l, const struct flow_r
 		line_add(l, " rtt %.3f/%.3f ms retrans %" PRIu32 "/%" PRIu32,
 			 r->client_q.rtt_us / 1000.0, r->server_q.rtt_us / 1000.0,
 			 r->client_q.retrans, r->server_q.retrans);
+	if (r->post_nat.nat) {
+		format_endpoint(src, sizeof(src), r->key.family, r->post_nat.client_addr,
+				r->post_nat.client_port);
+		format_endpoint(dst, sizeof(dst), r->key.family, r->post_nat.server_addr,
+				r->post_nat.server_port);
+		line_add(l, " nat %s -> %s", src, dst);
+	}
 	if (r->flags & FLOW_RECORD_START_UNKNOWN)
 		line_add(l, " (open before sockflow started)");
 	line_add(l, "\n");
@@ -357,6 +364,15 @@ static void print_json(struct line *l, const struct flow_record *r)
 		 dst);
 	line_add(l, ",\"sourceTransportPort\":%u,\"destinationTransportPort\":%u",
 		 r->key.client_port, r->key.server_port);
+	if (r->post_nat.nat) {
+		inet_ntop(r->key.family, r->post_nat.client_addr, src, sizeof(src));
+		inet_ntop(r->key.family, r->post_nat.server_addr, dst, sizeof(dst));
+		line_add(l, ",\"postNATSourceIPv%sAddress\":\"%s\","
+			 "\"postNATDestinationIPv%sAddress\":\"%s\"", v, src, v, dst);
+		line_add(l, ",\"postNAPTSourceTransportPort\":%u,"
+			 "\"postNAPTDestinationTransportPort\":%u",
+			 r->post_nat.client_port, r->post_nat.server_port);
+	}
 	line_add(l, ",\"protocolIdentifier\":%u", r->key.protocol);
 	line_add(l, ",\"octetDeltaCount\":%" PRIu64 ",\"packetDeltaCount\":%" PRIu64,
 		 r->fwd.octets, r->fwd.packets);

@@ -287,10 +287,13 @@ static const fbInfoElement_t sockflow_elements[] = {
 #define TEMPLATES_TAIL_SPEC                        \
 	{ "sourceTransportPort", 2, 0 },           \
 	{ "destinationTransportPort", 2, 0 },      \
+	{ "postNAPTSourceTransportPort", 2, 0 },   \
+	{ "postNAPTDestinationTransportPort", 2, 0 }, \
 	{ "protocolIdentifier", 1, 0 },            \
 	{ "tcpControlBits", 1, 0 },                \
 	{ "flowEndReason", 1, 0 },                 \
-	{ "biflowDirection", 1, 0 }
+	{ "biflowDirection", 1, 0 },               \
+	{ "paddingOctets", 4, TEMPLATES_SPEC_INTERNAL_ONLY }
 
 /* The elements of struct templates_flow4, in member order. */
 fbInfoElementSpec_t templates_flow4_spec[] = {
@@ -299,6 +302,8 @@ fbInfoElementSpec_t templates_flow4_spec[] = {
 	TEMPLATES_QUALITY_SPEC,
 	{ "sourceIPv4Address", 4, 0 },
 	{ "destinationIPv4Address", 4, 0 },
+	{ "postNATSourceIPv4Address", 4, 0 },
+	{ "postNATDestinationIPv4Address", 4, 0 },
 	TEMPLATES_TAIL_SPEC,
 	FB_IESPEC_NULL,
 };
@@ -310,6 +315,8 @@ fbInfoElementSpec_t templates_flow6_spec[] = {
 	TEMPLATES_QUALITY_SPEC,
 	{ "sourceIPv6Address", 16, 0 },
 	{ "destinationIPv6Address", 16, 0 },
+	{ "postNATSourceIPv6Address", 16, 0 },
+	{ "postNATDestinationIPv6Address", 16, 0 },
 	TEMPLATES_TAIL_SPEC,
 	FB_IESPEC_NULL,
 };
@@ -357,18 +364,18 @@ _Static_assert(sizeof(struct templates_ends) == 2 * 8 + 26 * sizeof(fbVarfield_t
 	       "struct templates_ends has hidden padding");
 _Static_assert(sizeof(struct templates_counters) == 8 * 8,
 	       "struct templates_counters has hidden padding");
-_Static_assert(sizeof(struct templates_tail) == 2 * 2 + 4 * 1,
+_Static_assert(sizeof(struct templates_tail) == 4 * 2 + 4 * 1 + 4,
 	       "struct templates_tail has hidden padding");
 _Static_assert(sizeof(struct templates_quality) == 10 * 4 + 8 * 1,
 	       "struct templates_quality has hidden padding");
 _Static_assert(sizeof(struct templates_flow4) ==
 		       sizeof(struct templates_counters) + sizeof(struct templates_ends) +
-			       sizeof(struct templates_quality) + 2 * 4 +
+			       sizeof(struct templates_quality) + 4 * 4 +
 			       sizeof(struct templates_tail),
 	       "struct templates_flow4 has hidden padding");
 _Static_assert(sizeof(struct templates_flow6) ==
 		       sizeof(struct templates_counters) + sizeof(struct templates_ends) +
-			       sizeof(struct templates_quality) + 2 * 16 +
+			       sizeof(struct templates_quality) + 4 * 16 +
 			       sizeof(struct templates_tail),
 	       "struct templates_flow6 has hidden padding");
 _Static_assert(sizeof(struct templates_loss_stats) == 4 + 4 + 9 * 8,
@@ -645,8 +652,13 @@ static void fill_quality(struct templates_quality *q, const struct flow_record *
 
 static void fill_tail(struct templates_tail *t, const struct flow_record *r)
 {
+	memset(t, 0, sizeof(*t));
 	t->sourceTransportPort = r->key.client_port;
 	t->destinationTransportPort = r->key.server_port;
+	if (r->post_nat.nat) {
+		t->postNAPTSourceTransportPort = r->post_nat.client_port;
+		t->postNAPTDestinationTransportPort = r->post_nat.server_port;
+	}
 	t->protocolIdentifier = r->key.protocol;
 	t->tcpControlBits = r->tcp_flags;
 	t->flowEndReason = r->end_reason;
@@ -665,6 +677,14 @@ void templates__fill_flow4(struct templates_flow4 *rec, const struct flow_record
 	rec->sourceIPv4Address = ntohl(a);
 	memcpy(&a, r->key.server_addr, sizeof(a));
 	rec->destinationIPv4Address = ntohl(a);
+	rec->postNATSourceIPv4Address = 0;
+	rec->postNATDestinationIPv4Address = 0;
+	if (r->post_nat.nat) {
+		memcpy(&a, r->post_nat.client_addr, sizeof(a));
+		rec->postNATSourceIPv4Address = ntohl(a);
+		memcpy(&a, r->post_nat.server_addr, sizeof(a));
+		rec->postNATDestinationIPv4Address = ntohl(a);
+	}
 }
 
 void templates__fill_flow6(struct templates_flow6 *rec, const struct flow_record *r)
@@ -675,6 +695,12 @@ void templates__fill_flow6(struct templates_flow6 *rec, const struct flow_record
 	fill_tail(&rec->tail, r);
 	memcpy(rec->sourceIPv6Address, r->key.client_addr, 16);
 	memcpy(rec->destinationIPv6Address, r->key.server_addr, 16);
+	memset(rec->postNATSourceIPv6Address, 0, 16);
+	memset(rec->postNATDestinationIPv6Address, 0, 16);
+	if (r->post_nat.nat) {
+		memcpy(rec->postNATSourceIPv6Address, r->post_nat.client_addr, 16);
+		memcpy(rec->postNATDestinationIPv6Address, r->post_nat.server_addr, 16);
+	}
 }
 
 void templates__fill_loss_stats(struct templates_loss_stats *rec, uint32_t odid,

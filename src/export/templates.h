@@ -123,10 +123,13 @@ struct templates_counters {
 struct templates_tail {
 	uint16_t sourceTransportPort;
 	uint16_t destinationTransportPort;
+	uint16_t postNAPTSourceTransportPort;		/* 0: not translated */
+	uint16_t postNAPTDestinationTransportPort;
 	uint8_t protocolIdentifier;
 	uint8_t tcpControlBits;		/* reduced-size encoding of unsigned16 */
 	uint8_t flowEndReason;
 	uint8_t biflowDirection;	/* always 1: initiator */
+	uint8_t paddingOctets[4];	/* internal only */
 };
 
 /*
@@ -144,6 +147,8 @@ struct templates_flow4 {
 	struct templates_quality quality;
 	uint32_t sourceIPv4Address;
 	uint32_t destinationIPv4Address;
+	uint32_t postNATSourceIPv4Address;		/* 0: not translated */
+	uint32_t postNATDestinationIPv4Address;
 	struct templates_tail tail;
 };
 
@@ -154,6 +159,8 @@ struct templates_flow6 {
 	struct templates_quality quality;
 	uint8_t sourceIPv6Address[16];
 	uint8_t destinationIPv6Address[16];
+	uint8_t postNATSourceIPv6Address[16];		/* all zero: not translated */
+	uint8_t postNATDestinationIPv6Address[16];
 	struct templates_tail tail;
 };
 

@@ -100,6 +100,23 @@ struct flow_quality {
 /* flow_record.flags */
 #define FLOW_RECORD_START_UNKNOWN 0x01	/* open when sockflow started: start is when it was found */
 
+/* flow_nat.nat: which translations the connection went through. */
+#define FLOW_NAT_SRC 0x01
+#define FLOW_NAT_DST 0x02
+
+/*
+ * The conversation after NAT on this host, when conntrack translated it:
+ * the client and server addresses and ports as the server sees them (an
+ * unchanged side keeps its value). Layout as in struct flow_key.
+ */
+struct flow_nat {
+	uint8_t client_addr[16];
+	uint8_t server_addr[16];
+	uint16_t client_port;
+	uint16_t server_port;
+	uint8_t nat;			/* FLOW_NAT_*; 0: not translated */
+};
+
 /*
  * What an exporter receives: one record per finished flow, per active
  * timeout of a long-lived flow, or per forced end. Times are Unix epoch
@@ -115,6 +132,7 @@ struct flow_record {
 	struct flow_process server;
 	struct flow_quality client_q;	/* TCP only; from the client's socket when it is local */
 	struct flow_quality server_q;
+	struct flow_nat post_nat;	/* key is the conversation before NAT */
 	uint8_t end_reason;		/* enum flow_end_reason */
 	uint8_t tcp_flags;		/* union of TCP flags seen (IE 6) */
 	uint8_t flags;			/* FLOW_RECORD_* */

@@ -51,13 +51,36 @@ struct flow {
 	uint32_t sent_retrans[2];	/* per end, already exported */
 	uint32_t sent_lost[2];
 	uint8_t record_flags;		/* FLOW_RECORD_* */
+	struct flow_nat nat;		/* after NAT, when conntrack translated it */
+	uint64_t nat_id;		/* the nat_entry it came from; 0: none */
 	struct flow *older, *newer;	/* age list, for eviction */
 };
+
+/*
+ * A translated connection, found by the key before NAT (what the client's
+ * socket sees) and by the key after it (what the server's socket sees).
+ */
+struct nat_entry {
+	struct flow_key pre;
+	struct flow_key post;
+	struct flow_nat after;
+	uint64_t id;
+	uint64_t seen_ns;
+	bool used;			/* a flow took it: it goes with that flow */
+};
+
+/* Bindings no flow took (forwarded traffic, ends not tracked) go after this long. */
+#define NAT_UNUSED_NS (60ull * 1000 * 1000 * 1000)
+#define NAT_SWEEP_NS (10ull * 1000 * 1000 * 1000)
 
 struct flow_table {
 	struct flow_table_options opts;
 	GHashTable *flows;		/* struct flow_key * -> struct flow * */
 	GHashTable *udp_ends;		/* struct sf_udp_key * -> struct flow * */
+	GHashTable *nat_pre;		/* struct flow_key * -> struct nat_entry * (owns it) */
+	GHashTable *nat_post;		/* struct flow_key * -> struct nat_entry * */
+	uint64_t nat_next_id;
+	uint64_t nat_swept_ns;
 	struct flow *oldest, *newest;
 	uint64_t check_interval_ns;
 	int64_t realtime_offset_ns;
@@ -114,6 +137,8 @@ struct flow_table *flow_table__new(const struct flow_table_options *opts)
 	t->opts = *opts;
 	t->flows = g_hash_table_new_full(key_hash, key_equal, NULL, free);
 	t->udp_ends = g_hash_table_new(udp_key_hash, udp_key_equal);
+	t->nat_pre = g_hash_table_new_full(key_hash, key_equal, NULL, free);
+	t->nat_post = g_hash_table_new(key_hash, key_equal);
 	flow_table__set_timeouts(t, &t->opts.timeouts);
 	return t;
 }
@@ -324,6 +349,7 @@ static void flow_report(struct flow_table *t, struct flow *f, uint8_t reason, ui
 	r.end_reason = reason;
 	r.tcp_flags = flow_tcp_flags(f);
 	r.flags = f->record_flags;
+	r.post_nat = f->nat;
 	t->opts.emit(t->opts.emit_ctx, &r);
 	t->stats.records++;
 
@@ -332,10 +358,24 @@ static void flow_report(struct flow_table *t, struct flow *f, uint8_t reason, ui
 	f->record_start_ns = max_u64(f->last_activity_ns, f->record_start_ns);
 }
 
+/* Forget @e (it is in nat_pre, maybe in nat_post). */
+static void nat_entry_drop(struct flow_table *t, struct nat_entry *e)
+{
+	if (g_hash_table_lookup(t->nat_post, &e->post) == e)
+		g_hash_table_remove(t->nat_post, &e->post);
+	g_hash_table_remove(t->nat_pre, &e->pre);
+}
+
 static void flow_remove(struct flow_table *t, struct flow *f)
 {
+	struct nat_entry *e;
 	int i;
 
+	if (f->nat_id) {
+		e = g_hash_table_lookup(t->nat_pre, &f->key);
+		if (e && e->id == f->nat_id)
+			nat_entry_drop(t, e);
+	}
 	for (i = 0; i < 2; i++)
 		if (f->end[i].udp)
 			g_hash_table_remove(t->udp_ends, &f->end[i].udp_key);
@@ -411,6 +451,30 @@ static bool flow_both_ends(const struct flow *f)
 	return f->end[0].cookie && f->end[1].cookie;
 }
 
+/* An end that sees a connection after NAT belongs to the flow keyed before it. */
+static void nat_translate(struct flow_table *t, struct flow_key *key)
+{
+	const struct nat_entry *e = g_hash_table_lookup(t->nat_post, key);
+
+	if (e)
+		*key = e->pre;
+}
+
+/* Give @f the tuple after NAT, if conntrack translated its connection. */
+static void nat_attach(struct flow_table *t, struct flow *f)
+{
+	struct nat_entry *e;
+
+	if (f->nat_id)
+		return;
+	e = g_hash_table_lookup(t->nat_pre, &f->key);
+	if (!e)
+		return;
+	f->nat = e->after;
+	f->nat_id = e->id;
+	e->used = true;
+}
+
 /* A reset a socket sent after its close event: flag the end that socket was. */
 static void observe_late_reset(struct flow_table *t, const struct sf_event *e)
 {
@@ -444,6 +508,7 @@ void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_
 		return;
 	idx = e->role - 1;
 	flow_key__from_tuple(&key, &e->tuple, e->role);
+	nat_translate(t, &key);
 	f = g_hash_table_lookup(t->flows, &key);
 	if (f && f->end[idx].cookie && f->end[idx].cookie != e->cookie) {
 		/* The tuple is in use again by a new socket: the old flow is over. */
@@ -455,6 +520,7 @@ void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_
 		if (!f)
 			return;
 	}
+	nat_attach(t, f);
 	if (e->start_ns && e->start_ns < f->record_start_ns && !f->reported_activity_ns)
 		f->record_start_ns = e->start_ns;
 
@@ -516,6 +582,7 @@ static struct flow *udp_flow_of(struct flow_table *t, const struct sf_udp_live *
 	tuple.protocol = IPPROTO_UDP;
 	tuple.netns_ino = u->owner.netns_ino;
 	flow_key__from_tuple(&key, &tuple, role);
+	nat_translate(t, &key);
 	f = g_hash_table_lookup(t->flows, &key);
 	if (f && f->end[*idx].udp) {
 		/* The same addresses, another socket: the old conversation is over. */
@@ -526,6 +593,7 @@ static struct flow *udp_flow_of(struct flow_table *t, const struct sf_udp_live *
 		f = flow_create(t, &key, u->flow.first_ns, now_ns);
 	if (!f)
 		return NULL;
+	nat_attach(t, f);
 	f->end[*idx].udp = true;
 	f->end[*idx].udp_key = u->key;
 	f->end[*idx].cookie = u->key.cookie;
@@ -569,6 +637,124 @@ static void udp_recheck(struct flow_table *t, struct flow *f)
 			udp_end_update(f, &f->end[i], &now);
 }
 
+/* Move @from's ends into @to where @to has none, then drop @from. */
+static void flow_merge(struct flow_table *t, struct flow *to, struct flow *from)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (to->end[i].cookie || !from->end[i].cookie)
+			continue;
+		if (from->end[i].udp)
+			g_hash_table_remove(t->udp_ends, &from->end[i].udp_key);
+		to->end[i] = from->end[i];
+		memset(&from->end[i], 0, sizeof(from->end[i]));
+		if (to->end[i].udp)
+			g_hash_table_insert(t->udp_ends, &to->end[i].udp_key, to);
+	}
+	if (from->record_start_ns < to->record_start_ns && !to->reported_activity_ns)
+		to->record_start_ns = from->record_start_ns;
+	to->last_activity_ns = max_u64(to->last_activity_ns, from->last_activity_ns);
+	to->record_flags |= from->record_flags;
+	if (!flow_all_closed(to))
+		to->closed_ns = 0;
+	else if (!to->closed_ns)
+		to->closed_ns = from->closed_ns;
+	if (!from->end[0].cookie && !from->end[1].cookie)
+		flow_remove(t, from);
+}
+
+/* The two ends' keys of a binding: before NAT (the client's view) and after it. */
+static void nat_keys(const struct flow_nat_binding *b, struct flow_key *pre, struct flow_key *post)
+{
+	struct sf_tuple tu;
+
+	memset(&tu, 0, sizeof(tu));
+	tu.family = b->family;
+	tu.protocol = b->protocol;
+	tu.netns_ino = b->netns_ino;
+	memcpy(tu.local_addr, b->orig.src, 16);
+	memcpy(tu.remote_addr, b->orig.dst, 16);
+	tu.local_port = b->orig.sport;
+	tu.remote_port = b->orig.dport;
+	flow_key__from_tuple(pre, &tu, SF_ROLE_CLIENT);
+	memcpy(tu.local_addr, b->reply.dst, 16);
+	memcpy(tu.remote_addr, b->reply.src, 16);
+	tu.local_port = b->reply.dport;
+	tu.remote_port = b->reply.sport;
+	flow_key__from_tuple(post, &tu, SF_ROLE_CLIENT);
+}
+
+void flow_table__nat(struct flow_table *t, const struct flow_nat_binding *b, uint64_t now_ns)
+{
+	struct flow *pre_flow, *post_flow;
+	struct nat_entry *e, *old;
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return;
+	nat_keys(b, &e->pre, &e->post);
+	if (flow_key__equal(&e->pre, &e->post)) {
+		free(e);
+		return;
+	}
+	memcpy(e->after.client_addr, e->post.client_addr, sizeof(e->after.client_addr));
+	memcpy(e->after.server_addr, e->post.server_addr, sizeof(e->after.server_addr));
+	e->after.client_port = e->post.client_port;
+	e->after.server_port = e->post.server_port;
+	e->after.nat = b->nat;
+	e->id = ++t->nat_next_id;
+	e->seen_ns = now_ns;
+	/* The same connection again (an update, a resync), or its tuple reused. */
+	old = g_hash_table_lookup(t->nat_pre, &e->pre);
+	if (old)
+		nat_entry_drop(t, old);
+	g_hash_table_insert(t->nat_pre, &e->pre, e);
+	g_hash_table_replace(t->nat_post, &e->post, e);
+
+	/* An end seen before its binding made a flow of its own: join it now. */
+	post_flow = g_hash_table_lookup(t->flows, &e->post);
+	pre_flow = g_hash_table_lookup(t->flows, &e->pre);
+	if (post_flow && pre_flow) {
+		flow_merge(t, pre_flow, post_flow);
+		t->stats.nat_joined++;
+	} else if (post_flow) {
+		g_hash_table_steal(t->flows, &post_flow->key);
+		post_flow->key = e->pre;
+		g_hash_table_insert(t->flows, &post_flow->key, post_flow);
+		pre_flow = post_flow;
+		t->stats.nat_joined++;
+	}
+	if (pre_flow) {
+		pre_flow->nat_id = 0;
+		nat_attach(t, pre_flow);
+	}
+}
+
+/* Drop bindings no flow took within NAT_UNUSED_NS. */
+static gboolean nat_unused(gpointer key, gpointer value, gpointer data)
+{
+	struct nat_entry *e = value;
+	struct flow_table *t = ((void **)data)[0];
+	uint64_t now_ns = *(uint64_t *)((void **)data)[1];
+
+	if (e->used || now_ns - e->seen_ns < NAT_UNUSED_NS)
+		return FALSE;
+	if (g_hash_table_lookup(t->nat_post, &e->post) == e)
+		g_hash_table_remove(t->nat_post, &e->post);
+	return TRUE;
+}
+
+static void nat_sweep(struct flow_table *t, uint64_t now_ns)
+{
+	void *data[2] = { t, &now_ns };
+
+	if (now_ns - t->nat_swept_ns < NAT_SWEEP_NS)
+		return;
+	t->nat_swept_ns = now_ns;
+	g_hash_table_foreach_remove(t->nat_pre, nat_unused, data);
+}
+
 static void expire_state(const struct flow *f, struct flow_expire_state *st)
 {
 	st->last_report_ns = f->last_report_ns;
@@ -587,6 +773,7 @@ unsigned int flow_table__expire(struct flow_table *t, uint64_t now_ns)
 	uint8_t reason;
 	bool final;
 
+	nat_sweep(t, now_ns);
 	for (f = t->oldest; f; f = next) {
 		next = f->newer;
 		if (!f->closed_ns && now_ns - f->checked_ns >= t->check_interval_ns)
@@ -625,6 +812,7 @@ void flow_table__stats(const struct flow_table *t, struct flow_table_stats *st)
 {
 	*st = t->stats;
 	st->flows = g_hash_table_size(t->flows);
+	st->nat_bindings = g_hash_table_size(t->nat_pre);
 }
 
 void flow_table__free(struct flow_table *t)
@@ -633,6 +821,10 @@ void flow_table__free(struct flow_table *t)
 		return;
 	if (t->udp_ends)
 		g_hash_table_destroy(t->udp_ends);
+	if (t->nat_post)
+		g_hash_table_destroy(t->nat_post);
+	if (t->nat_pre)
+		g_hash_table_destroy(t->nat_pre);
 	if (t->flows)
 		g_hash_table_destroy(t->flows);
 	free(t);

@@ -44,6 +44,24 @@ struct flow_table_stats {
 	uint64_t created;
 	uint64_t records;		/* emitted */
 	uint64_t evicted;		/* ended early: table full (reason 5) */
+	uint64_t nat_bindings;		/* translated connections known now */
+	uint64_t nat_joined;		/* flows that got a binding after their ends split */
+};
+
+/*
+ * A connection conntrack translated: the tuple its initiator sent and the
+ * one its responder answers (addresses network order, IPv4 in the first 4
+ * bytes; ports host order), and the namespace whose conntrack did it.
+ */
+struct flow_nat_binding {
+	uint8_t family;			/* AF_INET or AF_INET6 */
+	uint8_t protocol;
+	uint8_t nat;			/* FLOW_NAT_* */
+	uint32_t netns_ino;
+	struct {
+		uint8_t src[16], dst[16];
+		uint16_t sport, dport;
+	} orig, reply;
 };
 
 struct flow_table *flow_table__new(const struct flow_table_options *opts);
@@ -65,6 +83,13 @@ void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_
  * flow is made, or its counters and owner brought up to date.
  */
 void flow_table__observe_udp(struct flow_table *t, const struct sf_udp_live *u, uint64_t now_ns);
+
+/*
+ * Learn a translated connection. Its ends are joined into one flow keyed
+ * by the tuple before NAT (also when one of them was seen first), and its
+ * records carry the tuple after NAT.
+ */
+void flow_table__nat(struct flow_table *t, const struct flow_nat_binding *b, uint64_t now_ns);
 
 /* Emit every record that is due at @now_ns; returns how many. */
 unsigned int flow_table__expire(struct flow_table *t, uint64_t now_ns);

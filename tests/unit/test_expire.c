@@ -169,6 +169,104 @@ static void set_counts(struct sf_counters *c, uint64_t out_p, uint64_t out_o, ui
 	c->octets[SF_DIR_IN] = in_o;
 }
 
+/*
+ * A published port: the host client sees 127.0.0.1:40000 -> 127.0.0.1:18080,
+ * the container's server 10.88.0.1:40000 -> 10.88.2.69:80 (DNAT and
+ * masquerade in the host namespace, netns 7).
+ */
+static struct sf_event nat_end(int type, int role, const char *comm, uint32_t pid)
+{
+	struct sf_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = type;
+	e.role = role;
+	e.cookie = role;
+	e.tuple.family = AF_INET;
+	e.tuple.protocol = 6;
+	if (role == SF_ROLE_CLIENT) {
+		inet_pton(AF_INET, "127.0.0.1", e.tuple.local_addr);
+		inet_pton(AF_INET, "127.0.0.1", e.tuple.remote_addr);
+		e.tuple.local_port = 40000;
+		e.tuple.remote_port = 18080;
+		e.tuple.netns_ino = 7;
+	} else {
+		inet_pton(AF_INET, "10.88.2.69", e.tuple.local_addr);
+		inet_pton(AF_INET, "10.88.0.1", e.tuple.remote_addr);
+		e.tuple.local_port = 80;
+		e.tuple.remote_port = 40000;
+		e.tuple.netns_ino = 9;
+	}
+	e.proc.tgid = pid;
+	snprintf(e.proc.comm, sizeof(e.proc.comm), "%s", comm);
+	e.flags = SF_FLAG_ESTABLISHED;
+	e.start_ns = 2 * S;
+	e.last_ns = 2 * S;
+	return e;
+}
+
+static void nat_bind(struct flow_table *t)
+{
+	struct flow_nat_binding b = { .family = AF_INET, .protocol = 6, .netns_ino = 7,
+				      .nat = FLOW_NAT_SRC | FLOW_NAT_DST };
+
+	inet_pton(AF_INET, "127.0.0.1", b.orig.src);
+	inet_pton(AF_INET, "127.0.0.1", b.orig.dst);
+	b.orig.sport = 40000;
+	b.orig.dport = 18080;
+	inet_pton(AF_INET, "10.88.2.69", b.reply.src);
+	inet_pton(AF_INET, "10.88.0.1", b.reply.dst);
+	b.reply.sport = 80;
+	b.reply.dport = 40000;
+	flow_table__nat(t, &b, 2 * S);
+}
+
+/* Binding first, client first, server first, both first: always one joined flow. */
+static void test_nat_join(void)
+{
+	int order;
+
+	for (order = 0; order < 4; order++) {
+		struct fake f = { 0 };
+		struct flow_table *t = table_new(&f, 16);
+		struct sf_event c = nat_end(SF_EVENT_OPEN, SF_ROLE_CLIENT, "curl", 100);
+		struct sf_event sv = nat_end(SF_EVENT_OPEN, SF_ROLE_SERVER, "httpd", 200);
+		char addr[INET_ADDRSTRLEN];
+
+		if (order == 0)
+			nat_bind(t);
+		if (order != 2)
+			flow_table__observe(t, &c, 2 * S);
+		if (order == 1)
+			nat_bind(t);
+		flow_table__observe(t, &sv, 2 * S);
+		if (order == 2) {
+			nat_bind(t);
+			flow_table__observe(t, &c, 2 * S);
+		}
+		if (order == 3)
+			nat_bind(t);
+		c.type = sv.type = SF_EVENT_CLOSE;
+		flow_table__observe(t, &c, 3 * S);
+		flow_table__observe(t, &sv, 3 * S);
+		flow_table__expire(t, 3 * S);
+
+		g_test_message("order %d", order);
+		g_assert_cmpint(f.n, ==, 1);
+		g_assert_cmpstr(f.rec[0].client.name, ==, "curl");
+		g_assert_cmpstr(f.rec[0].server.name, ==, "httpd");
+		g_assert_cmpuint(f.rec[0].key.server_port, ==, 18080);
+		g_assert_cmpuint(f.rec[0].post_nat.nat, ==, FLOW_NAT_SRC | FLOW_NAT_DST);
+		g_assert_cmpuint(f.rec[0].post_nat.server_port, ==, 80);
+		g_assert_cmpuint(f.rec[0].post_nat.client_port, ==, 40000);
+		inet_ntop(AF_INET, f.rec[0].post_nat.server_addr, addr, sizeof(addr));
+		g_assert_cmpstr(addr, ==, "10.88.2.69");
+		inet_ntop(AF_INET, f.rec[0].post_nat.client_addr, addr, sizeof(addr));
+		g_assert_cmpstr(addr, ==, "10.88.0.1");
+		flow_table__free(t);
+	}
+}
+
 /* Both ends on this host: one record, both processes, the larger count each way. */
 static void test_join_both_ends(void)
 {
@@ -353,6 +451,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/expire/rules", test_rules);
 	g_test_add_func("/expire/rules-udp", test_rules_udp);
 	g_test_add_func("/table/join-both-ends", test_join_both_ends);
+	g_test_add_func("/table/nat-join", test_nat_join);
 	g_test_add_func("/table/active-deltas-add-up", test_active_deltas_add_up);
 	g_test_add_func("/table/refused-single-end", test_refused_single_end);
 	g_test_add_func("/table/interim-learns-acceptor", test_interim_learns_acceptor);

@@ -67,6 +67,19 @@ static void make_record(struct flow_record *r, int family, int i)
 	}
 	if (i % 2)
 		r->flags = FLOW_RECORD_START_UNKNOWN;
+	if (i % 4 == 1) {
+		/* Published port: the server sees the host's bridge address and the container's. */
+		if (family == AF_INET) {
+			inet_pton(AF_INET, "10.88.0.1", r->post_nat.client_addr);
+			inet_pton(AF_INET, "10.88.2.69", r->post_nat.server_addr);
+		} else {
+			inet_pton(AF_INET6, "fd00::1", r->post_nat.client_addr);
+			inet_pton(AF_INET6, "fd00::2:45", r->post_nat.server_addr);
+		}
+		r->post_nat.client_port = 30000 + i;
+		r->post_nat.server_port = 80;
+		r->post_nat.nat = FLOW_NAT_SRC | FLOW_NAT_DST;
+	}
 
 	r->client.pid = 1000 + i;
 	r->client.uid = 500 + i;
@@ -191,17 +204,14 @@ static void expected(struct flow_record *out, const struct flow_record *in, enum
 	if (t != TMPL_FULL) {
 		struct flow_quality *q[] = { &out->client_q, &out->server_q };
 
+		/* ntop's elements: retransmissions, and RTTs only as ms latencies. */
 		for (e = 0; e < G_N_ELEMENTS(q); e++)
-			*q[e] = (struct flow_quality){ .rtt_us = q[e]->rtt_us,
-						       .retrans = q[e]->retrans };
+			*q[e] = (struct flow_quality){ .retrans = q[e]->retrans };
+		out->flags = 0;
 	}
 	if (t > TMPL_DEFAULT) {
 		out->fwd.payload = 0;
 		out->rev.payload = 0;
-		out->flags = 0;
-		/* ntop's elements carry the retransmissions; RTTs only as ms latencies. */
-		out->client_q = (struct flow_quality){ .retrans = in->client_q.retrans };
-		out->server_q = (struct flow_quality){ .retrans = in->server_q.retrans };
 	}
 	if (t == TMPL_MINIMAL) {
 		out->client_q.retrans = 0;
@@ -267,6 +277,11 @@ static void assert_record_as(const struct flow_record *sent, const struct flow_r
 	g_assert_cmpuint(got->rev.payload, ==, want.rev.payload);
 	assert_same_process(&want.client, &got->client);
 	assert_same_process(&want.server, &got->server);
+	g_assert_cmpmem(got->post_nat.client_addr, alen, want.post_nat.client_addr, alen);
+	g_assert_cmpmem(got->post_nat.server_addr, alen, want.post_nat.server_addr, alen);
+	g_assert_cmpuint(got->post_nat.client_port, ==, want.post_nat.client_port);
+	g_assert_cmpuint(got->post_nat.server_port, ==, want.post_nat.server_port);
+	g_assert_cmpuint(!!got->post_nat.nat, ==, !!want.post_nat.nat);
 	assert_same_quality(&want.client_q, &got->client_q);
 	assert_same_quality(&want.server_q, &got->server_q);
 	g_assert_cmpuint(got->flags, ==, want.flags);
@@ -462,11 +477,18 @@ static void decoder_read(struct decoder *d)
 			r4.destinationIPv4Address = htonl(r4.destinationIPv4Address);
 			memcpy(r.key.client_addr, &r4.sourceIPv4Address, 4);
 			memcpy(r.key.server_addr, &r4.destinationIPv4Address, 4);
+			r4.postNATSourceIPv4Address = htonl(r4.postNATSourceIPv4Address);
+			r4.postNATDestinationIPv4Address = htonl(r4.postNATDestinationIPv4Address);
+			memcpy(r.post_nat.client_addr, &r4.postNATSourceIPv4Address, 4);
+			memcpy(r.post_nat.server_addr, &r4.postNATDestinationIPv4Address, 4);
 #define FROM_COMMON(rec)                                                              \
 	do {                                                                          \
 		r.key.client_port = (rec).tail.sourceTransportPort;                   \
 		r.key.server_port = (rec).tail.destinationTransportPort;              \
 		r.key.protocol = (rec).tail.protocolIdentifier;                       \
+		r.post_nat.client_port = (rec).tail.postNAPTSourceTransportPort;      \
+		r.post_nat.server_port = (rec).tail.postNAPTDestinationTransportPort; \
+		r.post_nat.nat = r.post_nat.server_port ? FLOW_NAT_DST : 0;           \
 		r.start_ms = (rec).counters.flowStartMilliseconds;                    \
 		r.end_ms = (rec).counters.flowEndMilliseconds;                        \
 		r.fwd = (struct flow_counters){ (rec).counters.octetDeltaCount,       \
@@ -492,6 +514,8 @@ static void decoder_read(struct decoder *d)
 			r.key.family = AF_INET6;
 			memcpy(r.key.client_addr, r6.sourceIPv6Address, 16);
 			memcpy(r.key.server_addr, r6.destinationIPv6Address, 16);
+			memcpy(r.post_nat.client_addr, r6.postNATSourceIPv6Address, 16);
+			memcpy(r.post_nat.server_addr, r6.postNATDestinationIPv6Address, 16);
 			FROM_COMMON(r6);
 			g_array_append_val(d->records, r);
 			break;
@@ -756,12 +780,18 @@ static const struct wire_element wire_elements[] = {
 	{ "sockflowDestinationCgroupId", PEN_OURS, 19, TMPL_DEFAULT, 0 },
 	{ "sockflowSourceCgroupPath", PEN_OURS, 20, TMPL_DEFAULT, 0 },
 	{ "sockflowDestinationCgroupPath", PEN_OURS, 21, TMPL_DEFAULT, 0 },
+	{ "postNATSourceIPv4Address", 0, 225, TMPL_MINIMAL, AF_INET },
+	{ "postNATDestinationIPv4Address", 0, 226, TMPL_MINIMAL, AF_INET },
+	{ "postNATSourceIPv6Address", 0, 281, TMPL_MINIMAL, AF_INET6 },
+	{ "postNATDestinationIPv6Address", 0, 282, TMPL_MINIMAL, AF_INET6 },
+	{ "postNAPTSourceTransportPort", 0, 227, TMPL_MINIMAL, 0 },
+	{ "postNAPTDestinationTransportPort", 0, 228, TMPL_MINIMAL, 0 },
 	{ "RETRANSMITTED_IN_PKTS", TEMPLATES_PEN_NTOP, 109, TMPL_NTOP, 0 },
 	{ "RETRANSMITTED_OUT_PKTS", TEMPLATES_PEN_NTOP, 110, TMPL_NTOP, 0 },
 	{ "CLIENT_NW_LATENCY_MS", TEMPLATES_PEN_NTOP, 123, TMPL_NTOP, 0 },
 	{ "SERVER_NW_LATENCY_MS", TEMPLATES_PEN_NTOP, 124, TMPL_NTOP, 0 },
-	{ "sockflowSourceRttMicroseconds", PEN_OURS, 28, TMPL_DEFAULT, 0 },
-	{ "sockflowDestinationRttMicroseconds", PEN_OURS, 29, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceRttMicroseconds", PEN_OURS, 28, TMPL_FULL, 0 },
+	{ "sockflowDestinationRttMicroseconds", PEN_OURS, 29, TMPL_FULL, 0 },
 	{ "sockflowSourceRttVarMicroseconds", PEN_OURS, 30, TMPL_FULL, 0 },
 	{ "sockflowDestinationRttVarMicroseconds", PEN_OURS, 31, TMPL_FULL, 0 },
 	{ "sockflowSourceLostSegments", PEN_OURS, 32, TMPL_FULL, 0 },
@@ -770,7 +800,7 @@ static const struct wire_element wire_elements[] = {
 	{ "sockflowDestinationResetsSent", PEN_OURS, 35, TMPL_FULL, 0 },
 	{ "sockflowSourceResetsReceived", PEN_OURS, 36, TMPL_FULL, 0 },
 	{ "sockflowDestinationResetsReceived", PEN_OURS, 37, TMPL_FULL, 0 },
-	{ "sockflowFlowStartUnknown", PEN_OURS, 38, TMPL_DEFAULT, 0 },
+	{ "sockflowFlowStartUnknown", PEN_OURS, 38, TMPL_FULL, 0 },
 };
 
 /* The loss stats options template on the wire, scope first; padding stays inside. */
