@@ -89,6 +89,8 @@ static const struct key_spec key_specs[] = {
 		max_sockets, "262144"),
 	U32_KEY("kernel", "max_udp_flows", KEY_U32, 1024, 16777216, "conversations", NULL,
 		max_udp_flows, "65536"),
+	U32_KEY("kernel", "conntrack_rcvbuf_kib", KEY_U32, 0, 1048576, "KiB",
+		"0 = no NAT tuples from conntrack", conntrack_rcvbuf_kib, "8192"),
 	U32_KEY("kernel", "ringbuf_size_kib", KEY_POW2, 64, 1048576, "KiB", NULL,
 		ringbuf_kib, "8192"),
 	{ "log", "level", KEY_LOG_LEVEL, .def = "info" },

@@ -65,6 +65,7 @@ struct config {
 	uint32_t max_flows;			/* flow table bound (user space) */
 	uint32_t max_sockets;			/* BPF socks map entries */
 	uint32_t max_udp_flows;			/* BPF udp_flows and udp_owners entries */
+	uint32_t conntrack_rcvbuf_kib;		/* conntrack event buffer per netns; 0: off */
 	uint32_t poll_interval_s;		/* sock_diag poll of every netns; 0: never */
 	uint32_t ringbuf_kib;			/* BPF ring buffer size */
 	uint32_t tcp_buffer_records;		/* records kept while a TCP collector is down */

@@ -58,6 +58,7 @@ static void test_defaults(void)
 	g_assert_cmpuint(cfg->max_sockets, ==, 262144);
 	g_assert_cmpuint(cfg->max_udp_flows, ==, 65536);
 	g_assert_cmpuint(cfg->poll_interval_s, ==, 10);
+	g_assert_cmpuint(cfg->conntrack_rcvbuf_kib, ==, 8192);
 	g_assert_cmpuint(cfg->ringbuf_kib, ==, 8192);
 	g_assert_cmpstr(cfg->log_level, ==, "info");
 	g_assert_cmpuint(cfg->stats_interval_s, ==, 60);
@@ -315,7 +316,8 @@ static const struct bad_file bad_files[] = {
 	{ "[flow]\nactive_timeout[de] = 1\n", 2,
 	  { "unknown key \"active_timeout[de]\" in [flow]" } },
 	{ "[kernel]\nmax_flows = 2048\n", 2,
-	  { "unknown key \"max_flows\" in [kernel]; expected max_sockets, max_udp_flows or ringbuf_size_kib" } },
+	  { "unknown key \"max_flows\" in [kernel]; expected max_sockets, max_udp_flows, conntrack_rcvbuf_kib or "
+	    "ringbuf_size_kib" } },
 	{ "[flow]\nidle_timeout = 5\n[log]\n[flow]\nidle_timeout = 6\n", 5,
 	  { "idle_timeout is set twice (first on line 2)" } },
 	/* syntax, found by GKeyFile */

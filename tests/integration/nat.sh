@@ -1,0 +1,199 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# NAT on this host, from conntrack, wherever the translation happens:
+#   - a podman published port (-p 127.0.0.1:HOST:80) reached from the host: DNAT (and
+#     masquerade) in the host namespace; one flow joins the host client and the
+#     container's httpd, keyed by what the client sent, with the container's address
+#     and port after NAT;
+#   - container egress to a test namespace playing "outside", masqueraded on the host:
+#     the address after NAT is the host's;
+#   - an nft DNAT rule in a test "router" namespace between a client and a server
+#     namespace (veth pairs): one flow with both processes, the server after NAT;
+#   - a forced conntrack event overrun (tiny receive buffer, sockflow stopped while
+#     connections are made): counted, reported, and followed by a resync, so those
+#     connections still get their tuple after NAT.
+# The collectors see it too: nfdump's translation fields and tshark's decoding of the
+# IPFIX stream carry the same tuples as sockflow --json.
+# Pids come from bg_start/bg_run (printf -v); lib.sh functions take optional arguments.
+# shellcheck disable=SC2154,SC2119
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+# shellcheck source=tests/integration/podman.sh
+. "$(dirname "$0")/podman.sh"
+
+require_root
+require_btf
+require_tools nfcapd nfdump tshark dumpcap jq nft ip
+require_sockflow
+require_conngen
+require_podman
+[[ -r /proc/net/nf_conntrack ]] || skip "no nf_conntrack in this kernel"
+
+TAG=$(printf '%04x' $(($$ % 65536)))
+OUT="sfnat-out-$TAG"	# "outside": reached by container egress through the host
+CLI="sfnat-cli-$TAG"	# client -- router (DNAT) -- server
+RTR="sfnat-rtr-$TAG"
+SRV="sfnat-srv-$TAG"
+OVERRUN_CONNS=300
+
+nat_cleanup() {
+	local rc=$? ns
+	set +e
+	for ns in "$OUT" "$CLI" "$RTR" "$SRV"; do
+		ip netns delete "$ns" 2>/dev/null
+	done
+	ip link delete "sfo$TAG" 2>/dev/null
+	(exit "$rc")
+	podman_lib_cleanup
+}
+trap nat_cleanup EXIT
+
+# veth NS1 IF1 ADDR1 NS2 IF2 ADDR2: a veth pair between two namespaces ("" = the host).
+veth() {
+	local in1=() in2=()
+	[[ -n $1 ]] && in1=(-n "$1")
+	[[ -n $4 ]] && in2=(-n "$4")
+	ip link add "$2" type veth peer name "$5"
+	[[ -n $1 ]] && ip link set "$2" netns "$1"
+	[[ -n $4 ]] && ip link set "$5" netns "$4"
+	ip "${in1[@]}" addr add "$3" dev "$2"
+	ip "${in2[@]}" addr add "$6" dev "$5"
+	ip "${in1[@]}" link set "$2" up
+	ip "${in2[@]}" link set "$5" up
+}
+
+for ns in "$OUT" "$CLI" "$RTR" "$SRV"; do
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+done
+veth "" "sfo$TAG" 10.233.1.1/24 "$OUT" eth0 10.233.1.2/24
+ip -n "$OUT" route add default via 10.233.1.1
+veth "$CLI" eth0 10.233.2.2/24 "$RTR" eth0 10.233.2.1/24
+veth "$RTR" eth1 10.233.3.1/24 "$SRV" eth0 10.233.3.2/24
+ip -n "$CLI" route add default via 10.233.2.1
+ip -n "$SRV" route add default via 10.233.3.1
+ip netns exec "$RTR" sysctl -q -w net.ipv4.ip_forward=1
+ip netns exec "$RTR" nft -f - <<'EOF'
+table ip sfnat {
+	chain pre {
+		type nat hook prerouting priority -100;
+		ip daddr 10.233.2.1 tcp dport 8080 dnat to 10.233.3.2:80
+	}
+	chain post {
+		type nat hook postrouting priority 100;
+		oifname "eth1" masquerade
+	}
+}
+EOF
+
+# Servers: httpd in a container published on 127.0.0.1, busybox httpd "outside",
+# conngen behind the router.
+busybox_bin=$(command -v busybox) || skip "no busybox on the host"
+mkdir -p "$TEST_TMP/www"
+echo "nat-$$" >"$TEST_TMP/www/x.txt"
+hport=$(free_port tcp)
+podman_start web web -p "127.0.0.1:$hport:80" -- /bin/sh -c \
+	"mkdir -p /www && echo nat-$$ > /www/x.txt && exec httpd -f -p 80 -h /www"
+podman_wait_listen "$web" 80
+web_ip=$(podman_ip "$web")
+bg_start out_pid "$TEST_TMP/out-httpd.log" ip netns exec "$OUT" "$busybox_bin" httpd -f \
+	-p 10.233.1.2:8080 -h "$TEST_TMP/www"
+bg_start srv_pid "$TEST_TMP/srv.out" ip netns exec "$SRV" "$(conngen_as sfnatsrv)" serve \
+	--threads 1 --addr 10.233.3.2 --port 80
+wait_for 5 "the server behind the router" grep -q '^ready' "$TEST_TMP/srv.out" ||
+	fail "server in $SRV did not start"
+
+nfcapd_start
+capture_start "udp port $NFCAPD_PORT"
+# A receive buffer so small that the stall below overruns it (the kernel doubles it).
+printf '[kernel]\nconntrack_rcvbuf_kib = 4\n' >"$TEST_TMP/sockflow.conf"
+sockflow_start --collector "udp://127.0.0.1:$NFCAPD_PORT" --json -c "$TEST_TMP/sockflow.conf"
+
+# 1. The host reaches the published port.
+host_bin="$TEST_TMP/bin/busybox-sfnat"
+cp "$busybox_bin" "$host_bin"
+for i in 1 2 3; do
+	[[ $("$host_bin" wget -q -O - "http://127.0.0.1:$hport/x.txt") == "nat-$$" ]] ||
+		fail "GET through the published port failed"
+done
+# 2. The container goes "outside", masqueraded on the host.
+podman_run egress -- /bin/sh -c "wget -q -O - http://10.233.1.2:8080/x.txt" \
+	>"$TEST_TMP/egress.out" || fail "container egress failed: $(cat "$TEST_TMP/egress.out")"
+assert_eq "body the container got from outside" "nat-$$" "$(cat "$TEST_TMP/egress.out")"
+# 3. Through the router's DNAT.
+cli_bin=$(conngen_as sfnatcli)
+ip netns exec "$CLI" "$cli_bin" client --addr 10.233.2.1 --port 8080 \
+	--count 3 --send 200 --recv 3000 >"$TEST_TMP/dnat.out" ||
+	fail "client through the router failed: $(cat "$TEST_TMP/dnat.out")"
+
+final_count() { records_to "$1" | jq -s 'map(select(.flowEndReason == 3)) | length'; }
+enough() { (($(final_count "$1") >= $2)); }
+wait_for 15 "the published port's records" enough "$hport" 3 || fail "records: $(records_to "$hport")"
+wait_for 15 "the outside server's records" enough 8080 4 || fail "records: $(records_to 8080)"
+
+# 4. Overrun: a tiny conntrack receive buffer, sockflow stopped while connections go by.
+kill -STOP "$SOCKFLOW_PID"
+ip netns exec "$CLI" "$cli_bin" client --addr 10.233.2.1 --port 8080 --count "$OVERRUN_CONNS" \
+	--send 16 --recv 16 >"$TEST_TMP/overrun.out" || fail "overrun client failed"
+kill -CONT "$SOCKFLOW_PID"
+wait_for 20 "the overrun connections' records" enough 8080 $((OVERRUN_CONNS + 4)) ||
+	fail "records to 8080: $(final_count 8080)"
+sockflow_stop
+capture_stop
+nfcapd_stop
+
+# The published port: keyed by what the client sent, NAT as the container saw it, one flow
+# with the host client and the container's httpd.
+records_to "$hport" >"$TEST_TMP/published.records"
+assert_eq "published port: records (3 connections, one record each)" 3 \
+	"$(wc -l <"$TEST_TMP/published.records")"
+assert_eq "published port: src, dst, post-NAT dst, processes, container" \
+	"127.0.0.1 127.0.0.1 $hport $web_ip 80 busybox-sfnat httpd $(podman_get "$web" '{{.Name}}')" \
+	"$(jq -r '[.sourceIPv4Address, .destinationIPv4Address, .destinationTransportPort,
+		.postNATDestinationIPv4Address, .postNAPTDestinationTransportPort, .SRC_PROC_NAME,
+		.DST_PROC_NAME, .sockflowDestinationContainerName] | map(tostring) | join(" ")' \
+		"$TEST_TMP/published.records" | sort -u)"
+assert_eq "published port: post-NAT source is the bridge gateway" \
+	"$(podman_get "$web" '{{.NetworkSettings.Gateway}}')" \
+	"$(jq -r .postNATSourceIPv4Address "$TEST_TMP/published.records" | sort -u)"
+
+# Container egress: the source after NAT is the host's address on the outside link.
+records_to 8080 | jq -c 'select(.destinationIPv4Address == "10.233.1.2")' \
+	>"$TEST_TMP/egress.records"
+assert_eq "egress: records, client, post-NAT source, server pid" "1 wget 10.233.1.1 $out_pid" \
+	"$(jq -s -r '"\(length) \(.[0].SRC_PROC_NAME) \(.[0].postNATSourceIPv4Address) \(
+		.[0].DST_PROC_PID // "-")"' "$TEST_TMP/egress.records")"
+
+# The router's DNAT: both namespaces' processes in one flow, the server after NAT.
+records_to 8080 | jq -c 'select(.destinationIPv4Address == "10.233.2.1")' \
+	>"$TEST_TMP/dnat.records"
+assert_eq "DNAT: flows (3 + overrun)" $((3 + OVERRUN_CONNS)) "$(wc -l <"$TEST_TMP/dnat.records")"
+assert_eq "DNAT: client, server, post-NAT src and dst" \
+	"sfnatcli sfnatsrv 10.233.3.1 10.233.3.2 80" \
+	"$(jq -r '[.SRC_PROC_NAME, .DST_PROC_NAME, .postNATSourceIPv4Address,
+		.postNATDestinationIPv4Address, .postNAPTDestinationTransportPort] | map(tostring)
+		| join(" ")' "$TEST_TMP/dnat.records" | sort -u)"
+
+# The overrun was counted, reported, and made up for by a resync.
+stats=$(grep 'stats at exit: flows' "$SOCKFLOW_LOG")
+overruns=$(sed -n 's/.*conntrack: .*overruns \([0-9]*\).*/\1/p' <<<"$stats")
+resyncs=$(sed -n 's/.*conntrack: .*resyncs \([0-9]*\).*/\1/p' <<<"$stats")
+log "conntrack stats: $(grep -o 'conntrack: [^;]*' <<<"$stats")"
+((overruns >= 1 && resyncs >= 1)) || fail "no overrun or resync reported: $stats"
+grep -q 'conntrack.*lost' "$SOCKFLOW_LOG" || fail "the overrun was not logged"
+
+# The collectors: nfdump's translation fields and tshark agree with sockflow --json.
+jq -r 'select(.postNATDestinationIPv4Address) | [.sourceTransportPort,
+	.destinationTransportPort, .postNATSourceIPv4Address, .postNAPTSourceTransportPort,
+	.postNATDestinationIPv4Address, .postNAPTDestinationTransportPort] | map(tostring)
+	| join(" ")' "$SOCKFLOW_OUT" | sort >"$TEST_TMP/json.nat"
+nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %dp %xsa %xsp %xda %xdp' 'proto tcp' |
+	awk '$3 != "0.0.0.0" && NF == 6 { $1 = $1; print }' | sort >"$TEST_TMP/nfdump.nat"
+assert_lines_eq "tuples after NAT, nfdump vs sockflow --json" "$TEST_TMP/json.nat" \
+	"$TEST_TMP/nfdump.nat"
+tshark_ipfix "$CAPTURE_FILE" "$NFCAPD_PORT" | jq -r 'select(.postNATDestinationIPv4Address
+	and .postNATDestinationIPv4Address != "0.0.0.0") | [.sourceTransportPort,
+	.destinationTransportPort, .postNATSourceIPv4Address, .postNAPTSourceTransportPort,
+	.postNATDestinationIPv4Address, .postNAPTDestinationTransportPort] | map(tostring)
+	| join(" ")' | sort >"$TEST_TMP/tshark.nat"
+assert_lines_eq "tuples after NAT, tshark vs sockflow --json" "$TEST_TMP/json.nat" \
+	"$TEST_TMP/tshark.nat"
