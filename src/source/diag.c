@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* sock_diag poller: find every network namespace, dump its TCP sockets with tcp_info. */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +19,7 @@
 
 #include "log.h"
 #include "source/diag.h"
+#include "source/netns.h"
 
 /*
  * TCP states from include/net/tcp_states.h. <netinet/tcp.h> has all but
@@ -46,18 +42,11 @@
 
 #define NSEC_PER_SEC 1000000000ull
 
-/* A namespace found by the scan: its inode and one path that named it then. */
-struct netns_entry {
-	uint32_t ino;
-	char *path;			/* NULL: the calling thread's own namespace */
-};
-
 struct diag_poller {
 	char *proc_root;
 	char *netns_dir;
 	uint32_t states;		/* idiag_states to ask for */
-	GArray *found;			/* struct netns_entry, this poll's scan */
-	GHashTable *seen;		/* GUINT_TO_POINTER(ino) of every entry in found */
+	GArray *found;			/* struct netns_ref, this poll's scan */
 	void *buf;			/* DIAG_RECV_BUF_LEN */
 	uint32_t seq;
 	bool per_family;		/* the kernel refused TCPDIAG_GETSOCK: SOCK_DIAG_BY_FAMILY */
@@ -84,105 +73,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-static void netns_entry__clear(void *data)
-{
-	struct netns_entry *e = data;
-
-	g_free(e->path);
-}
-
-/*
- * Remember a namespace unless its inode is already known. Takes @path
- * (NULL is allowed for the own namespace). Only the first path found for
- * an inode is kept: the one opened later.
- */
-static void netns__add(struct diag_poller *p, uint32_t ino, char *path)
-{
-	struct netns_entry e = { .ino = ino, .path = path };
-
-	if (g_hash_table_contains(p->seen, GUINT_TO_POINTER(ino))) {
-		g_free(path);
-		return;
-	}
-	g_hash_table_add(p->seen, GUINT_TO_POINTER(ino));
-	g_array_append_val(p->found, e);
-}
-
-/*
- * A network namespace file named @name under @dir: its inode, or 0 when it
- * is gone or is not on nsfs (@nsfs_dev), like a file in /run/netns that
- * `ip netns delete` has unmounted but not yet removed.
- */
-static uint32_t netns__stat(int dir_fd, const char *name, dev_t nsfs_dev)
-{
-	struct stat st;
-
-	if (fstatat(dir_fd, name, &st, 0) || st.st_dev != nsfs_dev)
-		return 0;
-	return (uint32_t)st.st_ino;
-}
-
-/* The bind mounts `ip netns add` makes: first, as they outlive any one process. */
-static int netns__scan_dir(struct diag_poller *p, dev_t nsfs_dev)
-{
-	struct dirent *de;
-	uint32_t ino;
-	DIR *d;
-
-	d = opendir(p->netns_dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		ino = netns__stat(dirfd(d), de->d_name, nsfs_dev);
-		if (ino)
-			netns__add(p, ino, g_strdup_printf("%s/%s", p->netns_dir, de->d_name));
-	}
-	closedir(d);
-	return 0;
-}
-
-/*
- * Every process's namespace, by a stat of PID/ns/net: no open per pid, and
- * a path is built only for an inode not seen yet. Threads that unshared on
- * their own (not under /proc/PID) are not found.
- */
-static int netns__scan_proc(struct diag_poller *p, dev_t nsfs_dev)
-{
-	char rel[NAME_MAX + sizeof("/ns/net")];
-	struct dirent *de;
-	uint32_t ino;
-	DIR *d;
-
-	d = opendir(p->proc_root);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(rel, sizeof(rel), "%s/ns/net", de->d_name);
-		ino = netns__stat(dirfd(d), rel, nsfs_dev);
-		if (ino && !g_hash_table_contains(p->seen, GUINT_TO_POINTER(ino)))
-			netns__add(p, ino, g_strdup_printf("%s/%s", p->proc_root, rel));
-	}
-	closedir(d);
-	return 0;
-}
-
-static int netns__scan(struct diag_poller *p, uint32_t self_ino, dev_t nsfs_dev)
-{
-	int err;
-
-	g_array_set_size(p->found, 0);
-	g_hash_table_remove_all(p->seen);
-	netns__add(p, self_ino, NULL);
-	err = netns__scan_dir(p, nsfs_dev);
-	if (err)
-		return err;
-	return netns__scan_proc(p, nsfs_dev);
 }
 
 static int diag__attr_cb(const struct nlattr *a, void *data)
@@ -371,41 +261,24 @@ static void diag__set_rcvbuf(struct mnl_socket *nl)
 /*
  * A sock_diag socket inside namespace @ns. The namespace is entered only to
  * create the socket (a socket stays in the namespace it was made in) and
- * left at once through @self_fd. Returns 0, -ENOENT or -ESTALE when the
- * namespace is gone (the path is gone, or names another namespace now),
- * -ENOTRECOVERABLE when the thread could not go back, or another -errno.
+ * left at once. Returns 0, -ENOENT or -ESTALE when the namespace is gone
+ * (the path is gone, or names another namespace now), -ENOTRECOVERABLE
+ * when the thread could not go back, or another -errno.
  */
-static int diag__open_in(const struct netns_entry *ns, int self_fd, dev_t nsfs_dev,
+static int diag__open_in(const struct netns_ref *ns, const struct netns_self *self,
 			 struct mnl_socket **out)
 {
-	struct mnl_socket *nl = NULL;
-	struct stat st;
-	int fd, err = 0;
+	struct mnl_socket *nl;
+	int err;
 
 	*out = NULL;
-	if (ns->path) {
-		fd = open(ns->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		if (fstat(fd, &st)) {
-			err = -errno;
-			goto err_close_fd;
-		}
-		/* The pid was reused, or the name unmounted or re-added, since the scan. */
-		if (st.st_dev != nsfs_dev || (uint32_t)st.st_ino != ns->ino) {
-			err = -ESTALE;
-			goto err_close_fd;
-		}
-		if (setns(fd, CLONE_NEWNET)) {
-			err = -errno;
-			goto err_close_fd;
-		}
-		close(fd);
-	}
+	err = netns__enter(self, ns);
+	if (err)
+		return err;
 	nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
 	if (!nl)
 		err = -errno;
-	if (ns->path && setns(self_fd, CLONE_NEWNET)) {
+	if (netns__return(self, ns)) {
 		log_error("diag: cannot return to the original network namespace: %s",
 			  strerror(errno));
 		if (nl)
@@ -422,20 +295,17 @@ static int diag__open_in(const struct netns_entry *ns, int self_fd, dev_t nsfs_d
 	diag__set_rcvbuf(nl);
 	*out = nl;
 	return 0;
-
-err_close_fd:
-	close(fd);
-	return err;
 }
 
 /* Poll one namespace: open a socket in it, dump both families, close. */
-static int diag__poll_netns(struct diag_poller *p, const struct netns_entry *ns, int self_fd,
-			    dev_t nsfs_dev, struct dump_ctx *d, enum netns_outcome *outcome)
+static int diag__poll_netns(struct diag_poller *p, const struct netns_ref *ns,
+			    const struct netns_self *self, struct dump_ctx *d,
+			    enum netns_outcome *outcome)
 {
 	struct mnl_socket *nl;
 	int err;
 
-	err = diag__open_in(ns, self_fd, nsfs_dev, &nl);
+	err = diag__open_in(ns, self, &nl);
 	if (err == -ENOTRECOVERABLE)
 		return err;
 	if (err) {
@@ -463,25 +333,20 @@ int diag_poller__poll(struct diag_poller *p, diag_socket_fn fn, void *ctx,
 	struct dump_ctx d = { .fn = fn, .ctx = ctx };
 	enum netns_outcome outcome;
 	uint64_t start = now_ns();
-	struct stat self_st;
-	int self_fd, err;
+	struct netns_self self;
+	int err;
 	guint i;
 
 	memset(st, 0, sizeof(*st));
-	/* setns() moves only the calling thread: this thread's namespace is the one to return to. */
-	self_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self_fd < 0)
-		return -errno;
-	if (fstat(self_fd, &self_st)) {
-		err = -errno;
-		goto out_close_self;
-	}
-	err = netns__scan(p, (uint32_t)self_st.st_ino, self_st.st_dev);
+	err = netns__self_open(&self);
+	if (err)
+		return err;
+	err = netns__scan(&self, p->proc_root, p->netns_dir, p->found);
 	if (err)
 		goto out_close_self;
 	for (i = 0; i < p->found->len; i++) {
-		err = diag__poll_netns(p, &g_array_index(p->found, struct netns_entry, i), self_fd,
-				       self_st.st_dev, &d, &outcome);
+		err = diag__poll_netns(p, &g_array_index(p->found, struct netns_ref, i), &self, &d,
+				       &outcome);
 		if (err)
 			goto out_close_self;
 		if (outcome == NETNS_POLLED)
@@ -492,10 +357,9 @@ int diag_poller__poll(struct diag_poller *p, diag_socket_fn fn, void *ctx,
 			st->namespaces_failed++;
 	}
 out_close_self:
-	close(self_fd);
+	netns__self_close(&self);
 	/* No path may keep a namespace from being freed until the next poll. */
 	g_array_set_size(p->found, 0);
-	g_hash_table_remove_all(p->seen);
 	st->sockets = d.sockets;
 	st->duration_ns = now_ns() - start;
 	return err;
@@ -512,9 +376,7 @@ int diag_poller__new(struct diag_poller **out, const struct diag_poller_options 
 	p->proc_root = strdup(o->proc_root ? o->proc_root : "/proc");
 	p->netns_dir = strdup(o->netns_dir ? o->netns_dir : "/run/netns");
 	p->buf = malloc(DIAG_RECV_BUF_LEN);
-	p->found = g_array_new(FALSE, FALSE, sizeof(struct netns_entry));
-	g_array_set_clear_func(p->found, netns_entry__clear);
-	p->seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	p->found = netns__refs_new();
 	if (!p->proc_root || !p->netns_dir || !p->buf) {
 		diag_poller__free(p);
 		return -ENOMEM;
@@ -533,8 +395,6 @@ void diag_poller__free(struct diag_poller *p)
 		return;
 	if (p->found)
 		g_array_free(p->found, TRUE);
-	if (p->seen)
-		g_hash_table_destroy(p->seen);
 	free(p->buf);
 	free(p->netns_dir);
 	free(p->proc_root);

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Conntrack source: NAT'd TCP/UDP connections from conntrack NEW events in every netns. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <glib.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+
+#include "log.h"
+#include "source/conntrack.h"
+#include "source/netns.h"
+
+#define NSEC_PER_SEC 1000000000ull
+/* A namespace's table is dumped at most this often, however often it overruns. */
+#define CT_RESYNC_INTERVAL_NS NSEC_PER_SEC
+/* Used when the caller leaves rcvbuf_bytes at 0. */
+#define CT_DEFAULT_RCVBUF (4u * 1024 * 1024)
+
+/*
+ * One subscribed namespace. Both handles were created inside it and keep
+ * it alive until closed: a namespace the scan no longer finds is closed.
+ */
+struct ct_netns {
+	struct ct_source *src;
+	uint32_t ino;
+	uint32_t generation;		/* the last rescan that found it */
+	struct nfct_handle *events;	/* NEW events, non-blocking */
+	struct nfct_handle *query;	/* blocking, for table dumps after an overrun */
+	bool resync_pending;		/* overran since its last dump */
+	uint64_t last_resync_ns;	/* CLOCK_MONOTONIC; 0: never */
+};
+
+struct ct_source {
+	char *proc_root;
+	char *netns_dir;
+	uint32_t rcvbuf_bytes;
+	ct_nat_fn on_nat;
+	void *ctx;
+	GHashTable *by_ino;		/* GUINT_TO_POINTER(ino) -> struct ct_netns */
+	GArray *found;			/* struct netns_ref, scratch of one rescan */
+	uint32_t generation;
+	int own_err;			/* the own namespace's subscription at the last rescan */
+	struct ct_source_stats st;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* One direction of @ct; IPv4 addresses go to the first 4 bytes of the zeroed arrays. */
+static void ct__tuple(const struct nf_conntrack *ct, uint8_t family, bool reply,
+		      struct ct_tuple *t)
+{
+	const void *a;
+	uint32_t v4;
+
+	if (family == AF_INET) {
+		v4 = nfct_get_attr_u32(ct, reply ? ATTR_REPL_IPV4_SRC : ATTR_IPV4_SRC);
+		memcpy(t->src, &v4, 4);
+		v4 = nfct_get_attr_u32(ct, reply ? ATTR_REPL_IPV4_DST : ATTR_IPV4_DST);
+		memcpy(t->dst, &v4, 4);
+	} else {
+		a = nfct_get_attr(ct, reply ? ATTR_REPL_IPV6_SRC : ATTR_IPV6_SRC);
+		if (a)
+			memcpy(t->src, a, 16);
+		a = nfct_get_attr(ct, reply ? ATTR_REPL_IPV6_DST : ATTR_IPV6_DST);
+		if (a)
+			memcpy(t->dst, a, 16);
+	}
+	t->sport = ntohs(nfct_get_attr_u16(ct, reply ? ATTR_REPL_PORT_SRC : ATTR_PORT_SRC));
+	t->dport = ntohs(nfct_get_attr_u16(ct, reply ? ATTR_REPL_PORT_DST : ATTR_PORT_DST));
+}
+
+/*
+ * Hand @ct to on_nat if it is a translated TCP or UDP connection; returns
+ * whether it was. NEW events are sent when the entry is confirmed, after
+ * the last NAT hook (POSTROUTING or LOCAL_IN) ran, so their status already
+ * holds both NAT bits.
+ */
+static bool ct__emit(struct ct_source *s, uint32_t netns_ino, const struct nf_conntrack *ct)
+{
+	struct ct_nat n;
+	uint32_t status;
+	uint8_t family, proto;
+
+	if (!nfct_attr_is_set(ct, ATTR_STATUS))
+		return false;
+	status = nfct_get_attr_u32(ct, ATTR_STATUS);
+	if (!(status & (IPS_SRC_NAT | IPS_DST_NAT)))
+		return false;
+	family = nfct_get_attr_u8(ct, ATTR_L3PROTO);
+	proto = nfct_get_attr_u8(ct, ATTR_L4PROTO);
+	if ((family != AF_INET && family != AF_INET6) ||
+	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP))
+		return false;
+	memset(&n, 0, sizeof(n));
+	n.family = family;
+	n.protocol = proto;
+	n.nat = (status & IPS_SRC_NAT ? CT_NAT_SRC : 0) | (status & IPS_DST_NAT ? CT_NAT_DST : 0);
+	n.netns_ino = netns_ino;
+	ct__tuple(ct, family, false, &n.orig);
+	ct__tuple(ct, family, true, &n.reply);
+	s->on_nat(s->ctx, &n);
+	return true;
+}
+
+static int ct__on_event(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void *data)
+{
+	struct ct_netns *ns = data;
+
+	(void)type;
+	ns->src->st.events++;
+	if (ct__emit(ns->src, ns->ino, ct))
+		ns->src->st.nat_events++;
+	return NFCT_CB_CONTINUE;
+}
+
+static int ct__on_dump(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void *data)
+{
+	struct ct_netns *ns = data;
+
+	(void)type;
+	if (ct__emit(ns->src, ns->ino, ct))
+		ns->src->st.resync_entries++;
+	return NFCT_CB_CONTINUE;
+}
+
+static void ct_netns__free(void *data)
+{
+	struct ct_netns *ns = data;
+
+	if (!ns)
+		return;
+	if (ns->events)
+		nfct_close(ns->events);
+	if (ns->query)
+		nfct_close(ns->query);
+	free(ns);
+}
+
+/*
+ * The event socket: non-blocking, close-on-exec (libnfnetlink opens it
+ * without), and a receive queue big enough for a burst of NEW events
+ * between two drains. SO_RCVBUFFORCE needs CAP_NET_ADMIN, else
+ * net.core.rmem_max caps SO_RCVBUF. NETLINK_NO_ENOBUFS stays off on
+ * purpose: ENOBUFS is how we learn that events were lost and a dump is due.
+ */
+static int ct__setup_events_fd(int fd, uint32_t rcvbuf_bytes)
+{
+	int size = rcvbuf_bytes > INT32_MAX / 2 ? INT32_MAX / 2 : (int)rcvbuf_bytes;
+	int fl;
+
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) || fcntl(fd, F_SETFD, FD_CLOEXEC))
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Open both handles of @ns; the caller has moved the thread into it, as a
+ * netlink socket belongs to the namespace it was created in.
+ */
+static int ct_netns__open_here(struct ct_netns *ns, uint32_t rcvbuf_bytes)
+{
+	int err;
+
+	ns->events = nfct_open(CONNTRACK, NF_NETLINK_CONNTRACK_NEW);
+	if (!ns->events)
+		return errno ? -errno : -EIO;
+	ns->query = nfct_open(CONNTRACK, 0);
+	if (!ns->query)
+		return errno ? -errno : -EIO;
+	if (fcntl(nfct_fd(ns->query), F_SETFD, FD_CLOEXEC))
+		return -errno;
+	err = ct__setup_events_fd(nfct_fd(ns->events), rcvbuf_bytes);
+	if (err)
+		return err;
+	if (nfct_callback_register(ns->events, NFCT_T_NEW, ct__on_event, ns) ||
+	    nfct_callback_register(ns->query, NFCT_T_ALL, ct__on_dump, ns))
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Subscribe in @ref: enter, open, return. -ENOENT and -ESTALE mean the
+ * namespace went away since the scan; -ENOTRECOVERABLE that the thread is
+ * stuck in it.
+ */
+static int ct_source__subscribe(struct ct_source *s, const struct netns_self *self,
+				const struct netns_ref *ref)
+{
+	struct ct_netns *ns;
+	int err;
+
+	ns = calloc(1, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	ns->src = s;
+	ns->ino = ref->ino;
+	ns->generation = s->generation;
+	err = netns__enter(self, ref);
+	if (err) {
+		free(ns);
+		return err;
+	}
+	err = ct_netns__open_here(ns, s->rcvbuf_bytes);
+	if (netns__return(self, ref)) {
+		ct_netns__free(ns);
+		return -ENOTRECOVERABLE;
+	}
+	if (err) {
+		ct_netns__free(ns);
+		return err;
+	}
+	g_hash_table_insert(s->by_ino, GUINT_TO_POINTER(ns->ino), ns);
+	return 0;
+}
+
+static gboolean ct_netns__is_gone(void *key, void *value, void *data)
+{
+	struct ct_netns *ns = value;
+	const uint32_t *generation = data;
+
+	(void)key;
+	return ns->generation != *generation;
+}
+
+int ct_source__rescan(struct ct_source *s)
+{
+	const struct netns_ref *ref;
+	struct netns_self self;
+	struct ct_netns *ns;
+	uint32_t failed = 0;
+	int err;
+	guint i;
+
+	err = netns__self_open(&self);
+	if (err)
+		return err;
+	err = netns__scan(&self, s->proc_root, s->netns_dir, s->found);
+	if (err)
+		goto out_close_self;
+	s->generation++;
+	for (i = 0; i < s->found->len; i++) {
+		ref = &g_array_index(s->found, struct netns_ref, i);
+		ns = g_hash_table_lookup(s->by_ino, GUINT_TO_POINTER(ref->ino));
+		if (ns) {
+			ns->generation = s->generation;
+			continue;
+		}
+		err = ct_source__subscribe(s, &self, ref);
+		if (!ref->path)
+			s->own_err = err;
+		if (err == -ENOTRECOVERABLE)
+			goto out_close_self;
+		if (err) {
+			log_debug("conntrack: netns %u (%s): cannot subscribe: %s, ignoring",
+				  ref->ino, ref->path ? ref->path : "own", strerror(-err));
+			if (err != -ENOENT && err != -ESTALE)
+				failed++;
+		}
+	}
+	err = 0;
+	g_hash_table_foreach_remove(s->by_ino, ct_netns__is_gone, &s->generation);
+	s->st.namespaces_failed = failed;
+out_close_self:
+	netns__self_close(&self);
+	/* No path may keep a namespace from being freed until the next scan. */
+	g_array_set_size(s->found, 0);
+	s->st.namespaces = g_hash_table_size(s->by_ino);
+	return err;
+}
+
+/* Every translated entry of @ns's table to on_nat: what events an overrun lost. */
+static void ct_netns__resync(struct ct_netns *ns, uint64_t now)
+{
+	/* AF_UNSPEC: ctnetlink dumps every family in one walk. */
+	uint32_t family = AF_UNSPEC;
+
+	ns->last_resync_ns = now;
+	ns->src->st.resyncs++;
+	if (nfct_query(ns->query, NFCT_Q_DUMP, &family)) {
+		ns->src->st.resync_failed++;
+		log_debug("conntrack: netns %u: table dump failed: %s, retrying", ns->ino,
+			  strerror(errno));
+		return;
+	}
+	ns->resync_pending = false;
+}
+
+/*
+ * Read @ns's event queue empty. nfct_catch() returns only on an error:
+ * EAGAIN when the queue is empty, ENOBUFS (once) when the kernel dropped
+ * events for lack of room; reading goes on after that.
+ */
+static void ct_netns__drain(struct ct_netns *ns, uint64_t now)
+{
+	for (;;) {
+		if (nfct_catch(ns->events) >= 0)
+			continue;
+		if (errno == ENOBUFS) {
+			ns->src->st.overruns++;
+			ns->resync_pending = true;
+			continue;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			log_debug("conntrack: netns %u: reading events: %s", ns->ino,
+				  strerror(errno));
+		break;
+	}
+	if (ns->resync_pending &&
+	    (!ns->last_resync_ns || now - ns->last_resync_ns >= CT_RESYNC_INTERVAL_NS))
+		ct_netns__resync(ns, now);
+}
+
+int ct_source__drain(struct ct_source *s)
+{
+	uint64_t before = s->st.events, now = now_ns();
+	GHashTableIter it;
+	void *value;
+
+	g_hash_table_iter_init(&it, s->by_ino);
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		ct_netns__drain(value, now);
+	return (int)MIN(s->st.events - before, (uint64_t)INT32_MAX);
+}
+
+void ct_source__stats(const struct ct_source *s, struct ct_source_stats *st)
+{
+	*st = s->st;
+}
+
+int ct_source__new(struct ct_source **out, const struct ct_source_options *o, char *msg,
+		   size_t msg_len)
+{
+	struct ct_source *s;
+	int err;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->proc_root = strdup(o->proc_root ? o->proc_root : "/proc");
+	s->netns_dir = strdup(o->netns_dir ? o->netns_dir : "/run/netns");
+	s->rcvbuf_bytes = o->rcvbuf_bytes ? o->rcvbuf_bytes : CT_DEFAULT_RCVBUF;
+	s->on_nat = o->on_nat;
+	s->ctx = o->ctx;
+	s->by_ino = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, ct_netns__free);
+	s->found = netns__refs_new();
+	if (!s->proc_root || !s->netns_dir) {
+		snprintf(msg, msg_len, "conntrack: out of memory");
+		err = -ENOMEM;
+		goto err_free;
+	}
+	err = ct_source__rescan(s);
+	if (err) {
+		snprintf(msg, msg_len, "conntrack: cannot scan network namespaces under %s: %s",
+			 s->proc_root, strerror(-err));
+		goto err_free;
+	}
+	/* Other namespaces can fail alone; if the own one does, none will work. */
+	if (s->own_err) {
+		err = s->own_err;
+		snprintf(msg, msg_len,
+			 "conntrack: cannot subscribe to conntrack events: %s; run as root "
+			 "(CAP_NET_ADMIN)", strerror(-err));
+		goto err_free;
+	}
+	*out = s;
+	return 0;
+
+err_free:
+	ct_source__free(s);
+	return err;
+}
+
+void ct_source__free(struct ct_source *s)
+{
+	if (!s)
+		return;
+	if (s->by_ino)
+		g_hash_table_destroy(s->by_ino);
+	if (s->found)
+		g_array_free(s->found, TRUE);
+	free(s->netns_dir);
+	free(s->proc_root);
+	free(s);
+}
