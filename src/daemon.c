@@ -18,6 +18,7 @@
 #include "flow/table.h"
 #include "log.h"
 #include "source/bpf.h"
+#include "source/conntrack.h"
 #include "source/diag.h"
 
 #define DRAIN_INTERVAL_MS 100	/* batched ring-buffer consumption */
@@ -26,6 +27,7 @@
 #define PROCESS_CACHE_ENTRIES 65536
 #define PROCESS_EXIT_RETENTION_NS (300ull * 1000 * 1000 * 1000)	/* for late records */
 #define CONTAINER_REFRESH_NS (2ull * 1000 * 1000 * 1000)
+#define CT_RESCAN_NS (5ull * 1000 * 1000 * 1000)	/* new namespaces' conntrack */
 
 struct daemon {
 	struct config *cfg;
@@ -38,6 +40,9 @@ struct daemon {
 	struct diag_poll_stats diag_stats;	/* last poll */
 	uint64_t diag_vanished;		/* namespaces gone while polled, since start */
 	uint64_t last_poll_ns;
+	struct ct_source *ct;		/* conntrack in every netns; NULL: off or failed */
+	uint64_t last_ct_rescan_ns;
+	uint64_t ct_overruns_logged;
 	struct flow_table *table;
 	struct process_cache *procs;
 	struct container_cache *containers;
@@ -330,6 +335,23 @@ static void log_stats(struct daemon *d, const char *when)
 	if (bs.v[SF_STAT_SOCKS_FULL])
 		log_warn("bpf: %" G_GUINT64_FORMAT " sockets not tracked: more than "
 			 "kernel.max_sockets open, or no kernel memory", bs.v[SF_STAT_SOCKS_FULL]);
+	if (d->ct) {
+		struct ct_source_stats cs;
+
+		ct_source__stats(d->ct, &cs);
+		log_info("stats%s: conntrack: %u namespaces, NAT bindings %" G_GUINT64_FORMAT
+			 " now, %" G_GUINT64_FORMAT " joined late; events %" G_GUINT64_FORMAT
+			 ", translated %" G_GUINT64_FORMAT ", overruns %" G_GUINT64_FORMAT
+			 ", resyncs %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " entries, %"
+			 G_GUINT64_FORMAT " failed)", when, cs.namespaces, ts.nat_bindings,
+			 ts.nat_joined, cs.events, cs.nat_events, cs.overruns, cs.resyncs,
+			 cs.resync_entries, cs.resync_failed);
+		if (cs.overruns > d->ct_overruns_logged)
+			log_warn("conntrack: events lost %" G_GUINT64_FORMAT " time(s) (receive "
+				 "buffer full; raise kernel.conntrack_rcvbuf_kib): tables re-read",
+				 cs.overruns - d->ct_overruns_logged);
+		d->ct_overruns_logged = cs.overruns;
+	}
 	if (bs.v[SF_STAT_UDP_FULL])
 		log_warn("bpf: %" G_GUINT64_FORMAT " UDP datagrams not counted: more than "
 			 "kernel.max_udp_flows conversations at once", bs.v[SF_STAT_UDP_FULL]);
@@ -354,10 +376,44 @@ static void log_stats(struct daemon *d, const char *when)
 	}
 }
 
-/* Hand every pending kernel event to the flow table. */
+/* A connection conntrack translated somewhere on this host. */
+static void on_nat(void *ctx, const struct ct_nat *n)
+{
+	struct daemon *d = ctx;
+	struct flow_nat_binding b = {
+		.family = n->family,
+		.protocol = n->protocol,
+		.nat = (n->nat & CT_NAT_SRC ? FLOW_NAT_SRC : 0) |
+		       (n->nat & CT_NAT_DST ? FLOW_NAT_DST : 0),
+		.netns_ino = n->netns_ino,
+	};
+
+	memcpy(b.orig.src, n->orig.src, sizeof(b.orig.src));
+	memcpy(b.orig.dst, n->orig.dst, sizeof(b.orig.dst));
+	b.orig.sport = n->orig.sport;
+	b.orig.dport = n->orig.dport;
+	memcpy(b.reply.src, n->reply.src, sizeof(b.reply.src));
+	memcpy(b.reply.dst, n->reply.dst, sizeof(b.reply.dst));
+	b.reply.sport = n->reply.sport;
+	b.reply.dport = n->reply.dport;
+	flow_table__nat(d->table, &b, d->drain_now_ns);
+}
+
+/*
+ * Hand every pending kernel event to the flow table: conntrack's first, so
+ * a translated connection's binding is there when its sockets' events come
+ * (conntrack reports it at the first packet, the sockets at the handshake).
+ */
 static int drain(struct daemon *d)
 {
+	int err;
+
 	d->drain_now_ns = now_ns();
+	if (d->ct) {
+		err = ct_source__drain(d->ct);
+		if (err < 0 && err != -EAGAIN)
+			log_warn("conntrack: reading events failed: %s", strerror(-err));
+	}
 	return bpf_source__drain(d->src);
 }
 
@@ -391,6 +447,10 @@ static gboolean on_tick(gpointer data)
 	now = now_ns();
 	if (now - d->last_snapshot_ns >= flow_table__refresh_interval(d->table))
 		snapshot(d, now);
+	if (d->ct && now - d->last_ct_rescan_ns >= CT_RESCAN_NS) {
+		d->last_ct_rescan_ns = now;
+		ct_source__rescan(d->ct);
+	}
 	if (d->diag && d->cfg->poll_interval_s &&
 	    now - d->last_poll_ns >= (uint64_t)d->cfg->poll_interval_s * 1000000000ull)
 		poll_tcp_info(d, now);
@@ -559,6 +619,19 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	if (err)
 		log_warn("sock_diag: no poller (%s): live flows' records carry RTT and "
 			 "retransmissions only from the kernel's tracepoints", strerror(-err));
+	if (cfg->conntrack_rcvbuf_kib) {
+		err = ct_source__new(&d.ct, &(struct ct_source_options){
+			.proc_root = "/proc",
+			.netns_dir = "/run/netns",
+			.rcvbuf_bytes = cfg->conntrack_rcvbuf_kib * 1024,
+			.on_nat = on_nat,
+			.ctx = &d,
+		}, msg, sizeof(msg));
+		if (err)
+			log_warn("conntrack: %s: records carry no tuples after NAT, and connections "
+				 "through NAT are not joined", msg);
+		d.last_ct_rescan_ns = now_ns();
+	}
 	n = bpf_source__adopt_existing(d.src);
 	if (n < 0)
 		log_warn("bpf: finding the connections open before start failed: %s; they are "
@@ -590,6 +663,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	log_stats(&d, " at exit");
 	g_main_loop_unref(d.loop);
 	diag_poller__free(d.diag);
+	ct_source__free(d.ct);
 	g_hash_table_destroy(d.tcp_info);
 	err = 0;
 	container_cache__free(d.containers);
