@@ -9,6 +9,10 @@
 #   STORM_PAIRS=3  STORM_DURATION=10  STORM_THREADS=(conngen's default, 2 x CPUs)
 #   SOCKFLOW=path  SOCKFLOW_ARGS="extra sockflow options"  CONNGEN=path
 #   STORM_SOCKFLOW=0   only the runs without sockflow (also when sockflow is not built)
+#   STORM_NAT=1        clients connect to another port that an nft rule DNATs to the
+#                      server (both kinds of run): sockflow joins the ends through
+#                      conntrack and the post_nat column counts records with the
+#                      server's port after NAT
 #   KEEP_TMP=1         keep logs and nfcapd files
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck source=tests/integration/lib.sh
@@ -23,6 +27,17 @@ require_root
 require_tools nfcapd nfdump
 require_conngen
 WITH_SOCKFLOW=${STORM_SOCKFLOW:-1}
+NAT=${STORM_NAT:-0}
+NAT_TABLE="sfstorm$$"
+((NAT)) && require_tools nft
+# The DNAT table goes with the test, whatever happens.
+storm_cleanup() {
+	local rc=$?
+	((NAT)) && nft delete table ip "$NAT_TABLE" 2>/dev/null
+	(exit "$rc")
+	lib_cleanup
+}
+trap storm_cleanup EXIT
 if [[ $WITH_SOCKFLOW == 1 && ! -x "$SOCKFLOW" ]]; then
 	log "sockflow not built ($SOCKFLOW): running without it only"
 	WITH_SOCKFLOW=0
@@ -49,14 +64,26 @@ conntrack_count() {
 # run_once N on|off: one storm; appends a row to $TEST_TMP/rows.
 run_once() {
 	local n=$1 mode=$2 dir="$TEST_TMP/run$1-$2" line conns rate flows lost ct
-	local cpu=- rss=- cpu_per_1k=- drops
+	local cpu=- rss=- cpu_per_1k=- drops target natted=-
 	mkdir -p "$dir"
 	nfcapd_start "$dir/nfcapd"
 	conngen_serve
+	target=$CONNGEN_PORT
+	if ((NAT)); then
+		target=$(free_port tcp)
+		nft -f - <<-EOF
+		table ip $NAT_TABLE {
+			chain out {
+				type nat hook output priority -100;
+				ip daddr 127.0.0.1 tcp dport $target dnat to 127.0.0.1:$CONNGEN_PORT
+			}
+		}
+		EOF
+	fi
 	if [[ $mode == on ]]; then
 		sockflow_start --collector "udp://127.0.0.1:$NFCAPD_PORT" "${EXTRA_ARGS[@]}"
 	fi
-	line=$("$CONNGEN" storm --port "$CONNGEN_PORT" --duration "$DURATION" \
+	line=$("$CONNGEN" storm --port "$target" --duration "$DURATION" \
 		${THREADS:+--threads "$THREADS"} 2>"$dir/storm.err")
 	ct=$(conntrack_count)
 	log "run $n $mode: $line"
@@ -73,17 +100,22 @@ run_once() {
 	nfcapd_stop
 	drops=${NFCAPD_DROPS:-0}
 	# One line per record; with none, nfdump prints "No matching flows".
-	flows=$(nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%dp' "proto tcp and dst port $CONNGEN_PORT" |
+	flows=$(nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%dp' "proto tcp and dst port $target" |
 		grep -c '^ *[0-9]' || true)
 	lost=$((conns - flows))
+	if ((NAT)); then
+		nft delete table ip "$NAT_TABLE"
+		[[ $mode == on ]] && natted=$(nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%xdp' \
+			"proto tcp and dst port $target" | grep -c "^ *$CONNGEN_PORT *$" || true)
+	fi
 	if [[ $mode == on ]]; then
 		rss=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
 		((flows == 0)) || cpu_per_1k=$(awk -v c="$cpu" -v f="$flows" \
 			'BEGIN { printf "%.3f", c * 1000 / f }')
 	fi
 	[[ $mode == on ]] || { flows=-; lost=-; }
-	printf '%s %s %s %s %s %s %s %s %s %s %s\n' "$n" "$mode" "$conns" "$rate" "$flows" \
-		"$lost" "$drops" "$cpu" "$cpu_per_1k" "$rss" "$ct" >>"$TEST_TMP/rows"
+	printf '%s %s %s %s %s %s %s %s %s %s %s %s\n' "$n" "$mode" "$conns" "$rate" "$flows" \
+		"$lost" "$drops" "$cpu" "$cpu_per_1k" "$rss" "$ct" "$natted" >>"$TEST_TMP/rows"
 }
 
 log "$(nproc) CPUs, kernel $(uname -r), $PAIRS pairs of ${DURATION}s storms"
@@ -93,13 +125,14 @@ for ((i = 1; i <= PAIRS; i++)); do
 	((WITH_SOCKFLOW)) && run_once "$i" on
 done
 
-printf '\nconnection storm: %s s per run, loopback, sockflow %s\n' "$DURATION" \
+printf '\nconnection storm: %s s per run, loopback%s, sockflow %s\n' "$DURATION" \
+	"$( ((NAT)) && echo ", DNAT by nft in the path")" \
 	"$( ((WITH_SOCKFLOW)) && echo "-> nfcapd over UDP ${SOCKFLOW_ARGS:-}" || echo "not run")"
-printf '%-4s %-8s %12s %10s %12s %8s %10s %8s %12s %9s %10s\n' run sockflow connections \
-	rate/s flows_recv lost coll_drops cpu_s cpu_s/1kflow rss_MiB conntrack
-while read -r n mode conns rate flows lost drops cpu cpu1k rss ct; do
-	printf '%-4s %-8s %12s %10s %12s %8s %10s %8s %12s %9s %10s\n' "$n" "$mode" "$conns" \
-		"$rate" "$flows" "$lost" "$drops" "$cpu" "$cpu1k" "$rss" "$ct"
+printf '%-4s %-8s %12s %10s %12s %8s %10s %8s %12s %9s %10s %10s\n' run sockflow \
+	connections rate/s flows_recv lost coll_drops cpu_s cpu_s/1kflow rss_MiB conntrack post_nat
+while read -r n mode conns rate flows lost drops cpu cpu1k rss ct natted; do
+	printf '%-4s %-8s %12s %10s %12s %8s %10s %8s %12s %9s %10s %10s\n' "$n" "$mode" \
+		"$conns" "$rate" "$flows" "$lost" "$drops" "$cpu" "$cpu1k" "$rss" "$ct" "$natted"
 done <"$TEST_TMP/rows"
 
 # Rate with sockflow / rate without, per pair and overall.
