@@ -23,6 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TOOL_NAME "conngen"
+#include "tool.h"
+
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
@@ -58,19 +61,6 @@ static unsigned char zero_buf[CG_BUF_LEN];
 static size_t io_len(uint64_t left)
 {
 	return left < CG_BUF_LEN ? left : CG_BUF_LEN;
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("conngen: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
 }
 
 static void usage(FILE *f)

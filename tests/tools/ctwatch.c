@@ -17,23 +17,13 @@
 #include "log.h"
 #include "source/conntrack.h"
 
+#define TOOL_NAME "ctwatch"
+#include "tool.h"
+
 #define DRAIN_INTERVAL_MS 10
 #define RESCAN_INTERVAL_MS 1000
 
 static volatile sig_atomic_t stop;
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ctwatch: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static void usage(FILE *f)
 {

@@ -19,6 +19,9 @@
 #include "log.h"
 #include "source/diag.h"
 
+#define TOOL_NAME "diagpoll"
+#include "tool.h"
+
 /* Descriptors hold needs beyond its 2N + 1 sockets: stdio and some slack. */
 #define HOLD_FD_SLACK 64
 
@@ -26,19 +29,6 @@ struct poll_out {
 	bool json;
 	uint32_t poll;			/* 1-based number of the current poll */
 };
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("diagpoll: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static void usage(FILE *f)
 {
