@@ -343,9 +343,10 @@ static void log_stats(struct daemon *d, const char *when)
 			 " now, %" G_GUINT64_FORMAT " joined late; events %" G_GUINT64_FORMAT
 			 ", translated %" G_GUINT64_FORMAT ", overruns %" G_GUINT64_FORMAT
 			 ", resyncs %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " entries, %"
-			 G_GUINT64_FORMAT " failed)", when, cs.namespaces, ts.nat_bindings,
-			 ts.nat_joined, cs.events, cs.nat_events, cs.overruns, cs.resyncs,
-			 cs.resync_entries, cs.resync_failed);
+			 G_GUINT64_FORMAT " failed); %" G_GUINT64_FORMAT " translated before "
+			 "subscribing", when, cs.namespaces, ts.nat_bindings, ts.nat_joined, cs.events,
+			 cs.nat_events, cs.overruns, cs.resyncs, cs.resync_entries, cs.resync_failed,
+			 cs.initial_entries);
 		if (cs.overruns > d->ct_overruns_logged)
 			log_warn("conntrack: events lost %" G_GUINT64_FORMAT " time(s) (receive "
 				 "buffer full; raise kernel.conntrack_rcvbuf_kib): tables re-read",

@@ -37,6 +37,8 @@ struct ct_netns {
 	struct nfct_handle *events;	/* NEW events, non-blocking */
 	struct nfct_handle *query;	/* blocking, for table dumps after an overrun */
 	bool resync_pending;		/* overran since its last dump */
+	bool initial_pending;		/* just subscribed: its table not read yet */
+	bool initial_dump;		/* the dump running is that first read */
 	uint64_t last_resync_ns;	/* CLOCK_MONOTONIC; 0: never */
 };
 
@@ -134,7 +136,11 @@ static int ct__on_dump(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 	struct ct_netns *ns = data;
 
 	(void)type;
-	if (ct__emit(ns->src, ns->ino, ct))
+	if (!ct__emit(ns->src, ns->ino, ct))
+		return NFCT_CB_CONTINUE;
+	if (ns->initial_dump)
+		ns->src->st.initial_entries++;
+	else
 		ns->src->st.resync_entries++;
 	return NFCT_CB_CONTINUE;
 }
@@ -264,6 +270,8 @@ static int ct_source__subscribe(struct ct_source *s, const struct netns_self *se
 		ct_netns__free(ns);
 		return err;
 	}
+	/* Connections translated before we listened: read the table once, at the next drain. */
+	ns->initial_pending = true;
 	g_hash_table_insert(s->by_ino, GUINT_TO_POINTER(ns->ino), ns);
 	return 0;
 }
@@ -323,18 +331,41 @@ out_close_self:
 	return err;
 }
 
-/* Every translated entry of @ns's table to on_nat: what events an overrun lost. */
-static void ct_netns__resync(struct ct_netns *ns, uint64_t now)
+/* Every translated entry of @ns's table to on_nat. */
+static int ct_netns__dump(struct ct_netns *ns)
 {
 	/* AF_UNSPEC: ctnetlink dumps every family in one walk. */
 	uint32_t family = AF_UNSPEC;
 
+	return nfct_query(ns->query, NFCT_Q_DUMP, &family) ? -errno : 0;
+}
+
+/* The connections translated before @ns was subscribed. */
+static void ct_netns__read_initial(struct ct_netns *ns)
+{
+	int err;
+
+	ns->initial_pending = false;
+	ns->initial_dump = true;
+	err = ct_netns__dump(ns);
+	if (err)
+		log_debug("conntrack: netns %u: first table read failed: %s", ns->ino,
+			  strerror(-err));
+	ns->initial_dump = false;
+}
+
+/* What events an overrun lost, from the table. */
+static void ct_netns__resync(struct ct_netns *ns, uint64_t now)
+{
+	int err;
+
 	ns->last_resync_ns = now;
 	ns->src->st.resyncs++;
-	if (nfct_query(ns->query, NFCT_Q_DUMP, &family)) {
+	err = ct_netns__dump(ns);
+	if (err) {
 		ns->src->st.resync_failed++;
 		log_debug("conntrack: netns %u: table dump failed: %s, retrying", ns->ino,
-			  strerror(errno));
+			  strerror(-err));
 		return;
 	}
 	ns->resync_pending = false;
@@ -360,6 +391,8 @@ static void ct_netns__drain(struct ct_netns *ns, uint64_t now)
 				  strerror(errno));
 		break;
 	}
+	if (ns->initial_pending)
+		ct_netns__read_initial(ns);
 	if (ns->resync_pending &&
 	    (!ns->last_resync_ns || now - ns->last_resync_ns >= CT_RESYNC_INTERVAL_NS))
 		ct_netns__resync(ns, now);

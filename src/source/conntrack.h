@@ -34,7 +34,8 @@ struct ct_nat {
 
 /*
  * Called for every translated connection of a NEW event, and for every
- * translated entry of a table dump after an overrun: the same connection
+ * translated entry of a table dump (once when a namespace is subscribed,
+ * and after an overrun): the same connection
  * may come more than once (an event, then a dump that still holds it).
  * @n is only valid during the call, which must not call back into the source.
  */
@@ -55,6 +56,7 @@ struct ct_source_stats {
 	uint64_t resyncs;		/* full table dumps after an overrun */
 	uint64_t resync_entries;	/* translated entries found by those dumps */
 	uint64_t resync_failed;		/* dumps that failed (retried a second later) */
+	uint64_t initial_entries;	/* translated entries found when a namespace was subscribed */
 	uint32_t namespaces;		/* subscribed now */
 	uint32_t namespaces_failed;	/* could not subscribe at the last rescan (not vanished) */
 };
