@@ -1022,7 +1022,12 @@ int BPF_PROG(sf_exit, struct task_struct *p)
 {
 	struct sf_proc_event *e;
 
-	if (p->pid != p->tgid)	/* a thread; the process lives on */
+	/*
+	 * The process ends with its last thread, whichever that is. A leader
+	 * thread that dies while another one execs (de_thread) is not the end:
+	 * the exec'ing thread takes over its pid.
+	 */
+	if (p->signal->live.counter)
 		return 0;
 	e = proc_event(SF_EVENT_EXIT, p);
 	if (e)
