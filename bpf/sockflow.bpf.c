@@ -179,6 +179,7 @@ static __always_inline void proc_current(struct sf_proc *p)
 	p->tgid = bpf_get_current_pid_tgid() >> 32;
 	p->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(p->comm, sizeof(p->comm));
+	__builtin_memcpy(p->parent_comm, task->real_parent->comm, sizeof(p->parent_comm));
 	p->ppid = task->real_parent->tgid;
 	p->start_boottime_ns = task->group_leader->start_boottime;
 	p->cgroup_id = bpf_get_current_cgroup_id();
@@ -758,6 +759,7 @@ static __always_inline void proc_of_task(struct task_struct *task, struct sf_pro
 	p->tgid = task->tgid;
 	p->uid = task->cred->uid.val;
 	__builtin_memcpy(p->comm, task->comm, sizeof(p->comm));
+	__builtin_memcpy(p->parent_comm, task->real_parent->comm, sizeof(p->parent_comm));
 	p->ppid = task->real_parent->tgid;
 	p->start_boottime_ns = task->group_leader->start_boottime;
 }

@@ -70,6 +70,7 @@ struct sf_proc {
 	__u32 tgid;		/* 0: unknown */
 	__u32 uid;
 	char comm[SF_COMM_LEN];
+	char parent_comm[SF_COMM_LEN];	/* the parent's, at the same moment */
 	__u32 ppid;
 	__u32 pad;
 	__u64 start_boottime_ns;

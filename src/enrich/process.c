@@ -633,8 +633,9 @@ static struct process_entry *process_cache__parent(struct process_cache *pc, uin
 /*
  * Returns 0 when the process itself is known (cached or found in /proc with
  * the same start time), else -ENOENT with exe and cmdline empty. user comes
- * from p->uid and parent_name from p->ppid either way: both are the
- * kernel's own word at the event, whatever became of the process since.
+ * from p->uid either way; parent_name stays as the kernel named it at the
+ * event when it did, else comes from p->ppid: the kernel's own word at the
+ * event, whatever became of the process since.
  */
 int process_cache__fill(struct process_cache *pc, struct flow_process *p, uint64_t now_ns)
 {
@@ -645,7 +646,7 @@ int process_cache__fill(struct process_cache *pc, struct flow_process *p, uint64
 	int rc = -ENOENT;
 
 	clock_seen(pc, now_ns);
-	p->exe[0] = p->cmdline[0] = p->parent_name[0] = p->user[0] = '\0';
+	p->exe[0] = p->cmdline[0] = p->user[0] = '\0';
 	if (!p->pid)
 		return -ENOENT;
 	field_set(p->user, sizeof(p->user), user_cache__name(pc->users, p->uid));
@@ -673,7 +674,8 @@ int process_cache__fill(struct process_cache *pc, struct flow_process *p, uint64
 	/* From here on @e may be evicted by loading the parent. */
 	if (p->ppid) {
 		parent = process_cache__parent(pc, p->ppid, ticks, parent_exact, parent_ticks);
-		if (parent)
+		/* The kernel named the parent at the event; a later exec may have renamed it. */
+		if (parent && !p->parent_name[0])
 			field_set(p->parent_name, sizeof(p->parent_name), parent->comm);
 	}
 	return rc;

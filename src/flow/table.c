@@ -240,6 +240,8 @@ static void end_to_process(const struct flow_end *end, struct flow_process *p)
 	p->uid = end->proc.uid;
 	memcpy(p->name, end->proc.comm, sizeof(p->name));
 	p->name[sizeof(p->name) - 1] = '\0';
+	memcpy(p->parent_name, end->proc.parent_comm, sizeof(p->parent_name));
+	p->parent_name[sizeof(p->parent_name) - 1] = '\0';
 	p->ppid = end->proc.ppid;
 	p->start_boottime_ns = end->proc.start_boottime_ns;
 	p->cgroup_id = end->proc.cgroup_id;

@@ -133,6 +133,7 @@ static struct flow_process flow_end(uint32_t pid, uint64_t start_ns, uint32_t pp
 	p.ppid = ppid;
 	p.start_boottime_ns = start_ns;
 	p.name[0] = '\0';
+	p.parent_name[0] = '\0';	/* the kernel did not name the parent */
 	return p;
 }
 
@@ -527,6 +528,12 @@ static void test_parent_name(void)
 	p = flow_end(901, tick_ns(110), 900);
 	g_assert_cmpint(process_cache__fill(pc, &p, 1), ==, 0);
 	g_assert_cmpstr(p.parent_name, ==, "parentd");
+
+	/* The parent as the kernel named it at the event wins: it may have exec'd since. */
+	p = flow_end(901, tick_ns(110), 900);
+	snprintf(p.parent_name, sizeof(p.parent_name), "sh");
+	g_assert_cmpint(process_cache__fill(pc, &p, 1), ==, 0);
+	g_assert_cmpstr(p.parent_name, ==, "sh");
 
 	/* The parent only in /proc, started before the child: read and cached. */
 	fixture_process(root, 910, "bash", 1, 50, "/bin/bash", "-bash", 5);
