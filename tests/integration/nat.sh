@@ -8,7 +8,8 @@
 #   - container egress to a test namespace playing "outside", masqueraded on the host:
 #     the address after NAT is the host's;
 #   - an nft DNAT rule in a test "router" namespace between a client and a server
-#     namespace (veth pairs): one flow with both processes, the server after NAT;
+#     namespace (veth pairs), TCP and UDP: one flow with both processes, the server
+#     after NAT;
 #   - a forced conntrack event overrun (tiny receive buffer, sockflow stopped while
 #     connections are made): counted, reported, and followed by a resync, so those
 #     connections still get their tuple after NAT.
@@ -78,6 +79,7 @@ table ip sfnat {
 	chain pre {
 		type nat hook prerouting priority -100;
 		ip daddr 10.233.2.1 tcp dport 8080 dnat to 10.233.3.2:80
+		ip daddr 10.233.2.1 udp dport 5353 dnat to 10.233.3.2:53
 	}
 	chain post {
 		type nat hook postrouting priority 100;
@@ -98,10 +100,13 @@ podman_wait_listen "$web" 80
 web_ip=$(podman_ip "$web")
 bg_start out_pid "$TEST_TMP/out-httpd.log" ip netns exec "$OUT" "$busybox_bin" httpd -f \
 	-p 10.233.1.2:8080 -h "$TEST_TMP/www"
-bg_start srv_pid "$TEST_TMP/srv.out" ip netns exec "$SRV" "$(conngen_as sfnatsrv)" serve \
+srv_bin=$(conngen_as sfnatsrv)
+bg_start srv_pid "$TEST_TMP/srv.out" ip netns exec "$SRV" "$srv_bin" serve \
 	--threads 1 --addr 10.233.3.2 --port 80
-wait_for 5 "the server behind the router" grep -q '^ready' "$TEST_TMP/srv.out" ||
-	fail "server in $SRV did not start"
+bg_start usrv_pid "$TEST_TMP/usrv.out" ip netns exec "$SRV" "$srv_bin" serve \
+	--udp --threads 1 --addr 10.233.3.2 --port 53
+wait_for 5 "the servers behind the router" grep -q '^ready' "$TEST_TMP/srv.out" \
+	"$TEST_TMP/usrv.out" || fail "servers in $SRV did not start"
 
 nfcapd_start
 capture_start "udp port $NFCAPD_PORT"
@@ -125,6 +130,9 @@ cli_bin=$(conngen_as sfnatcli)
 ip netns exec "$CLI" "$cli_bin" client --addr 10.233.2.1 --port 8080 \
 	--count 3 --send 200 --recv 3000 >"$TEST_TMP/dnat.out" ||
 	fail "client through the router failed: $(cat "$TEST_TMP/dnat.out")"
+ip netns exec "$CLI" "$cli_bin" client --udp --addr 10.233.2.1 --port 5353 --count 3 \
+	--send 64 --recv 200 >"$TEST_TMP/udp-dnat.out" ||
+	fail "UDP client through the router failed: $(cat "$TEST_TMP/udp-dnat.out")"
 
 final_count() { records_to "$1" | jq -s 'map(select(.flowEndReason == 3)) | length'; }
 enough() { (($(final_count "$1") >= $2)); }
@@ -176,6 +184,16 @@ assert_eq "DNAT: client, server, post-NAT src and dst" \
 		.postNATDestinationIPv4Address, .postNAPTDestinationTransportPort] | map(tostring)
 		| join(" ")' "$TEST_TMP/dnat.records" | sort -u)"
 
+# UDP through the router's DNAT: each conversation one flow (ended when sockflow stopped).
+records_to 5353 >"$TEST_TMP/udp-dnat.records"
+assert_eq "UDP DNAT: flows" 3 "$(wc -l <"$TEST_TMP/udp-dnat.records")"
+assert_eq "UDP DNAT: protocol, client, server, post-NAT src and dst, packets each way" \
+	"17 sfnatcli sfnatsrv 10.233.3.1 10.233.3.2 53 1 1" \
+	"$(jq -r '[.protocolIdentifier, .SRC_PROC_NAME, .DST_PROC_NAME, .postNATSourceIPv4Address,
+		.postNATDestinationIPv4Address, .postNAPTDestinationTransportPort, .packetDeltaCount,
+		.reversePacketDeltaCount] | map(tostring) | join(" ")' "$TEST_TMP/udp-dnat.records" |
+		sort -u)"
+
 # The overrun was counted, reported, and made up for by a resync.
 stats=$(grep 'stats at exit: conntrack' "$SOCKFLOW_LOG")
 overruns=$(sed -n 's/.*conntrack: .*overruns \([0-9]*\).*/\1/p' <<<"$stats")
@@ -189,7 +207,7 @@ jq -r 'select(.postNATDestinationIPv4Address) | [.sourceTransportPort,
 	.destinationTransportPort, .postNATSourceIPv4Address, .postNAPTSourceTransportPort,
 	.postNATDestinationIPv4Address, .postNAPTDestinationTransportPort] | map(tostring)
 	| join(" ")' "$SOCKFLOW_OUT" | sort >"$TEST_TMP/json.nat"
-nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %dp %xsa %xsp %xda %xdp' 'proto tcp' |
+nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %dp %xsa %xsp %xda %xdp' 'proto tcp or proto udp' |
 	awk '$3 != "0.0.0.0" && NF == 6 { $1 = $1; print }' | sort >"$TEST_TMP/nfdump.nat"
 assert_lines_eq "tuples after NAT, nfdump vs sockflow --json" "$TEST_TMP/json.nat" \
 	"$TEST_TMP/nfdump.nat"
