@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The daemon: GLib main loop, signals and timers wiring source -> flow table -> exporters. */
 #include <errno.h>
-#include <netinet/tcp.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +37,7 @@ struct daemon {
 	struct bpf_source *src;
 	struct diag_poller *diag;	/* sock_diag over every netns; NULL if it failed */
 	GHashTable *tcp_info;		/* cookie -> struct sf_tcp_quality, last poll */
+	GArray *live_sockets;		/* struct flow_socket: what the next poll asks for */
 	struct diag_poll_stats diag_stats;	/* last poll */
 	uint64_t diag_vanished;		/* namespaces gone while polled, since start */
 	uint64_t last_poll_ns;
@@ -201,7 +202,14 @@ static void poll_tcp_info(struct daemon *d, uint64_t now)
 
 	d->last_poll_ns = now;
 	g_hash_table_remove_all(d->tcp_info);
-	err = diag_poller__poll(d->diag, on_diag_socket, d, &d->diag_stats);
+	/* Only the sockets of live flows, each asked for by its tuple: no table walks. */
+	g_array_set_size(d->live_sockets, 0);
+	flow_table__live_sockets(d->table, d->live_sockets);
+	_Static_assert(sizeof(struct flow_socket) == sizeof(struct diag_lookup) &&
+		       offsetof(struct flow_socket, tuple) == offsetof(struct diag_lookup, tuple),
+		       "a flow socket is a diag lookup");
+	err = diag_poller__lookup(d->diag, (struct diag_lookup *)d->live_sockets->data,
+				  d->live_sockets->len, on_diag_socket, d, &d->diag_stats);
 	d->diag_vanished += d->diag_stats.namespaces_vanished;
 	if (err)
 		log_warn("sock_diag: poll failed: %s", strerror(-err));
@@ -610,13 +618,8 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 
 	d.drain_now_ns = now_ns();
 	d.tcp_info = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
-	/* Connections only: TIME_WAIT remnants (many, under churn) have no TCP_INFO. */
-	err = diag_poller__new(&d.diag, &(struct diag_poller_options){
-		.proc_root = "/proc",
-		.states = 1u << TCP_ESTABLISHED | 1u << TCP_SYN_SENT | 1u << TCP_FIN_WAIT1 |
-			  1u << TCP_FIN_WAIT2 | 1u << TCP_CLOSE_WAIT | 1u << TCP_LAST_ACK |
-			  1u << TCP_CLOSING,
-	});
+	d.live_sockets = g_array_new(FALSE, FALSE, sizeof(struct flow_socket));
+	err = diag_poller__new(&d.diag, &(struct diag_poller_options){ .proc_root = "/proc" });
 	if (err)
 		log_warn("sock_diag: no poller (%s): live flows' records carry RTT and "
 			 "retransmissions only from the kernel's tracepoints", strerror(-err));
@@ -666,6 +669,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	diag_poller__free(d.diag);
 	ct_source__free(d.ct);
 	g_hash_table_destroy(d.tcp_info);
+	g_array_free(d.live_sockets, TRUE);
 	err = 0;
 	container_cache__free(d.containers);
 err_free_src:

@@ -757,6 +757,50 @@ static void nat_sweep(struct flow_table *t, uint64_t now_ns)
 	g_hash_table_foreach_remove(t->nat_pre, nat_unused, data);
 }
 
+/*
+ * The socket behind end @idx of @f: the client's sees the conversation
+ * before NAT (the key), the server's after it.
+ */
+static void end_socket(const struct flow *f, int idx, struct flow_socket *s)
+{
+	const uint8_t *client = f->key.client_addr, *server = f->key.server_addr;
+	uint16_t cport = f->key.client_port, sport = f->key.server_port;
+
+	if (idx == 1 && f->nat.nat) {
+		client = f->nat.client_addr;
+		server = f->nat.server_addr;
+		cport = f->nat.client_port;
+		sport = f->nat.server_port;
+	}
+	memset(s, 0, sizeof(*s));
+	s->cookie = f->end[idx].cookie;
+	memcpy(s->tuple.local_addr, idx == 0 ? client : server, 16);
+	memcpy(s->tuple.remote_addr, idx == 0 ? server : client, 16);
+	s->tuple.local_port = idx == 0 ? cport : sport;
+	s->tuple.remote_port = idx == 0 ? sport : cport;
+	s->tuple.family = f->key.family;
+	s->tuple.protocol = IPPROTO_TCP;
+	s->tuple.netns_ino = f->end[idx].netns_ino;
+}
+
+void flow_table__live_sockets(const struct flow_table *t, GArray *out)
+{
+	struct flow_socket s;
+	const struct flow *f;
+	int i;
+
+	for (f = t->oldest; f; f = f->newer) {
+		if (f->key.protocol != IPPROTO_TCP)
+			continue;
+		for (i = 0; i < 2; i++) {
+			if (!f->end[i].open || !f->end[i].cookie)
+				continue;
+			end_socket(f, i, &s);
+			g_array_append_val(out, s);
+		}
+	}
+}
+
 static void expire_state(const struct flow *f, struct flow_expire_state *st)
 {
 	st->last_report_ns = f->last_report_ns;

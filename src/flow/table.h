@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <glib.h>
+
 #include "flow/expire.h"
 #include "flow/record.h"
 #include "sockflow.h"
@@ -90,6 +92,15 @@ void flow_table__observe_udp(struct flow_table *t, const struct sf_udp_live *u, 
  * records carry the tuple after NAT.
  */
 void flow_table__nat(struct flow_table *t, const struct flow_nat_binding *b, uint64_t now_ns);
+
+/* A local TCP socket of a live flow: its cookie and its own view of the connection. */
+struct flow_socket {
+	uint64_t cookie;
+	struct sf_tuple tuple;		/* local = the socket's side; netns_ino its namespace */
+};
+
+/* Append the open TCP sockets of every flow to @out (a GArray of struct flow_socket). */
+void flow_table__live_sockets(const struct flow_table *t, GArray *out);
 
 /* Emit every record that is due at @now_ns; returns how many. */
 unsigned int flow_table__expire(struct flow_table *t, uint64_t now_ns);

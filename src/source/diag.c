@@ -365,6 +365,179 @@ out_close_self:
 	return err;
 }
 
+/* Requests sent to the kernel at once: replies come one per request. */
+#define DIAG_LOOKUP_BATCH 256
+
+struct lookup_ctx {
+	struct dump_ctx *d;
+	size_t replies;			/* answers and errors of the batch so far */
+};
+
+static int diag__lookup_reply(const struct nlmsghdr *nlh, void *data)
+{
+	struct lookup_ctx *l = data;
+
+	l->replies++;
+	return diag__parse_msg(nlh, l->d);
+}
+
+/* A socket gone (ENOENT), or its tuple now another socket's (ESTALE): an answer too. */
+static int diag__lookup_error(const struct nlmsghdr *nlh, void *data)
+{
+	struct lookup_ctx *l = data;
+
+	(void)nlh;
+	l->replies++;
+	return MNL_CB_OK;
+}
+
+/* The exact request for @sk in @buf. */
+static struct nlmsghdr *diag__lookup_request(void *buf, uint32_t seq, const struct diag_lookup *sk)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct inet_diag_req_v2 *req;
+	size_t alen = sk->tuple.family == AF_INET6 ? 16 : 4;
+
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = sk->tuple.family;
+	req->sdiag_protocol = IPPROTO_TCP;
+	req->idiag_ext = 1 << (INET_DIAG_INFO - 1);
+	req->idiag_states = ~0u;
+	req->id.idiag_sport = htons(sk->tuple.local_port);
+	req->id.idiag_dport = htons(sk->tuple.remote_port);
+	memcpy(req->id.idiag_src, sk->tuple.local_addr, alen);
+	memcpy(req->id.idiag_dst, sk->tuple.remote_addr, alen);
+	req->id.idiag_cookie[0] = (uint32_t)sk->cookie;
+	req->id.idiag_cookie[1] = (uint32_t)(sk->cookie >> 32);
+	return nlh;
+}
+
+/* Send @n requests in one message buffer, then read an answer for each. */
+static int diag__lookup_batch(struct diag_poller *p, struct mnl_socket *nl,
+			      const struct diag_lookup *socks, size_t n, struct dump_ctx *d)
+{
+	static const size_t req_len = MNL_ALIGN(sizeof(struct nlmsghdr)) +
+				      MNL_ALIGN(sizeof(struct inet_diag_req_v2));
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = diag__lookup_error };
+	char req_buf[DIAG_LOOKUP_BATCH * MNL_ALIGN(sizeof(struct nlmsghdr) +
+						   sizeof(struct inet_diag_req_v2))];
+	unsigned int portid = mnl_socket_get_portid(nl);
+	struct lookup_ctx l = { .d = d };
+	ssize_t got;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		diag__lookup_request(req_buf + i * req_len, ++p->seq, &socks[i]);
+	if (mnl_socket_sendto(nl, req_buf, n * req_len) < 0)
+		return -errno;
+	while (l.replies < n) {
+		got = mnl_socket_recvfrom(nl, p->buf, DIAG_RECV_BUF_LEN);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		/* Sequence numbers 0: the answers of the whole batch are welcome. */
+		rc = mnl_cb_run2(p->buf, (size_t)got, 0, portid, diag__lookup_reply, &l, ctl,
+				 NLMSG_MIN_TYPE);
+		if (rc < 0)
+			return errno ? -errno : -EIO;
+	}
+	return 0;
+}
+
+static int lookup_by_netns(const void *a, const void *b)
+{
+	const struct diag_lookup *x = a, *y = b;
+
+	return (x->tuple.netns_ino > y->tuple.netns_ino) - (x->tuple.netns_ino < y->tuple.netns_ino);
+}
+
+/* The sockets @socks[0..n) of namespace @ns, in batches. */
+static int diag__lookup_netns(struct diag_poller *p, const struct netns_ref *ns,
+			      const struct netns_self *self, const struct diag_lookup *socks,
+			      size_t n, struct dump_ctx *d, enum netns_outcome *outcome)
+{
+	struct mnl_socket *nl;
+	size_t i, len;
+	int err;
+
+	err = diag__open_in(ns, self, &nl);
+	if (err == -ENOTRECOVERABLE)
+		return err;
+	if (err) {
+		*outcome = err == -ENOENT || err == -ESTALE ? NETNS_VANISHED : NETNS_FAILED;
+		return 0;
+	}
+	d->netns_ino = ns->ino;
+	for (i = 0; i < n && !err; i += len) {
+		len = n - i < DIAG_LOOKUP_BATCH ? n - i : DIAG_LOOKUP_BATCH;
+		err = diag__lookup_batch(p, nl, socks + i, len, d);
+	}
+	mnl_socket_close(nl);
+	if (err)
+		log_debug("diag: netns %u: lookups failed (%s), ignoring", ns->ino, strerror(-err));
+	*outcome = err ? NETNS_VANISHED : NETNS_POLLED;
+	return 0;
+}
+
+int diag_poller__lookup(struct diag_poller *p, struct diag_lookup *socks, size_t n,
+			diag_socket_fn fn, void *ctx, struct diag_poll_stats *st)
+{
+	struct dump_ctx d = { .fn = fn, .ctx = ctx };
+	enum netns_outcome outcome = NETNS_FAILED;
+	uint64_t start = now_ns();
+	const struct netns_ref *ns;
+	struct netns_self self;
+	GHashTable *by_ino;
+	size_t i, j;
+	int err;
+	guint k;
+
+	memset(st, 0, sizeof(*st));
+	if (!n)
+		return 0;
+	qsort(socks, n, sizeof(*socks), lookup_by_netns);
+	err = netns__self_open(&self);
+	if (err)
+		return err;
+	err = netns__scan(&self, p->proc_root, p->netns_dir, p->found);
+	if (err)
+		goto out_close_self;
+	by_ino = g_hash_table_new(NULL, NULL);
+	for (k = 0; k < p->found->len; k++) {
+		ns = &g_array_index(p->found, struct netns_ref, k);
+		g_hash_table_insert(by_ino, GUINT_TO_POINTER(ns->ino), (void *)ns);
+	}
+	for (i = 0; i < n && !err; i = j) {
+		for (j = i; j < n && socks[j].tuple.netns_ino == socks[i].tuple.netns_ino; j++)
+			;
+		ns = g_hash_table_lookup(by_ino, GUINT_TO_POINTER(socks[i].tuple.netns_ino));
+		if (!ns) {
+			st->namespaces_vanished++;
+			continue;
+		}
+		err = diag__lookup_netns(p, ns, &self, socks + i, j - i, &d, &outcome);
+		if (outcome == NETNS_POLLED)
+			st->namespaces++;
+		else if (outcome == NETNS_VANISHED)
+			st->namespaces_vanished++;
+		else
+			st->namespaces_failed++;
+	}
+	g_hash_table_destroy(by_ino);
+out_close_self:
+	netns__self_close(&self);
+	g_array_set_size(p->found, 0);
+	st->sockets = d.sockets;
+	st->duration_ns = now_ns() - start;
+	return err;
+}
+
 int diag_poller__new(struct diag_poller **out, const struct diag_poller_options *o)
 {
 	struct diag_poller *p;

@@ -70,6 +70,24 @@ int diag_poller__new(struct diag_poller **out, const struct diag_poller_options 
 int diag_poller__poll(struct diag_poller *p, diag_socket_fn fn, void *ctx,
 		      struct diag_poll_stats *st);
 
+/* A socket to look up: its own tuple (local = src; netns_ino its namespace) and cookie. */
+struct diag_lookup {
+	uint64_t cookie;
+	struct sf_tuple tuple;
+};
+
+/*
+ * TCP_INFO of the sockets in @socks only (reordered by namespace): one
+ * exact request per socket, sent in batches to each namespace that holds
+ * some. The kernel finds each by its hash bucket, where a dump walks the
+ * whole table, every namespace's sockets, for every namespace asked: with
+ * a table shared by all namespaces (the default), a dump of 100
+ * namespaces costs 100 walks. Sockets that are gone are skipped; @st
+ * counts the namespaces entered and the sockets found.
+ */
+int diag_poller__lookup(struct diag_poller *p, struct diag_lookup *socks, size_t n,
+			diag_socket_fn fn, void *ctx, struct diag_poll_stats *st);
+
 void diag_poller__free(struct diag_poller *p);
 
 #endif

@@ -82,6 +82,19 @@ done
 cookies=$(jq -r 'select(.state == 1) | .cookie' "$TEST_TMP/poll.json" | sort | uniq -d)
 [[ -z $cookies ]] || fail "cookies reported twice: $cookies"
 
+# sockflow's poll: the same established sockets, each asked for by tuple and cookie,
+# answer with the same identity and a tcp_info.
+"$DIAGPOLL" poll --lookup --json >"$TEST_TMP/lookup.out" || fail "diagpoll poll --lookup failed"
+grep '^{' "$TEST_TMP/lookup.out" >"$TEST_TMP/lookup.json" || true
+log "lookups: $(grep '^namespaces ' "$TEST_TMP/lookup.out")"
+identity() { jq -r 'select(.state == 1) | "\(.netns) \(.cookie) \(.local) \(.remote)"' "$1" | sort; }
+identity "$TEST_TMP/poll.json" >"$TEST_TMP/poll.ids"
+identity "$TEST_TMP/lookup.json" >"$TEST_TMP/lookup.ids"
+assert_lines_eq "established sockets found by exact lookups vs the dump" "$TEST_TMP/poll.ids" \
+	"$TEST_TMP/lookup.ids"
+assert_eq "lookups without tcp_info" 0 "$(jq -s 'map(select(.has_info != true)) | length' \
+	"$TEST_TMP/lookup.json")"
+
 # ---- churn: namespaces appear and vanish while diagpoll polls -----------------------
 
 # churn_loop: until $TEST_TMP/churn.stop exists, cycle through three kinds of short-lived

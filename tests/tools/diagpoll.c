@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <glib.h>
+
 #include "config.h"
 #include "log.h"
 #include "source/diag.h"
@@ -34,7 +36,7 @@ static void usage(FILE *f)
 {
 	fputs("usage:\n"
 	      "  diagpoll poll [--repeat N] [--json] [--states MASK] [--proc DIR] [--netns-dir DIR]\n"
-	      "                [--debug]\n"
+	      "                [--lookup] [--debug]\n"
 	      "  diagpoll hold --conns N [--addr A]\n"
 	      "\n"
 	      "poll  Dump the TCP sockets of every network namespace N times (default 1).\n"
@@ -45,6 +47,8 @@ static void usage(FILE *f)
 	      "      [ADDR]:PORT), has_info, rtt_us, rttvar_us, total_retrans, bytes_acked,\n"
 	      "      bytes_received, segs_out, segs_in. --states: bitmask of 1 << TCP_xxx\n"
 	      "      (default all but LISTEN). Exit 1 if a poll could not run.\n"
+	      "      --lookup: one dump first (not counted) finds the established sockets; each\n"
+	      "      poll then asks for exactly those, socket by socket, as sockflow does.\n"
 	      "hold  In the current namespace, listen on A (default 127.0.0.1), port chosen\n"
 	      "      by the kernel, make N connections to it and accept them (2N + 1 sockets),\n"
 	      "      print \"ready ADDR PORT\" on stdout, then sleep until killed.\n",
@@ -92,6 +96,16 @@ static void poll_socket(void *ctx, const struct diag_socket *s)
 	       i->bytes_acked, i->bytes_received, i->segs_out, i->segs_in);
 }
 
+/* The established sockets of a dump, to look up again one by one. */
+static void collect_socket(void *ctx, const struct diag_socket *s)
+{
+	GArray *socks = ctx;
+	struct diag_lookup l = { .cookie = s->cookie, .tuple = s->tuple };
+
+	if (s->state == 1 /* TCP_ESTABLISHED */)
+		g_array_append_val(socks, l);
+}
+
 static int cmd_poll(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -101,6 +115,7 @@ static int cmd_poll(int argc, char **argv)
 		{ "proc", required_argument, NULL, 'p' },
 		{ "netns-dir", required_argument, NULL, 'n' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "lookup", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -108,6 +123,7 @@ static int cmd_poll(int argc, char **argv)
 	struct poll_out out = { 0 };
 	struct diag_poll_stats st;
 	struct diag_poller *p;
+	GArray *socks = NULL;
 	uint32_t repeat = 1;
 	int c, err;
 
@@ -131,6 +147,9 @@ static int cmd_poll(int argc, char **argv)
 		case 'd':
 			log_set_level(SF_LOG_DEBUG);
 			break;
+		case 'l':
+			socks = g_array_new(FALSE, FALSE, sizeof(struct diag_lookup));
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -142,8 +161,17 @@ static int cmd_poll(int argc, char **argv)
 	err = diag_poller__new(&p, &po);
 	if (err)
 		die("poller: %s", strerror(-err));
+	if (socks) {
+		err = diag_poller__poll(p, collect_socket, socks, &st);
+		if (err)
+			die("the first dump: %s", strerror(-err));
+	}
 	for (out.poll = 1; out.poll <= repeat; out.poll++) {
-		err = diag_poller__poll(p, poll_socket, &out, &st);
+		if (socks)
+			err = diag_poller__lookup(p, (struct diag_lookup *)socks->data, socks->len,
+						  poll_socket, &out, &st);
+		else
+			err = diag_poller__poll(p, poll_socket, &out, &st);
 		if (err) {
 			diag_poller__free(p);
 			die("poll %" PRIu32 ": %s", out.poll, strerror(-err));
@@ -154,6 +182,8 @@ static int cmd_poll(int argc, char **argv)
 		       (double)st.duration_ns / 1e6, st.namespaces_failed);
 	}
 	diag_poller__free(p);
+	if (socks)
+		g_array_free(socks, TRUE);
 	if (fflush(stdout))
 		die("stdout: %s", strerror(errno));
 	return 0;
