@@ -67,6 +67,17 @@ enum netns_outcome {
 	NETNS_FAILED,
 };
 
+/* The counter of @st that a namespace with @outcome goes to. */
+static void outcome_count(struct diag_poll_stats *st, enum netns_outcome outcome)
+{
+	if (outcome == NETNS_POLLED)
+		st->namespaces++;
+	else if (outcome == NETNS_VANISHED)
+		st->namespaces_vanished++;
+	else
+		st->namespaces_failed++;
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -349,12 +360,7 @@ int diag_poller__poll(struct diag_poller *p, diag_socket_fn fn, void *ctx,
 				       &outcome);
 		if (err)
 			goto out_close_self;
-		if (outcome == NETNS_POLLED)
-			st->namespaces++;
-		else if (outcome == NETNS_VANISHED)
-			st->namespaces_vanished++;
-		else
-			st->namespaces_failed++;
+		outcome_count(st, outcome);
 	}
 out_close_self:
 	netns__self_close(&self);
@@ -522,12 +528,7 @@ int diag_poller__lookup(struct diag_poller *p, struct diag_lookup *socks, size_t
 			continue;
 		}
 		err = diag__lookup_netns(p, ns, &self, socks + i, j - i, &d, &outcome);
-		if (outcome == NETNS_POLLED)
-			st->namespaces++;
-		else if (outcome == NETNS_VANISHED)
-			st->namespaces_vanished++;
-		else
-			st->namespaces_failed++;
+		outcome_count(st, outcome);
 	}
 	g_hash_table_destroy(by_ino);
 out_close_self:
