@@ -9,6 +9,9 @@
 #   STORM_PAIRS=3  STORM_DURATION=10  STORM_THREADS=(conngen's default, 2 x CPUs)
 #   SOCKFLOW=path  SOCKFLOW_ARGS="extra sockflow options"  CONNGEN=path
 #   STORM_SOCKFLOW=0   only the runs without sockflow (also when sockflow is not built)
+#   STORM_EXPORT=none  sockflow exports nothing (no collector, no printing): how much of
+#                      the cost is sockflow's capture alone, without the export and
+#                      the collector sharing the CPUs (flows_recv and lost show -)
 #   STORM_NAT=1        clients connect to another port that an nft rule DNATs to the
 #                      server (both kinds of run): sockflow joins the ends through
 #                      conntrack and the post_nat column counts records with the
@@ -81,7 +84,12 @@ run_once() {
 		EOF
 	fi
 	if [[ $mode == on ]]; then
-		sockflow_start --collector "udp://127.0.0.1:$NFCAPD_PORT" "${EXTRA_ARGS[@]}"
+		if [[ ${STORM_EXPORT:-nfcapd} == none ]]; then
+			printf '[export]\nprint = none\n' >"$dir/sockflow.conf"
+			sockflow_start -c "$dir/sockflow.conf" "${EXTRA_ARGS[@]}"
+		else
+			sockflow_start --collector "udp://127.0.0.1:$NFCAPD_PORT" "${EXTRA_ARGS[@]}"
+		fi
 	fi
 	line=$("$CONNGEN" storm --port "$target" --duration "$DURATION" \
 		${THREADS:+--threads "$THREADS"} 2>"$dir/storm.err")
@@ -113,7 +121,7 @@ run_once() {
 		((flows == 0)) || cpu_per_1k=$(awk -v c="$cpu" -v f="$flows" \
 			'BEGIN { printf "%.3f", c * 1000 / f }')
 	fi
-	[[ $mode == on ]] || { flows=-; lost=-; }
+	[[ $mode == on && ${STORM_EXPORT:-nfcapd} != none ]] || { flows=-; lost=-; }
 	printf '%s %s %s %s %s %s %s %s %s %s %s %s\n' "$n" "$mode" "$conns" "$rate" "$flows" \
 		"$lost" "$drops" "$cpu" "$cpu_per_1k" "$rss" "$ct" "$natted" >>"$TEST_TMP/rows"
 }
@@ -127,7 +135,9 @@ done
 
 printf '\nconnection storm: %s s per run, loopback%s, sockflow %s\n' "$DURATION" \
 	"$( ((NAT)) && echo ", DNAT by nft in the path")" \
-	"$( ((WITH_SOCKFLOW)) && echo "-> nfcapd over UDP ${SOCKFLOW_ARGS:-}" || echo "not run")"
+	"$( ((WITH_SOCKFLOW)) || { echo "not run"; exit; }
+	[[ ${STORM_EXPORT:-nfcapd} == none ]] && echo "exporting nothing ${SOCKFLOW_ARGS:-}" ||
+		echo "-> nfcapd over UDP ${SOCKFLOW_ARGS:-}")"
 printf '%-4s %-8s %12s %10s %12s %8s %10s %8s %12s %9s %10s %10s\n' run sockflow \
 	connections rate/s flows_recv lost coll_drops cpu_s cpu_s/1kflow rss_MiB conntrack post_nat
 while read -r n mode conns rate flows lost drops cpu cpu1k rss ct natted; do
