@@ -36,6 +36,7 @@ NAT_TABLE="sfstorm$$"
 # The DNAT table goes with the test, whatever happens.
 storm_cleanup() {
 	local rc=$?
+	set +e	# or a failing command here would end the trap before the sysctls are restored
 	((NAT)) && nft delete table ip "$NAT_TABLE" 2>/dev/null
 	(exit "$rc")
 	lib_cleanup
