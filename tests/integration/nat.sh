@@ -8,8 +8,8 @@
 #   - container egress to a test namespace playing "outside", masqueraded on the host:
 #     the address after NAT is the host's;
 #   - an nft DNAT rule in a test "router" namespace between a client and a server
-#     namespace (veth pairs), TCP and UDP: one flow with both processes, the server
-#     after NAT;
+#     namespace (veth pairs), TCP, UDP and TCP over IPv6: one flow with both processes,
+#     the server after NAT;
 #   - a forced conntrack event overrun (tiny receive buffer, sockflow stopped while
 #     connections are made): counted, reported, and followed by a resync, so those
 #     connections still get their tuple after NAT.
@@ -74,12 +74,30 @@ veth "$RTR" eth1 10.233.3.1/24 "$SRV" eth0 10.233.3.2/24
 ip -n "$CLI" route add default via 10.233.2.1
 ip -n "$SRV" route add default via 10.233.3.1
 ip netns exec "$RTR" sysctl -q -w net.ipv4.ip_forward=1
+# IPv6 on the same links (nodad: usable at once).
+ip -n "$CLI" addr add fd00:233:2::2/64 dev eth0 nodad
+ip -n "$RTR" addr add fd00:233:2::1/64 dev eth0 nodad
+ip -n "$RTR" addr add fd00:233:3::1/64 dev eth1 nodad
+ip -n "$SRV" addr add fd00:233:3::2/64 dev eth0 nodad
+ip -n "$CLI" -6 route add default via fd00:233:2::1
+ip -n "$SRV" -6 route add default via fd00:233:3::1
+ip netns exec "$RTR" sysctl -q -w net.ipv6.conf.all.forwarding=1
 ip netns exec "$RTR" nft -f - <<'EOF'
 table ip sfnat {
 	chain pre {
 		type nat hook prerouting priority -100;
 		ip daddr 10.233.2.1 tcp dport 8080 dnat to 10.233.3.2:80
 		ip daddr 10.233.2.1 udp dport 5353 dnat to 10.233.3.2:53
+	}
+	chain post {
+		type nat hook postrouting priority 100;
+		oifname "eth1" masquerade
+	}
+}
+table ip6 sfnat6 {
+	chain pre {
+		type nat hook prerouting priority -100;
+		ip6 daddr fd00:233:2::1 tcp dport 8080 dnat to [fd00:233:3::2]:80
 	}
 	chain post {
 		type nat hook postrouting priority 100;
@@ -105,8 +123,11 @@ bg_start srv_pid "$TEST_TMP/srv.out" ip netns exec "$SRV" "$srv_bin" serve \
 	--threads 1 --addr 10.233.3.2 --port 80
 bg_start usrv_pid "$TEST_TMP/usrv.out" ip netns exec "$SRV" "$srv_bin" serve \
 	--udp --threads 1 --addr 10.233.3.2 --port 53
-wait_for 5 "the servers behind the router" grep -q '^ready' "$TEST_TMP/srv.out" \
-	"$TEST_TMP/usrv.out" || fail "servers in $SRV did not start"
+bg_start srv6_pid "$TEST_TMP/srv6.out" ip netns exec "$SRV" "$srv_bin" serve \
+	--v6 --threads 1 --addr fd00:233:3::2 --port 80
+servers_ready() { (($(cat "$TEST_TMP/srv.out" "$TEST_TMP/usrv.out" "$TEST_TMP/srv6.out" |
+	grep -c '^ready') == 3)); }
+wait_for 5 "the servers behind the router" servers_ready || fail "servers in $SRV did not start"
 
 nfcapd_start
 capture_start "udp port $NFCAPD_PORT"
@@ -130,6 +151,9 @@ cli_bin=$(conngen_as sfnatcli)
 ip netns exec "$CLI" "$cli_bin" client --addr 10.233.2.1 --port 8080 \
 	--count 3 --send 200 --recv 3000 >"$TEST_TMP/dnat.out" ||
 	fail "client through the router failed: $(cat "$TEST_TMP/dnat.out")"
+ip netns exec "$CLI" "$cli_bin" client --addr fd00:233:2::1 --port 8080 --count 2 \
+	--send 200 --recv 3000 >"$TEST_TMP/dnat6.out" ||
+	fail "IPv6 client through the router failed: $(cat "$TEST_TMP/dnat6.out")"
 ip netns exec "$CLI" "$cli_bin" client --udp --addr 10.233.2.1 --port 5353 --count 3 \
 	--send 64 --recv 200 >"$TEST_TMP/udp-dnat.out" ||
 	fail "UDP client through the router failed: $(cat "$TEST_TMP/udp-dnat.out")"
@@ -137,14 +161,14 @@ ip netns exec "$CLI" "$cli_bin" client --udp --addr 10.233.2.1 --port 5353 --cou
 final_count() { records_to "$1" | jq -s 'map(select(.flowEndReason == 3)) | length'; }
 enough() { (($(final_count "$1") >= $2)); }
 wait_for 15 "the published port's records" enough "$hport" 3 || fail "records: $(records_to "$hport")"
-wait_for 15 "the outside server's records" enough 8080 4 || fail "records: $(records_to 8080)"
+wait_for 15 "the records to port 8080" enough 8080 6 || fail "records: $(records_to 8080)"
 
 # 4. Overrun: a tiny conntrack receive buffer, sockflow stopped while connections go by.
 kill -STOP "$SOCKFLOW_PID"
 ip netns exec "$CLI" "$cli_bin" client --addr 10.233.2.1 --port 8080 --count "$OVERRUN_CONNS" \
 	--send 16 --recv 16 >"$TEST_TMP/overrun.out" || fail "overrun client failed"
 kill -CONT "$SOCKFLOW_PID"
-wait_for 20 "the overrun connections' records" enough 8080 $((OVERRUN_CONNS + 4)) ||
+wait_for 20 "the overrun connections' records" enough 8080 $((OVERRUN_CONNS + 6)) ||
 	fail "records to 8080: $(final_count 8080)"
 sockflow_stop
 capture_stop
@@ -183,6 +207,16 @@ assert_eq "DNAT: client, server, post-NAT src and dst" \
 	"$(jq -r '[.SRC_PROC_NAME, .DST_PROC_NAME, .postNATSourceIPv4Address,
 		.postNATDestinationIPv4Address, .postNAPTDestinationTransportPort] | map(tostring)
 		| join(" ")' "$TEST_TMP/dnat.records" | sort -u)"
+
+# IPv6 through the router's DNAT (postNATSource/DestinationIPv6Address, 281/282).
+records_to 8080 | jq -c 'select(.destinationIPv6Address == "fd00:233:2::1")' \
+	>"$TEST_TMP/dnat6.records"
+assert_eq "IPv6 DNAT: flows" 2 "$(wc -l <"$TEST_TMP/dnat6.records")"
+assert_eq "IPv6 DNAT: src, client, server, post-NAT src and dst" \
+	"fd00:233:2::2 sfnatcli sfnatsrv fd00:233:3::1 fd00:233:3::2 80" \
+	"$(jq -r '[.sourceIPv6Address, .SRC_PROC_NAME, .DST_PROC_NAME, .postNATSourceIPv6Address,
+		.postNATDestinationIPv6Address, .postNAPTDestinationTransportPort] | map(tostring)
+		| join(" ")' "$TEST_TMP/dnat6.records" | sort -u)"
 
 # UDP through the router's DNAT: each conversation one flow (ended when sockflow stopped).
 records_to 5353 >"$TEST_TMP/udp-dnat.records"
