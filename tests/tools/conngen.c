@@ -136,43 +136,6 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* The one number parser: decimal, optional k/m suffix, range-checked, no trailing garbage. */
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mult = 1;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	if (*end == 'k' || *end == 'K')
-		mult = 1024, end++;
-	else if (*end == 'm' || *end == 'M')
-		mult = 1024 * 1024, end++;
-	if (*end)
-		return -EINVAL;
-	if (v > UINT64_MAX / mult)
-		return -ERANGE;
-	v *= mult;
-	if (v < min || v > max)
-		return -ERANGE;
-	*out = v;
-	return 0;
-}
-
-static uint64_t arg_u64(const char *opt, const char *s, uint64_t min, uint64_t max)
-{
-	uint64_t v;
-
-	if (parse_u64(s, min, max, &v))
-		die("%s: '%s' is not a number in [%" PRIu64 ", %" PRIu64 "]", opt, s, min, max);
-	return v;
-}
-
 /* "a,b,c" -> list; returns the number of entries. */
 static int arg_list(const char *opt, const char *s, uint64_t max, uint64_t *list)
 {

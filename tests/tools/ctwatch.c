@@ -13,7 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
 #include "log.h"
 #include "source/conntrack.h"
 
@@ -39,15 +38,6 @@ static void usage(FILE *f)
 	      "--rcvbuf: netlink receive buffer per namespace; --stall: wait MS before the\n"
 	      "first read (to make the kernel drop events).\n",
 	      f);
-}
-
-static uint32_t arg_u32(const char *opt, const char *s, uint32_t min, uint32_t max)
-{
-	uint32_t v;
-
-	if (config__parse_u32(s, min, max, &v))
-		die("%s: '%s' is not a number in [%" PRIu32 ", %" PRIu32 "]", opt, s, min, max);
-	return v;
 }
 
 static void on_signal(int sig)
@@ -121,13 +111,13 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			seconds = arg_u32("--seconds", optarg, 1, 86400);
+			seconds = (uint32_t)arg_u64("--seconds", optarg, 1, 86400);
 			break;
 		case 'r':
-			o.rcvbuf_bytes = arg_u32("--rcvbuf", optarg, 1, 1u << 30);
+			o.rcvbuf_bytes = (uint32_t)arg_u64("--rcvbuf", optarg, 1, 1u << 30);
 			break;
 		case 't':
-			stall_ms = arg_u32("--stall", optarg, 0, 3600000);
+			stall_ms = (uint32_t)arg_u64("--stall", optarg, 0, 3600000);
 			break;
 		case 'd':
 			log_set_level(SF_LOG_DEBUG);

@@ -17,7 +17,6 @@
 
 #include <glib.h>
 
-#include "config.h"
 #include "log.h"
 #include "source/diag.h"
 
@@ -53,15 +52,6 @@ static void usage(FILE *f)
 	      "      by the kernel, make N connections to it and accept them (2N + 1 sockets),\n"
 	      "      print \"ready ADDR PORT\" on stdout, then sleep until killed.\n",
 	      f);
-}
-
-static uint32_t arg_u32(const char *opt, const char *s, uint32_t min, uint32_t max)
-{
-	uint32_t v;
-
-	if (config__parse_u32(s, min, max, &v))
-		die("%s: '%s' is not a number in [%" PRIu32 ", %" PRIu32 "]", opt, s, min, max);
-	return v;
 }
 
 /* "ADDR:PORT", or "[ADDR]:PORT" for IPv6, as ss prints them. */
@@ -130,13 +120,13 @@ static int cmd_poll(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			repeat = arg_u32("--repeat", optarg, 1, UINT32_MAX);
+			repeat = (uint32_t)arg_u64("--repeat", optarg, 1, UINT32_MAX);
 			break;
 		case 'j':
 			out.json = true;
 			break;
 		case 's':
-			po.states = arg_u32("--states", optarg, 0, UINT32_MAX);
+			po.states = (uint32_t)arg_u64("--states", optarg, 0, UINT32_MAX);
 			break;
 		case 'p':
 			po.proc_root = optarg;
@@ -225,7 +215,7 @@ static int cmd_hold(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			conns = arg_u32("--conns", optarg, 1, 1000000);
+			conns = (uint32_t)arg_u64("--conns", optarg, 1, 1000000);
 			break;
 		case 'a':
 			addr = optarg;

@@ -3,7 +3,10 @@
 #ifndef SOCKFLOW_TESTS_TOOL_H
 #define SOCKFLOW_TESTS_TOOL_H
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -19,6 +22,47 @@ static void die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
+}
+
+/*
+ * A decimal number in [min, max], with an optional k or m suffix (x1024,
+ * x1048576); no sign. 0, -EINVAL or -ERANGE.
+ */
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mult = 1;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end == 'k' || *end == 'K')
+		mult = 1024, end++;
+	else if (*end == 'm' || *end == 'M')
+		mult = 1024 * 1024, end++;
+	if (*end)
+		return -EINVAL;
+	if (v > UINT64_MAX / mult)
+		return -ERANGE;
+	v *= mult;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/* The value of option @opt, or die saying what is expected. */
+static uint64_t arg_u64(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+	uint64_t v;
+
+	if (parse_u64(s, min, max, &v))
+		die("%s: '%s' is not a number in [%" PRIu64 ", %" PRIu64 "]", opt, s, min, max);
+	return v;
 }
 
 #endif
