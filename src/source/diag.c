@@ -338,6 +338,17 @@ static int diag__poll_netns(struct diag_poller *p, const struct netns_ref *ns,
 	return 0;
 }
 
+/* The end of a poll or a lookup round: home again, no path kept, totals in @st. */
+static void poll_end(struct diag_poller *p, struct netns_self *self, const struct dump_ctx *d,
+		     uint64_t start, struct diag_poll_stats *st)
+{
+	netns__self_close(self);
+	/* No path may keep a namespace from being freed until the next poll. */
+	g_array_set_size(p->found, 0);
+	st->sockets = d->sockets;
+	st->duration_ns = now_ns() - start;
+}
+
 int diag_poller__poll(struct diag_poller *p, diag_socket_fn fn, void *ctx,
 		      struct diag_poll_stats *st)
 {
@@ -363,11 +374,7 @@ int diag_poller__poll(struct diag_poller *p, diag_socket_fn fn, void *ctx,
 		outcome_count(st, outcome);
 	}
 out_close_self:
-	netns__self_close(&self);
-	/* No path may keep a namespace from being freed until the next poll. */
-	g_array_set_size(p->found, 0);
-	st->sockets = d.sockets;
-	st->duration_ns = now_ns() - start;
+	poll_end(p, &self, &d, start, st);
 	return err;
 }
 
@@ -528,14 +535,12 @@ int diag_poller__lookup(struct diag_poller *p, struct diag_lookup *socks, size_t
 			continue;
 		}
 		err = diag__lookup_netns(p, ns, &self, socks + i, j - i, &d, &outcome);
-		outcome_count(st, outcome);
+		if (!err)
+			outcome_count(st, outcome);
 	}
 	g_hash_table_destroy(by_ino);
 out_close_self:
-	netns__self_close(&self);
-	g_array_set_size(p->found, 0);
-	st->sockets = d.sockets;
-	st->duration_ns = now_ns() - start;
+	poll_end(p, &self, &d, start, st);
 	return err;
 }
 
