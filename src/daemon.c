@@ -330,8 +330,8 @@ static void log_stats(struct daemon *d, const char *when)
 		 ", kernel events %" G_GUINT64_FORMAT ", lost: ring buffer full %" G_GUINT64_FORMAT
 		 ", socket map full %" G_GUINT64_FORMAT ", handshake map full %" G_GUINT64_FORMAT
 		 ", process/cgroup events %" G_GUINT64_FORMAT ", UDP map full %" G_GUINT64_FORMAT
-		 ", UDP owners not kept %" G_GUINT64_FORMAT "; processes cached %zu; sock_diag: %u namespaces, %" G_GUINT64_FORMAT
-		 " sockets in %.1f ms, %" G_GUINT64_FORMAT " namespaces vanished while polled",
+		 ", UDP owners not kept %" G_GUINT64_FORMAT "; processes cached %zu; sock_diag: %u "
+		 "namespaces, %" G_GUINT64_FORMAT " sockets in %.1f ms, %" G_GUINT64_FORMAT " namespaces vanished while polled",
 		 when, ts.flows, ts.created, ts.records, d->filtered, ts.evicted,
 		 bs.v[SF_STAT_EVENTS], bs.v[SF_STAT_RINGBUF_FULL], bs.v[SF_STAT_SOCKS_FULL],
 		 bs.v[SF_STAT_HANDSHAKE_FULL], bs.v[SF_STAT_PROC_EVENTS_LOST],
