@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "source/mechanism.h"
 #include "flow/record.h"
 
 #define CONFIG_MAX_FILE_BYTES (1024 * 1024)
@@ -29,6 +30,7 @@ enum key_type {
 	KEY_PEN,		/* uint32_t at offset: a PEN for sockflow's own elements */
 	KEY_TEMPLATE,		/* a field list name or path */
 	KEY_FILTER,		/* [filter] list of @kind patterns, include or @exclude */
+	KEY_MECHANISMS,		/* [kernel] list of mechanism names (source/mechanism.h) */
 };
 
 /*
@@ -91,6 +93,7 @@ static const struct key_spec key_specs[] = {
 		max_udp_flows, "65536"),
 	U32_KEY("kernel", "conntrack_rcvbuf_kib", KEY_U32, 0, 1048576, "KiB",
 		"0 = no NAT tuples from conntrack", conntrack_rcvbuf_kib, "8192"),
+	{ "kernel", "disable_mechanisms", KEY_MECHANISMS, .def = "" },
 	U32_KEY("kernel", "ringbuf_size_kib", KEY_POW2, 64, 1048576, "KiB", NULL,
 		ringbuf_kib, "8192"),
 	{ "log", "level", KEY_LOG_LEVEL, .def = "info" },
@@ -263,6 +266,10 @@ static void key_spec__expected(const struct key_spec *k, char *buf, size_t len)
 		break;
 	case KEY_FILTER:
 		snprintf(buf, len, "%s, separated by ';' or spaces", filter_expected[k->kind]);
+		break;
+	case KEY_MECHANISMS:
+		snprintf(buf, len, "expected mechanism names (sockflow --probe lists them), "
+			 "separated by ';', ',' or spaces");
 		break;
 	}
 }
@@ -777,6 +784,10 @@ static int key_spec__apply(const struct key_spec *k, struct config *cfg, const c
 		return set_collectors(cfg, value, err, err_len);
 	case KEY_FILTER:
 		return set_filter(k, cfg, value, err, err_len);
+	case KEY_MECHANISMS:
+		return sf_mech__parse_list(value, &cfg->disabled_mechanisms,
+					   cfg->disable_mechanisms, sizeof(cfg->disable_mechanisms),
+					   err, err_len);
 	case KEY_PRINT:
 		for (i = 0; i < G_N_ELEMENTS(print_names); i++) {
 			if (!strcmp(value, print_names[i].name)) {
@@ -817,10 +828,10 @@ int config__append(struct config *cfg, const char *group, const char *key, const
 	char *joined;
 	int rc;
 
-	if (!k || k->type != KEY_FILTER)
-		return config__error(err, err_len, -ENOENT, "\"%s\" in [%s] is not a filter list", key,
+	if (!k || (k->type != KEY_FILTER && k->type != KEY_MECHANISMS))
+		return config__error(err, err_len, -ENOENT, "\"%s\" in [%s] is not a list", key,
 			       group);
-	list = filter_key__list(k, cfg);
+	list = k->type == KEY_FILTER ? filter_key__list(k, cfg) : cfg->disable_mechanisms;
 	joined = g_strconcat(list, *list ? " " : "", value, NULL);
 	rc = key_spec__apply(k, cfg, joined, err, err_len);
 	g_free(joined);
@@ -887,6 +898,9 @@ char *config__to_string(const struct config *cfg)
 			break;
 		case KEY_FILTER:
 			g_key_file_set_string(kf, k->group, k->name, filter_key__list(k, cfg));
+			break;
+		case KEY_MECHANISMS:
+			g_key_file_set_string(kf, k->group, k->name, cfg->disable_mechanisms);
 			break;
 		}
 	}

@@ -68,6 +68,8 @@ struct config {
 	uint32_t conntrack_rcvbuf_kib;		/* conntrack event buffer per netns; 0: off */
 	uint32_t poll_interval_s;		/* sock_diag poll of every netns; 0: never */
 	uint32_t ringbuf_kib;			/* BPF ring buffer size */
+	uint32_t disabled_mechanisms;		/* 1 << enum sf_mech, from disable_mechanisms */
+	char disable_mechanisms[512];		/* [kernel] disable_mechanisms in normal form */
 	uint32_t tcp_buffer_records;		/* records kept while a TCP collector is down */
 	uint32_t enterprise_id;			/* PEN of sockflow's own IPFIX elements */
 	char template[4096];			/* field list: default, full, ntop, minimal or a path */
@@ -109,9 +111,9 @@ int config__set(struct config *cfg, const char *group, const char *key, const ch
 		char *err, size_t err_len);
 
 /*
- * Append @value to the list key @key of @group ([filter] lists only), with
- * the checks of config__set(). Returns 0, -ENOENT for a key that is not a
- * filter list, or -EINVAL / -ERANGE with a message in @err.
+ * Append @value to the list key @key of @group ([filter] lists and [kernel]
+ * disable_mechanisms), with the checks of config__set(). Returns 0, -ENOENT
+ * for a key that is not a list, or -EINVAL / -ERANGE with a message in @err.
  */
 int config__append(struct config *cfg, const char *group, const char *key, const char *value,
 		   char *err, size_t err_len);

@@ -544,6 +544,42 @@ static gboolean on_reload(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* One line per capability: the mechanism chosen, what was refused, what is lost. */
+static void log_kernel_choice(const struct kernel_probe *kp)
+{
+	char line[2048];
+	int c;
+
+	for (c = 0; c < SF_CAP__MAX; c++) {
+		loader__describe(kp, c, line, sizeof(line));
+		if (kp->chosen[c] == SF_MECH_NONE)
+			log_warn("kernel: %s", line);
+		else
+			log_info("kernel: %s", line);
+	}
+	log_debug("kernel: mechanisms probed in %.1f ms", kp->probe_ns / 1e6);
+}
+
+int daemon_probe(const struct config *cfg)
+{
+	struct kernel_probe kp;
+	char msg[1024], *table;
+	int err;
+
+	err = bpf_source__probe(&(struct bpf_source_options){
+		.max_sockets = cfg->max_sockets,
+		.max_udp_flows = cfg->max_udp_flows,
+		.ringbuf_kib = cfg->ringbuf_kib,
+		.disabled_mechanisms = cfg->disabled_mechanisms,
+	}, &kp, msg, sizeof(msg));
+	table = loader__table(&kp);
+	fputs(table, stdout);
+	g_free(table);
+	if (err)
+		log_error("bpf: %s", msg);
+	return err;
+}
+
 int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 {
 	struct daemon d = { .cfg = cfg, .reload = reload, .reload_ctx = reload_ctx };
@@ -586,6 +622,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 		.max_sockets = cfg->max_sockets,
 		.max_udp_flows = cfg->max_udp_flows,
 		.ringbuf_kib = cfg->ringbuf_kib,
+		.disabled_mechanisms = cfg->disabled_mechanisms,
 		.on = {
 			.sock = on_sock_event,
 			.proc = on_proc_event,
@@ -607,6 +644,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 		log_error("bpf: %s", msg);
 		goto err_free_procs;
 	}
+	log_kernel_choice(bpf_source__kernel(d.src));
 	d.containers = container_cache__new(&(struct container_cache_options){
 		.cgroup2_root = bpf_source__cgroup2_root(d.src),
 		.state_root = "/",
@@ -638,7 +676,9 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 		d.last_ct_rescan_ns = now_ns();
 	}
 	n = bpf_source__adopt_existing(d.src);
-	if (n < 0)
+	if (n == -ENOTSUP)
+		;	/* no mechanism: said with the kernel lines */
+	else if (n < 0)
 		log_warn("bpf: finding the connections open before start failed: %s; they are "
 			 "not exported", strerror(-n));
 	else

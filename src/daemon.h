@@ -18,4 +18,10 @@ typedef int (*daemon_reload_fn)(void *ctx, struct config *cfg);
  */
 int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx);
 
+/*
+ * Try every kernel mechanism and print the table of what this kernel
+ * accepts (sockflow --probe). 0, or -errno when a required one is missing.
+ */
+int daemon_probe(const struct config *cfg);
+
 #endif

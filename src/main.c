@@ -30,6 +30,8 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_INCLUDE_CONTAINER,
 	OPT_EXCLUDE_CONTAINER,
+	OPT_DISABLE_MECHANISM,
+	OPT_PROBE,
 };
 
 static const char short_options[] = ":c:o:pjthV";
@@ -46,7 +48,9 @@ static const struct option long_options[] = {
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "include-container", required_argument, NULL, OPT_INCLUDE_CONTAINER },
 	{ "exclude-container", required_argument, NULL, OPT_EXCLUDE_CONTAINER },
+	{ "disable-mechanism", required_argument, NULL, OPT_DISABLE_MECHANISM },
 	{ "check", no_argument, NULL, 't' },
+	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -65,6 +69,7 @@ struct cmdline {
 	struct option_value *values;	/* in command-line order */
 	int n_values;
 	bool check;
+	bool probe;
 	bool help;
 	bool version;
 };
@@ -104,7 +109,15 @@ static void usage(FILE *out)
 		"                             do not export flows with an end in container NAME;\n"
 		"                             repeat for more (replaces the file's\n"
 		"                             [filter] exclude_containers; default none)\n"
-		"  -t, --check                check the configuration, print it and exit\n"
+		"      --disable-mechanism NAME\n"
+		"                             never use kernel mechanism NAME (see --probe),\n"
+		"                             so that the next one is chosen; repeat for more\n"
+		"                             (replaces the file's [kernel] disable_mechanisms;\n"
+		"                             default none)\n"
+		"  -t, --check                check the configuration, print it and exit (the\n"
+		"                             kernel is not touched)\n"
+		"      --probe                try every kernel mechanism sockflow can use, print\n"
+		"                             which each capability gets and what is lost, exit\n"
 		"  -h, --help                 show this help and exit\n"
 		"  -V, --version              show the version and exit\n"
 		"\n"
@@ -173,6 +186,9 @@ static int cmdline__parse(struct cmdline *cl, int argc, char **argv)
 		case 't':
 			cl->check = true;
 			break;
+		case OPT_PROBE:
+			cl->probe = true;
+			break;
 		case 'h':
 			cl->help = true;
 			return 0;
@@ -208,14 +224,18 @@ static int cmdline__parse(struct cmdline *cl, int argc, char **argv)
 	return 0;
 }
 
-/* The [filter] list that a filter option adds to, or NULL. */
-static const char *filter_key(int opt)
+/* The list key a repeatable option adds to ([filter], [kernel]), or NULL. */
+static const char *list_key(int opt, const char **group)
 {
+	*group = "filter";
 	switch (opt) {
 	case OPT_INCLUDE_CONTAINER:
 		return "include_containers";
 	case OPT_EXCLUDE_CONTAINER:
 		return "exclude_containers";
+	case OPT_DISABLE_MECHANISM:
+		*group = "kernel";
+		return "disable_mechanisms";
 	}
 	return NULL;
 }
@@ -230,14 +250,14 @@ static int cmdline__apply(const struct cmdline *cl, struct config *cfg)
 {
 	const struct option_value *v;
 	bool collectors_replaced = false;
-	const char *key;
+	const char *key, *group;
 	char err[1024];
 	int i, rc = 0;
 
 	for (i = 0; i < cl->n_values; i++) {
-		key = filter_key(cl->values[i].opt);
+		key = list_key(cl->values[i].opt, &group);
 		if (key)
-			config__set(cfg, "filter", key, "", NULL, 0);
+			config__set(cfg, group, key, "", NULL, 0);
 	}
 
 	for (i = 0; i < cl->n_values && !rc; i++) {
@@ -273,8 +293,9 @@ static int cmdline__apply(const struct cmdline *cl, struct config *cfg)
 			break;
 		case OPT_INCLUDE_CONTAINER:
 		case OPT_EXCLUDE_CONTAINER:
-			rc = config__append(cfg, "filter", filter_key(v->opt), v->arg, err,
-					    sizeof(err));
+		case OPT_DISABLE_MECHANISM:
+			key = list_key(v->opt, &group);
+			rc = config__append(cfg, group, key, v->arg, err, sizeof(err));
 			break;
 		}
 		if (rc)
@@ -347,6 +368,11 @@ int main(int argc, char **argv)
 		text = config__to_string(cfg);
 		fputs(text, stdout);
 		g_free(text);
+		goto cleanup;
+	}
+	if (cl.probe) {
+		if (daemon_probe(cfg))
+			status = EXIT_RUNTIME;
 		goto cleanup;
 	}
 	if (daemon_run(cfg, reconfigure, &cl))

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* BPF skeleton lifecycle: probe, size, load, attach; ring-buffer draining; counter reads. */
+/* The BPF source: set-up through the loader, ring-buffer draining, live counter reads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <mntent.h>
@@ -17,21 +17,22 @@
 
 #include "log.h"
 #include "source/bpf.h"
+#include "source/mapdump.h"
 #include "sockflow.skel.h"
 
 #define PRIVATE_CGROUP2_PATH "/run/sockflow/cgroup2"
 
 struct bpf_source {
 	struct sockflow_bpf *skel;
+	struct kernel_probe kp;		/* what this kernel accepts, what is used */
 	struct ring_buffer *rb;
-	struct bpf_link *live_iter;
-	struct bpf_link *udp_iter;
-	struct bpf_link *existing_iter;
 	struct sf_live *live;		/* last snapshot of tracked sockets */
 	size_t n_live, cap_live;
 	GHashTable *live_index;		/* &live[i].cookie -> &live[i] */
 	struct sf_udp_live *udp;	/* last snapshot of UDP conversations */
 	size_t n_udp, cap_udp;
+	struct map_dump socks_dump;	/* without the map iterator: the maps read whole */
+	struct map_dump udp_dump;
 	int cgroup_fd;
 	int ncpus;
 	struct bpf_source_handlers on;
@@ -110,21 +111,34 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *opts,
-		    char *msg, size_t msg_len)
+/* Find (or mount) the cgroup v2 root and open it for the packet counters. */
+static int open_cgroup2(struct bpf_source *src, char *msg, size_t msg_len)
 {
-	LIBBPF_OPTS(bpf_iter_attach_opts, iter_opts);
-	union bpf_iter_link_info link_info;
+	int err = cgroup2_root(src->cgroup2_root, sizeof(src->cgroup2_root));
+
+	if (err) {
+		snprintf(msg, msg_len, "no cgroup v2 hierarchy and mounting one at %s failed: %s",
+			 PRIVATE_CGROUP2_PATH, strerror(-err));
+		return err;
+	}
+	src->cgroup_fd = open(src->cgroup2_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (src->cgroup_fd < 0) {
+		err = -errno;
+		snprintf(msg, msg_len, "opening cgroup v2 root %s: %s", src->cgroup2_root,
+			 strerror(errno));
+	}
+	return err;
+}
+
+/* Everything up to a loaded and attached skeleton; @try_all probes every mechanism. */
+static int source_open(struct bpf_source **out, const struct bpf_source_options *opts,
+		       bool try_all, char *msg, size_t msg_len)
+{
 	struct bpf_source *src;
 	int err;
 
 	*out = NULL;
 	libbpf_set_print(libbpf_to_log);
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		snprintf(msg, msg_len, "kernel has no BTF (/sys/kernel/btf/vmlinux): "
-			 "sockflow needs CONFIG_DEBUG_INFO_BTF=y");
-		return -ENOTSUP;
-	}
 	src = calloc(1, sizeof(*src));
 	if (!src)
 		return -ENOMEM;
@@ -136,87 +150,69 @@ int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *op
 		snprintf(msg, msg_len, "cannot count possible CPUs");
 		goto err_free;
 	}
-
-	src->skel = sockflow_bpf__open();
-	if (!src->skel) {
-		err = -errno;
-		snprintf(msg, msg_len, "opening the BPF object failed: %s", strerror(-err));
+	err = open_cgroup2(src, msg, msg_len);
+	if (err)
 		goto err_free;
-	}
-	bpf_map__set_max_entries(src->skel->maps.events, opts->ringbuf_kib * 1024);
-	bpf_map__set_max_entries(src->skel->maps.socks, opts->max_sockets);
-	bpf_map__set_max_entries(src->skel->maps.udp_flows, opts->max_udp_flows);
-	bpf_map__set_max_entries(src->skel->maps.udp_owners, opts->max_udp_flows);
-	/* Attached below: the iterators need their maps, the counters their cgroup. */
-	bpf_program__set_autoattach(src->skel->progs.sf_live_socks, false);
-	bpf_program__set_autoattach(src->skel->progs.sf_live_udp, false);
-	bpf_program__set_autoattach(src->skel->progs.sf_existing, false);
-	src->skel->rodata->wakeup_bytes = (uint64_t)opts->ringbuf_kib * 1024 / 4;
-
-	err = sockflow_bpf__load(src->skel);
-	if (err) {
-		snprintf(msg, msg_len, "loading the BPF programs failed: %s "
-			 "(needs root with CAP_BPF and CAP_PERFMON; --log-level debug shows the "
-			 "verifier log)", strerror(-err));
+	err = loader__load(&(struct loader_options){
+		.max_sockets = opts->max_sockets,
+		.max_udp_flows = opts->max_udp_flows,
+		.ringbuf_kib = opts->ringbuf_kib,
+		.disabled = opts->disabled_mechanisms,
+		.cgroup_fd = src->cgroup_fd,
+		.try_all = try_all,
+	}, &src->kp, &src->skel, msg, msg_len);
+	if (err)
 		goto err_free;
-	}
-	err = sockflow_bpf__attach(src->skel);
-	if (err) {
-		snprintf(msg, msg_len, "attaching tracepoints failed: %s", strerror(-err));
-		goto err_free;
-	}
-
-	err = cgroup2_root(src->cgroup2_root, sizeof(src->cgroup2_root));
-	if (err) {
-		snprintf(msg, msg_len, "no cgroup v2 hierarchy and mounting one at %s failed: %s",
-			 PRIVATE_CGROUP2_PATH, strerror(-err));
-		goto err_free;
-	}
-	src->cgroup_fd = open(src->cgroup2_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (src->cgroup_fd < 0) {
-		err = -errno;
-		snprintf(msg, msg_len, "opening cgroup v2 root %s: %s", src->cgroup2_root,
-			 strerror(errno));
-		goto err_free;
-	}
-	src->skel->links.sf_egress =
-		bpf_program__attach_cgroup(src->skel->progs.sf_egress, src->cgroup_fd);
-	src->skel->links.sf_ingress =
-		bpf_program__attach_cgroup(src->skel->progs.sf_ingress, src->cgroup_fd);
-	if (!src->skel->links.sf_egress || !src->skel->links.sf_ingress) {
-		err = -errno;
-		snprintf(msg, msg_len, "attaching packet counters to cgroup %s failed: %s",
-			 src->cgroup2_root, strerror(errno));
-		goto err_free;
-	}
-
-	memset(&link_info, 0, sizeof(link_info));
-	link_info.map.map_fd = bpf_map__fd(src->skel->maps.socks);
-	iter_opts.link_info = &link_info;
-	iter_opts.link_info_len = sizeof(link_info);
-	src->live_iter = bpf_program__attach_iter(src->skel->progs.sf_live_socks, &iter_opts);
-	link_info.map.map_fd = bpf_map__fd(src->skel->maps.udp_flows);
-	src->udp_iter = bpf_program__attach_iter(src->skel->progs.sf_live_udp, &iter_opts);
-	src->existing_iter = bpf_program__attach_iter(src->skel->progs.sf_existing, NULL);
-	if (!src->live_iter || !src->udp_iter || !src->existing_iter) {
-		err = -errno;
-		snprintf(msg, msg_len, "creating the socket iterators failed: %s", strerror(errno));
-		goto err_free;
-	}
-	src->live_index = g_hash_table_new(g_int64_hash, g_int64_equal);
-
-	src->rb = ring_buffer__new(bpf_map__fd(src->skel->maps.events), handle_event, src, NULL);
-	if (!src->rb) {
-		err = -errno;
-		snprintf(msg, msg_len, "setting up the ring buffer failed: %s", strerror(errno));
-		goto err_free;
-	}
 	*out = src;
 	return 0;
 
 err_free:
+	*out = src;	/* the probe results stay readable until freed */
+	return err;
+}
+
+int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *opts,
+		    char *msg, size_t msg_len)
+{
+	struct bpf_source *src;
+	int err;
+
+	err = source_open(&src, opts, false, msg, msg_len);
+	if (err) {
+		bpf_source__free(src);
+		*out = NULL;
+		return err;
+	}
+	map_dump__init(&src->socks_dump, sizeof(__u64), sizeof(struct sf_sock));
+	map_dump__init(&src->udp_dump, sizeof(struct sf_udp_key), sizeof(struct sf_udp_flow));
+	src->live_index = g_hash_table_new(g_int64_hash, g_int64_equal);
+	src->rb = ring_buffer__new(bpf_map__fd(src->skel->maps.events), handle_event, src, NULL);
+	if (!src->rb) {
+		err = -errno;
+		snprintf(msg, msg_len, "setting up the ring buffer failed: %s", strerror(errno));
+		bpf_source__free(src);
+		return err;
+	}
+	*out = src;
+	return 0;
+}
+
+int bpf_source__probe(const struct bpf_source_options *opts, struct kernel_probe *kp,
+		      char *msg, size_t msg_len)
+{
+	struct bpf_source *src;
+	int err;
+
+	err = source_open(&src, opts, true, msg, msg_len);
+	if (src)
+		*kp = src->kp;
 	bpf_source__free(src);
 	return err;
+}
+
+const struct kernel_probe *bpf_source__kernel(const struct bpf_source *src)
+{
+	return &src->kp;
 }
 
 const char *bpf_source__cgroup2_root(const struct bpf_source *src)
@@ -271,20 +267,97 @@ static int read_iter(struct bpf_link *link, size_t size, void **buf, size_t *n, 
 	return got < 0 ? -errno : 0;
 }
 
-int bpf_source__snapshot(struct bpf_source *src)
+/* Live counters of a tracked socket, as the map iterator would write them. */
+static void live_of_sock(struct sf_live *l, const struct sf_sock *s)
 {
+	l->cookie = s->cookie;
+	l->last_ns = s->last_ns;
+	l->cnt = s->cnt;
+	l->q = s->q;
+	l->proc = s->proc;
+}
+
+/* Grow *@buf (*@cap records of @size bytes) to hold @n records. */
+static int grow(void **buf, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+
+	if (n <= *cap)
+		return 0;
+	p = realloc(*buf, n * size);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
+/* Without the map iterator: both maps read whole, then shaped as the iterators shape them. */
+static int snapshot_from_maps(struct bpf_source *src, bool batch)
+{
+	int owners = bpf_map__fd(src->skel->maps.udp_owners);
+	const struct sf_udp_key *k;
+	struct sf_udp_live *u;
+	struct sf_owner last = { 0 };
+	__u64 last_cookie = 0;
+	bool have_last = false;
 	size_t i;
 	int err;
 
-	err = read_iter(src->live_iter, sizeof(*src->live), (void **)&src->live, &src->n_live,
-			&src->cap_live);
+	err = map_dump__read(&src->socks_dump, bpf_map__fd(src->skel->maps.socks), batch);
+	if (!err)
+		err = grow((void **)&src->live, &src->cap_live, src->socks_dump.n,
+			   sizeof(*src->live));
+	if (err)
+		return err;
+	for (i = 0; i < src->socks_dump.n; i++)
+		live_of_sock(&src->live[i], (struct sf_sock *)src->socks_dump.values + i);
+	src->n_live = src->socks_dump.n;
+
+	err = map_dump__read(&src->udp_dump, bpf_map__fd(src->skel->maps.udp_flows), batch);
+	if (!err)
+		err = grow((void **)&src->udp, &src->cap_udp, src->udp_dump.n, sizeof(*src->udp));
+	if (err)
+		return err;
+	for (i = 0; i < src->udp_dump.n; i++) {
+		k = (const struct sf_udp_key *)src->udp_dump.keys + i;
+		u = &src->udp[i];
+		memset(u, 0, sizeof(*u));
+		u->key = *k;
+		u->flow = ((const struct sf_udp_flow *)src->udp_dump.values)[i];
+		/* A socket's conversations are often neighbours: one lookup for a run. */
+		if (!have_last || last_cookie != k->cookie) {
+			if (bpf_map_lookup_elem(owners, &k->cookie, &last))
+				memset(&last, 0, sizeof(last));
+			last_cookie = k->cookie;
+			have_last = true;
+		}
+		u->owner = last;
+	}
+	src->n_udp = src->udp_dump.n;
+	return 0;
+}
+
+int bpf_source__snapshot(struct bpf_source *src)
+{
+	enum sf_mech how = src->kp.chosen[SF_CAP_LIVE_COUNTERS];
+	size_t i;
+	int err;
+
+	if (how == SF_MECH_MAP_ITER)
+		err = read_iter(src->skel->links.sf_live_socks, sizeof(*src->live),
+				(void **)&src->live, &src->n_live, &src->cap_live);
+	else
+		err = snapshot_from_maps(src, how == SF_MECH_MAP_BATCH);
 	if (err)
 		return err;
 	g_hash_table_remove_all(src->live_index);
 	for (i = 0; i < src->n_live; i++)
 		g_hash_table_insert(src->live_index, &src->live[i].cookie, &src->live[i]);
-	return read_iter(src->udp_iter, sizeof(*src->udp), (void **)&src->udp, &src->n_udp,
-			 &src->cap_udp);
+	if (how != SF_MECH_MAP_ITER)
+		return 0;
+	return read_iter(src->skel->links.sf_live_udp, sizeof(*src->udp), (void **)&src->udp,
+			 &src->n_udp, &src->cap_udp);
 }
 
 size_t bpf_source__udp(const struct bpf_source *src, const struct sf_udp_live **udp)
@@ -304,7 +377,8 @@ int bpf_source__udp_read(struct bpf_source *src, const struct sf_udp_key *key, b
 	return err ? -errno : 0;
 }
 
-int bpf_source__adopt_existing(struct bpf_source *src)
+/* Sockets open at start, found by the task_file iterator in the kernel. */
+static int adopt_by_iterator(struct bpf_source *src)
 {
 	struct sf_sock *socks = NULL;
 	size_t n = 0, cap = 0, i;
@@ -313,11 +387,11 @@ int bpf_source__adopt_existing(struct bpf_source *src)
 
 	/* Listeners first: the second pass tells a server's connections by their port. */
 	src->skel->bss->existing_pass = 0;
-	err = read_iter(src->existing_iter, sizeof(*socks), (void **)&socks, &n, &cap);
+	err = read_iter(src->skel->links.sf_existing, sizeof(*socks), (void **)&socks, &n, &cap);
 	if (err)
 		goto out;
 	src->skel->bss->existing_pass = 1;
-	err = read_iter(src->existing_iter, sizeof(*socks), (void **)&socks, &n, &cap);
+	err = read_iter(src->skel->links.sf_existing, sizeof(*socks), (void **)&socks, &n, &cap);
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -337,6 +411,24 @@ int bpf_source__adopt_existing(struct bpf_source *src)
 out:
 	free(socks);
 	return err;
+}
+
+static int adopt_by_scan(struct bpf_source *src)
+{
+	(void)src;
+	return -ENOTSUP;	/* PROVISIONAL */
+}
+
+int bpf_source__adopt_existing(struct bpf_source *src)
+{
+	switch (src->kp.chosen[SF_CAP_EXISTING_SOCKETS]) {
+	case SF_MECH_TASK_FILE_ITER:
+		return adopt_by_iterator(src);
+	case SF_MECH_SOCK_DIAG_SCAN:
+		return adopt_by_scan(src);
+	default:
+		return -ENOTSUP;
+	}
 }
 
 int bpf_source__read(struct bpf_source *src, uint64_t cookie, struct sf_live *live)
@@ -375,9 +467,8 @@ void bpf_source__free(struct bpf_source *src)
 	if (!src)
 		return;
 	ring_buffer__free(src->rb);
-	bpf_link__destroy(src->live_iter);
-	bpf_link__destroy(src->udp_iter);
-	bpf_link__destroy(src->existing_iter);
+	map_dump__free(&src->socks_dump);
+	map_dump__free(&src->udp_dump);
 	free(src->udp);
 	if (src->live_index)
 		g_hash_table_destroy(src->live_index);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "sockflow.h"
+#include "source/loader.h"
 
 struct bpf_source;
 
@@ -23,6 +24,7 @@ struct bpf_source_options {
 	uint32_t max_sockets;		/* tracked sockets at most */
 	uint32_t max_udp_flows;		/* UDP conversations at once, and UDP sockets' owners */
 	uint32_t ringbuf_kib;		/* power of two */
+	uint32_t disabled_mechanisms;	/* 1 << enum sf_mech: never used */
 	struct bpf_source_handlers on;
 };
 
@@ -33,11 +35,23 @@ struct bpf_source_stats {
 };
 
 /*
- * Open, size, load and attach everything. On failure returns -errno with
- * what failed and what to do in @msg.
+ * Open, size, load and attach everything, each capability from the best
+ * mechanism this kernel accepts (see loader.h). On failure returns -errno
+ * with what failed and what to do in @msg.
  */
 int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *opts,
 		    char *msg, size_t msg_len);
+
+/* What this kernel accepts and which mechanism each capability uses. */
+const struct kernel_probe *bpf_source__kernel(const struct bpf_source *src);
+
+/*
+ * Try every mechanism (attaching each for a moment) and fill @kp, without
+ * starting anything: `sockflow --probe`. Returns 0, or -errno with @msg
+ * when a required capability is missing (@kp is filled either way).
+ */
+int bpf_source__probe(const struct bpf_source_options *opts, struct kernel_probe *kp,
+		      char *msg, size_t msg_len);
 
 /* Where the cgroup v2 hierarchy is mounted (found or mounted at start). */
 const char *bpf_source__cgroup2_root(const struct bpf_source *src);
@@ -65,8 +79,9 @@ int bpf_source__udp_read(struct bpf_source *src, const struct sf_udp_key *key, b
 /*
  * Track the TCP connections that were open before sockflow started (and
  * note listeners and UDP sockets' owners): each is handed to the sock
- * handler as an OPEN event flagged SF_FLAG_PREEXISTING. Returns how many,
- * or -errno.
+ * handler as an OPEN event flagged SF_FLAG_PREEXISTING, found with the
+ * mechanism chosen for existing_sockets. Returns how many, -ENOTSUP when
+ * no mechanism is left, or -errno.
  */
 int bpf_source__adopt_existing(struct bpf_source *src);
 

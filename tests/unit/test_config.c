@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "config.h"
+#include "source/mechanism.h"
 
 static char *tmp_dir;
 
@@ -90,6 +91,7 @@ static void test_every_key(void)
 		"[kernel]\n"
 		"max_sockets = 16777216\n"
 		"ringbuf_size_kib = 64\n"
+		"disable_mechanisms = fentry, map_iter;fentry\n"
 		"[filter]\n"
 		"include_containers = web; 3f2a9c1b7d4e\n"
 		"exclude_containers = db\n"
@@ -128,6 +130,10 @@ static void test_every_key(void)
 	g_assert_cmpuint(cfg->max_flows, ==, 1024);
 	g_assert_cmpuint(cfg->max_sockets, ==, 16777216);
 	g_assert_cmpuint(cfg->ringbuf_kib, ==, 64);
+	/* Normal form: table order, once each. */
+	g_assert_cmpstr(cfg->disable_mechanisms, ==, "map_iter fentry");
+	g_assert_cmpuint(cfg->disabled_mechanisms, ==,
+			 (1u << SF_MECH_MAP_ITER) | (1u << SF_MECH_FENTRY));
 	g_assert_cmpstr(cfg->log_level, ==, "debug");
 	g_assert_cmpuint(cfg->stats_interval_s, ==, 0);
 	/* Normal form: single spaces, no trailing '/', user names as uids. */
@@ -316,8 +322,14 @@ static const struct bad_file bad_files[] = {
 	{ "[flow]\nactive_timeout[de] = 1\n", 2,
 	  { "unknown key \"active_timeout[de]\" in [flow]" } },
 	{ "[kernel]\nmax_flows = 2048\n", 2,
-	  { "unknown key \"max_flows\" in [kernel]; expected max_sockets, max_udp_flows, conntrack_rcvbuf_kib or "
-	    "ringbuf_size_kib" } },
+	  { "unknown key \"max_flows\" in [kernel]; expected max_sockets, max_udp_flows, conntrack_rcvbuf_kib, "
+	    "disable_mechanisms or ringbuf_size_kib" } },
+	{ "[kernel]\ndisable_mechanisms = fentry kprobes\n", 2,
+	  { "disable_mechanisms: \"kprobes\" is not a mechanism that can be disabled; expected "
+	    "map_iter, map_batch, task_file_iter, sock_diag_scan, sock_length_tp, fentry, kprobe, "
+	    "reset_tp, retransmit_tp, sched_tp, exec_path_walk or exec_filename" } },
+	{ "[kernel]\ndisable_mechanisms = map_lookup\n", 2,
+	  { "\"map_lookup\" is not a mechanism that can be disabled (nothing would replace it)" } },
 	{ "[flow]\nidle_timeout = 5\n[log]\n[flow]\nidle_timeout = 6\n", 5,
 	  { "idle_timeout is set twice (first on line 2)" } },
 	/* syntax, found by GKeyFile */
