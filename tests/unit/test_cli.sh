@@ -73,7 +73,7 @@ for opt in "-c, --config FILE" "-o, --collector URI" "-p, --print" "-j, --json" 
 	   "--active-timeout SECONDS" "--idle-timeout SECONDS" "--odid N" "--log-level LEVEL" \
 	   "-t, --check" "-h, --help" "-V, --version" "(default 60)" "(default 15)" "(default 0)" \
 	   "(default info)" "(default /etc/sockflow/sockflow.conf" "--include-container NAME" \
-	   "--exclude-container NAME"; do
+	   "--exclude-container NAME" "--disable-mechanism NAME" "--probe"; do
 	succeeds "$opt" --help
 done
 succeeds "Usage: sockflow" -h
@@ -205,6 +205,17 @@ succeeds "template=default" -c "$empty" --check
 succeeds "enterprise_id=32473" -c "$empty" --check
 succeeds "tcp_buffer_records=20000" -c "$empty" --check
 succeeds "active_timeout=40" -c "$tmp/good.conf" --active-timeout 40 --check
+# [kernel] disable_mechanisms and --disable-mechanism (--check never touches the kernel).
+printf '[kernel]\ndisable_mechanisms = map_iter\n' >"$tmp/mech.conf"
+succeeds "disable_mechanisms=map_iter" -c "$tmp/mech.conf" --check
+succeeds "disable_mechanisms=map_batch fentry" -c "$tmp/mech.conf" \
+	--disable-mechanism fentry --disable-mechanism map_batch --check
+usage_error '--disable-mechanism: "kprobes" is not a mechanism that can be disabled; expected' \
+	-c "$empty" --disable-mechanism kprobes
+usage_error '"ringbuf" is not a mechanism that can be disabled (nothing would replace it)' \
+	-c "$empty" --disable-mechanism ringbuf
+printf '[kernel]\ndisable_mechanisms = fentry,,bogus\n' >"$tmp/mech.conf"
+usage_error "$tmp/mech.conf:2: disable_mechanisms: \"bogus\"" -c "$tmp/mech.conf" --check
 succeeds "idle_timeout=20" -c "$tmp/good.conf" --active-timeout 40 --check
 succeeds "observation_domain_id=8" -c "$tmp/good.conf" --odid 8 -t
 succeeds "collectors=tcp://h:1 file:/tmp/x" -c "$tmp/good.conf" -o tcp://h:1 -o file:/tmp/x -t
