@@ -42,16 +42,10 @@ struct {
  * context), read when a child is established in softirq, before accept()
  * names the real owner.
  */
-struct listener_key {
-	__u32 netns_ino;
-	__u16 port;		/* host byte order */
-	__u16 pad;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
-	__type(key, struct listener_key);
+	__type(key, struct sf_listener_key);
 	__type(value, struct sf_proc);
 } listeners SEC(".maps");
 
@@ -273,7 +267,7 @@ static __always_inline void on_connect(const struct sock *sk)
  */
 static __always_inline void on_passive_established(const struct sock *sk)
 {
-	struct listener_key lk = {};
+	struct sf_listener_key lk = {};
 	struct sf_handshake *hs;
 	struct sf_proc *owner;
 	struct hs_key hk;
@@ -331,7 +325,7 @@ int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 
 	switch (newstate) {
 	case TCP_LISTEN: {
-		struct listener_key lk = {};
+		struct sf_listener_key lk = {};
 		struct sf_proc p = {};
 
 		lk.netns_ino = sk->__sk_common.skc_net.net->ns.inum;
@@ -702,7 +696,7 @@ static __always_inline bool connection_state(int state)
 static __always_inline void adopt_connection(struct bpf_iter__task_file *ctx,
 					     struct task_struct *task, struct sock *sk)
 {
-	struct listener_key lk = {};
+	struct sf_listener_key lk = {};
 	struct sf_sock s = {};
 
 	s.cookie = bpf_get_socket_cookie(sk);
@@ -761,7 +755,7 @@ int sf_existing(struct bpf_iter__task_file *ctx)
 	state = sk->__sk_common.skc_state;
 	if (sk->sk_protocol == IPPROTO_TCP) {
 		if (existing_pass == EXISTING_LISTENERS && state == TCP_LISTEN) {
-			struct listener_key lk = {};
+			struct sf_listener_key lk = {};
 			struct sf_proc p = {};
 
 			lk.netns_ino = sk->__sk_common.skc_net.net->ns.inum;

@@ -124,6 +124,13 @@ struct sf_live {
 	struct sf_proc proc;	/* the accept() caller once known */
 };
 
+/* Key of the listeners map: a listening port in a network namespace. */
+struct sf_listener_key {
+	__u32 netns_ino;
+	__u16 port;		/* host byte order */
+	__u16 pad;
+};
+
 /* Value of the handshake map: packets a listener handled for a child. */
 struct sf_handshake {
 	__u64 packets[2];

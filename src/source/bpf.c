@@ -3,12 +3,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mntent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -17,7 +20,9 @@
 
 #include "log.h"
 #include "source/bpf.h"
+#include "source/diag.h"
 #include "source/mapdump.h"
+#include "source/sockscan.h"
 #include "sockflow.skel.h"
 
 #define PRIVATE_CGROUP2_PATH "/run/sockflow/cgroup2"
@@ -377,6 +382,21 @@ int bpf_source__udp_read(struct bpf_source *src, const struct sf_udp_key *key, b
 	return err ? -errno : 0;
 }
 
+/* The OPEN event a socket found open at start is handed on as. */
+static void event_of_sock(struct sf_event *e, const struct sf_sock *s)
+{
+	memset(e, 0, sizeof(*e));
+	e->type = SF_EVENT_OPEN;
+	e->role = s->role;
+	e->cookie = s->cookie;
+	e->start_ns = s->start_ns;
+	e->last_ns = s->last_ns;
+	e->tuple = s->tuple;
+	e->proc = s->proc;
+	e->q = s->q;
+	e->flags = s->flags;
+}
+
 /* Sockets open at start, found by the task_file iterator in the kernel. */
 static int adopt_by_iterator(struct bpf_source *src)
 {
@@ -395,16 +415,7 @@ static int adopt_by_iterator(struct bpf_source *src)
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++) {
-		memset(&e, 0, sizeof(e));
-		e.type = SF_EVENT_OPEN;
-		e.role = socks[i].role;
-		e.cookie = socks[i].cookie;
-		e.start_ns = socks[i].start_ns;
-		e.last_ns = socks[i].last_ns;
-		e.tuple = socks[i].tuple;
-		e.proc = socks[i].proc;
-		e.q = socks[i].q;
-		e.flags = socks[i].flags;
+		event_of_sock(&e, &socks[i]);
 		src->on.sock(src->on.ctx, &e);
 	}
 	err = (int)n;
@@ -413,10 +424,153 @@ out:
 	return err;
 }
 
+/* What the socket scan's callback needs: the maps, and what it adopted. */
+struct scan_adopt {
+	struct bpf_source *src;
+	uint64_t now_ns;			/* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
+	GHashTable *listeners;			/* (netns_ino << 16 | port) -> owner, or NULL */
+	GArray *adopted;			/* struct sf_sock tracked from now on */
+	GHashTable *by_cookie;			/* cookie -> index in adopted + 1 */
+	bool *still_open;			/* by index in adopted */
+};
+
+static guint64 *listener_id(const struct sf_tuple *t)
+{
+	return g_memdup2(&(guint64){ (guint64)t->netns_ino << 16 | t->local_port },
+			 sizeof(guint64));
+}
+
+/*
+ * One socket of the scan, shaped as the task_file iterator shapes it:
+ * listeners noted (the accepting process's stand-in), connections tracked,
+ * UDP sockets' owners kept. A connection still in its listener's accept
+ * queue has no owner yet: it is the listener's until its first I/O names
+ * the accepting process.
+ */
+static void on_scanned(void *ctx, const struct sockscan_socket *s)
+{
+	struct scan_adopt *a = ctx;
+	struct sockflow_bpf *skel = a->src->skel;
+	struct sf_listener_key lk = { s->tuple.netns_ino, s->tuple.local_port, 0 };
+	const struct sf_proc *listener;
+	struct sf_owner o = { 0 };
+	struct sf_sock t = { 0 };
+	guint64 id = (guint64)s->tuple.netns_ino << 16 | s->tuple.local_port;
+
+	if (s->tuple.protocol == IPPROTO_UDP) {
+		if (!s->owner.tgid)
+			return;
+		o.proc = s->owner;
+		o.netns_ino = s->tuple.netns_ino;
+		bpf_map_update_elem(bpf_map__fd(skel->maps.udp_owners), &s->cookie, &o,
+				    BPF_NOEXIST);
+		return;
+	}
+	if (s->listener) {
+		if (!s->owner.tgid)
+			return;
+		bpf_map_update_elem(bpf_map__fd(skel->maps.listeners), &lk, &s->owner,
+				    BPF_NOEXIST);
+		g_hash_table_insert(a->listeners, listener_id(&s->tuple),
+				    g_memdup2(&s->owner, sizeof(s->owner)));
+		return;
+	}
+	listener = g_hash_table_lookup(a->listeners, &id);
+	if (!s->owner.tgid && !listener)
+		return;
+	t.cookie = s->cookie;
+	t.tuple = s->tuple;
+	/* Who called connect() is not recorded anywhere: a listening local port says server. */
+	t.role = g_hash_table_contains(a->listeners, &id) ? SF_ROLE_SERVER : SF_ROLE_CLIENT;
+	t.proc = s->owner.tgid ? s->owner : *listener;
+	t.proc.cgroup_id = s->owner.cgroup_id;
+	t.flags = SF_FLAG_PREEXISTING;
+	if (s->owner.tgid)
+		t.flags |= SF_FLAG_ACCEPTED;
+	if (s->state != TCP_SYN_SENT)
+		t.flags |= SF_FLAG_ESTABLISHED;
+	t.start_ns = a->now_ns;
+	t.last_ns = a->now_ns;
+	/* Tracked already (an event since start), or the map is full: not adopted. */
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.socks), &t.cookie, &t, BPF_NOEXIST))
+		return;
+	g_array_append_val(a->adopted, t);
+}
+
+/* A socket adopted from the scan that is still there: handed to the sock handler. */
+static void on_still_open(void *ctx, const struct diag_socket *d)
+{
+	struct scan_adopt *a = ctx;
+	guint i = GPOINTER_TO_UINT(g_hash_table_lookup(a->by_cookie, &d->cookie));
+
+	if (i)
+		a->still_open[i - 1] = true;
+}
+
+/*
+ * Sockets open at start, from sock_diag and /proc (sockscan.c). A
+ * connection that closed between the dump and its insertion into the map
+ * would stay there with no close event to remove it: each one is looked
+ * up again once tracked, and dropped if it is gone.
+ */
 static int adopt_by_scan(struct bpf_source *src)
 {
-	(void)src;
-	return -ENOTSUP;	/* PROVISIONAL */
+	struct scan_adopt a = { .src = src };
+	struct sockscan_stats st;
+	struct diag_poll_stats dst;
+	struct diag_poller *diag = NULL;
+	struct diag_lookup *look;
+	struct sf_sock *t;
+	struct timespec ts;
+	struct sf_event e;
+	int err, n = 0;
+	guint i;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	a.now_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	a.listeners = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	a.adopted = g_array_new(FALSE, TRUE, sizeof(struct sf_sock));
+	err = sockscan__run(&(struct sockscan_options){ .proc_root = "/proc",
+							.netns_dir = "/run/netns" },
+			    on_scanned, &a, &st);
+	if (err)
+		goto out;
+
+	look = g_new0(struct diag_lookup, a.adopted->len ? a.adopted->len : 1);
+	a.by_cookie = g_hash_table_new(g_int64_hash, g_int64_equal);
+	a.still_open = g_new0(bool, a.adopted->len ? a.adopted->len : 1);
+	for (i = 0; i < a.adopted->len; i++) {
+		t = &g_array_index(a.adopted, struct sf_sock, i);
+		look[i].cookie = t->cookie;
+		look[i].tuple = t->tuple;
+		g_hash_table_insert(a.by_cookie, &t->cookie, GUINT_TO_POINTER(i + 1));
+	}
+	err = diag_poller__new(&diag, &(struct diag_poller_options){ .proc_root = "/proc" });
+	if (!err)
+		err = diag_poller__lookup(diag, look, a.adopted->len, on_still_open, &a, &dst);
+	diag_poller__free(diag);
+	g_free(look);
+	if (err)
+		goto out;
+
+	for (i = 0; i < a.adopted->len; i++) {
+		t = &g_array_index(a.adopted, struct sf_sock, i);
+		if (!a.still_open[i]) {
+			bpf_map_delete_elem(bpf_map__fd(src->skel->maps.socks), &t->cookie);
+			continue;
+		}
+		event_of_sock(&e, t);
+		src->on.sock(src->on.ctx, &e);
+		n++;
+	}
+	err = n;
+out:
+	if (a.by_cookie)
+		g_hash_table_destroy(a.by_cookie);
+	g_free(a.still_open);
+	g_array_free(a.adopted, TRUE);
+	g_hash_table_destroy(a.listeners);
+	return err;
 }
 
 int bpf_source__adopt_existing(struct bpf_source *src)
