@@ -19,7 +19,7 @@ struct procfs_stat {
 	const char *comm;
 	size_t comm_len;
 	uint32_t ppid;
-	uint64_t start_ticks;		/* field 22: clock ticks since boot (sysconf(_SC_CLK_TCK)) */
+	uint64_t start_ticks;		/* field 22: ticks since boot (sysconf(_SC_CLK_TCK)) */
 };
 
 /*

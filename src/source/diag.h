@@ -29,7 +29,7 @@ struct diag_tcp_info {
  */
 struct diag_socket {
 	uint64_t cookie;
-	struct sf_tuple tuple;		/* protocol: the poller's; netns_ino: the namespace polled */
+	struct sf_tuple tuple;		/* protocol: the poller's; netns_ino: the namespace */
 	uint8_t state;			/* TCP_ESTABLISHED.. as in <netinet/tcp.h>; UDP: ESTABLISHED
 					 * (connected) or CLOSE */
 	uint32_t uid, inode;		/* 0 for TIME_WAIT and SYN_RECV minisocks */
@@ -66,8 +66,8 @@ int diag_poller__new(struct diag_poller **out, const struct diag_poller_options 
 /*
  * Find every network namespace (the caller's, those of all processes under
  * proc_root, the bind mounts in netns_dir) and dump the sockets of the
- * poller's protocol in each to @fn. Changes the calling thread's network namespace while it runs and
- * restores it before returning. Returns 0 (a namespace lost or failing is
+ * poller's protocol in each to @fn. Changes the calling thread's network
+ * namespace while it runs and restores it before returning. Returns 0 (a namespace lost or failing is
  * counted in @st, not an error), or -errno when the poll could not run;
  * -ENOTRECOVERABLE means the thread could not return to its own namespace.
  */

@@ -129,7 +129,9 @@ static void parent_comm_read(const struct scan *sc, uint32_t ppid, uint64_t chil
 	int dirfd;
 
 	out[0] = '\0';
-	if (!ppid || snprintf(path, sizeof(path), "%s/%u", sc->proc_root, ppid) >= (int)sizeof(path))
+	if (!ppid)
+		return;
+	if (snprintf(path, sizeof(path), "%s/%u", sc->proc_root, ppid) >= (int)sizeof(path))
 		return;
 	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)

@@ -30,7 +30,8 @@ static void usage(FILE *f)
 	      "sk:COOKIE; UID the socket's; PID 0 when no process holds it (then COMM,\n"
 	      "PARENT_COMM \"-\" and OWNER_UID, PPID, START_NS 0). Names escape bytes outside\n"
 	      "'!'..'~' and '\\' as \\xHH; empty ones are \"-\". Then a summary line:\n"
-	      "  namespaces N lost N sockets N owned N orphans N processes N vanished N failed N ms X\n"
+	      "  namespaces N lost N sockets N owned N orphans N processes N vanished N\n"
+	      "  failed N ms X\n"
 	      "--quiet prints the summary only; --repeat N scans N times (one summary each).\n",
 	      f);
 }
@@ -91,7 +92,8 @@ static void socket_print(void *ctx, const struct sockscan_socket *s)
 	name_print(o->comm, sizeof(o->comm));
 	printf(" %" PRIu32 " %" PRIu32, o->uid, o->ppid);
 	name_print(o->parent_comm, sizeof(o->parent_comm));
-	printf(" %" PRIu64 " %" PRIu64 "\n", (uint64_t)o->start_boottime_ns, (uint64_t)o->cgroup_id);
+	printf(" %" PRIu64 " %" PRIu64 "\n", (uint64_t)o->start_boottime_ns,
+	       (uint64_t)o->cgroup_id);
 }
 
 int main(int argc, char **argv)

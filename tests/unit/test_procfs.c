@@ -25,8 +25,9 @@ static void test_ticks_round_trip(void)
 			for (t = base; t < base + 3 * hzs[i] + 5; t++) {
 				ns = procfs__ticks_to_ns(t, hzs[i]);
 				g_assert_cmpuint(procfs__ns_to_ticks(ns, hzs[i]), ==, t);
-				if (ns)
-					g_assert_cmpuint(procfs__ns_to_ticks(ns - 1, hzs[i]), ==, t - 1);
+				if (!ns)
+					continue;
+				g_assert_cmpuint(procfs__ns_to_ticks(ns - 1, hzs[i]), ==, t - 1);
 			}
 		}
 	}
