@@ -13,12 +13,7 @@
 
 #include "enrich/process.h"
 #include "enrich/user.h"
-
-#define NSEC_PER_SEC 1000000000ull
-/* /proc/PID/stat: 52 numbers and a name of 64 bytes at most. */
-#define PROC_STAT_MAX 2048
-#define STAT_FIELD_PPID 4		/* proc_pid_stat(5), counting from 1 */
-#define STAT_FIELD_STARTTIME 22
+#include "procfs.h"
 
 /*
  * One process, named by its pid and its start time in clock ticks since
@@ -72,15 +67,10 @@ struct proc_stat {
 	uint64_t start_ticks;
 };
 
-/*
- * floor(ns * ticks_per_sec / 1e9) without overflow: how the kernel turns
- * task->start_boottime into field 22 of /proc/PID/stat (nsec_to_clock_t).
- */
+/* The /proc/PID/stat tick that kernel time @ns falls in. */
 static uint64_t ns_to_ticks(const struct process_cache *pc, uint64_t ns)
 {
-	uint64_t hz = pc->ticks_per_sec;
-
-	return ns / NSEC_PER_SEC * hz + ns % NSEC_PER_SEC * hz / NSEC_PER_SEC;
+	return procfs__ns_to_ticks(ns, pc->ticks_per_sec);
 }
 
 static void clock_seen(struct process_cache *pc, uint64_t now_ns)
@@ -266,84 +256,19 @@ static void process_cache__retire_pid(struct process_cache *pc, uint32_t pid,
 	}
 }
 
-/* A checked decimal number filling all @len bytes at @s. */
-static int parse_u64(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (!len)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/*
- * Parse /proc/PID/stat (@buf, NUL-terminated): "pid (comm) state ppid ...".
- * comm may hold spaces and parentheses, so it ends at the last ')'.
- */
+/* /proc/PID/stat, its comm cut to fit a cache field. */
 static int proc_stat__parse(const char *buf, struct proc_stat *st)
 {
-	const char *open = strchr(buf, '('), *close = strrchr(buf, ')');
-	const char *p, *tok;
-	unsigned int field = 2;
-	uint64_t v;
+	struct procfs_stat ps;
+	int err;
 
-	if (!open || !close || close < open)
-		return -EINVAL;
-	text_copy(st->comm, sizeof(st->comm), open + 1, (size_t)(close - open - 1));
-	for (p = close + 1; field < STAT_FIELD_STARTTIME;) {
-		while (*p == ' ')
-			p++;
-		if (!*p || *p == '\n')
-			return -EINVAL;
-		for (tok = p; *p && *p != ' ' && *p != '\n'; p++)
-			;
-		field++;
-		if (field == STAT_FIELD_PPID) {
-			if (parse_u64(tok, (size_t)(p - tok), &v) < 0 || v > UINT32_MAX)
-				return -EINVAL;
-			st->ppid = (uint32_t)v;
-		} else if (field == STAT_FIELD_STARTTIME) {
-			if (parse_u64(tok, (size_t)(p - tok), &st->start_ticks) < 0)
-				return -EINVAL;
-		}
-	}
+	err = procfs__parse_stat(buf, &ps);
+	if (err)
+		return err;
+	text_copy(st->comm, sizeof(st->comm), ps.comm, ps.comm_len);
+	st->ppid = ps.ppid;
+	st->start_ticks = ps.start_ticks;
 	return 0;
-}
-
-/* Read at most @size bytes of @name under @dirfd. Returns the length or a negative errno. */
-static ssize_t read_small(int dirfd, const char *name, char *buf, size_t size)
-{
-	size_t got = 0;
-	ssize_t n;
-	int fd, rc;
-
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	while (got < size) {
-		n = read(fd, buf + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			close(fd);
-			return rc;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	return (ssize_t)got;
 }
 
 /*
@@ -381,7 +306,7 @@ static char *args_join(char *buf, size_t len)
 static char *proc_read_cmdline(int dirfd)
 {
 	char buf[FLOW_CMDLINE_LEN];
-	ssize_t n = read_small(dirfd, "cmdline", buf, sizeof(buf));
+	ssize_t n = procfs__read(dirfd, "cmdline", buf, sizeof(buf));
 
 	return n > 0 ? args_join(buf, (size_t)n) : NULL;
 }
@@ -402,7 +327,7 @@ static char *proc_read_cmdline(int dirfd)
 static int proc_open_checked(struct process_cache *pc, uint32_t pid, uint64_t min_ticks,
 			     uint64_t max_ticks, struct proc_stat *st)
 {
-	char path[PATH_MAX], buf[PROC_STAT_MAX + 1];
+	char path[PATH_MAX], buf[PROCFS_STAT_MAX + 1];
 	ssize_t n;
 	int dirfd, len;
 
@@ -412,7 +337,7 @@ static int proc_open_checked(struct process_cache *pc, uint32_t pid, uint64_t mi
 	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return -1;
-	n = read_small(dirfd, "stat", buf, PROC_STAT_MAX);
+	n = procfs__read(dirfd, "stat", buf, PROCFS_STAT_MAX);
 	if (n > 0) {
 		buf[n] = '\0';
 		if (proc_stat__parse(buf, st) == 0 && st->start_ticks >= min_ticks &&
@@ -469,7 +394,6 @@ out_close:
 struct process_cache *process_cache__new(const struct process_cache_options *opts)
 {
 	struct process_cache *pc = calloc(1, sizeof(*pc));
-	long hz = sysconf(_SC_CLK_TCK);
 
 	if (!pc)
 		return NULL;
@@ -479,7 +403,7 @@ struct process_cache *process_cache__new(const struct process_cache_options *opt
 		goto err_free;
 	pc->max_entries = opts->max_entries;
 	pc->exit_retention_ns = opts->exit_retention_ns;
-	pc->ticks_per_sec = hz > 0 ? (uint64_t)hz : 100;
+	pc->ticks_per_sec = procfs__ticks_per_sec();
 	pc->by_pid = g_hash_table_new(g_direct_hash, g_direct_equal);
 	return pc;
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* sock_diag poller: find every network namespace, dump its TCP sockets with tcp_info. */
+/* sock_diag poller: find every network namespace, dump its TCP (or UDP) sockets with tcp_info. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
@@ -46,6 +46,7 @@ struct diag_poller {
 	char *proc_root;
 	char *netns_dir;
 	uint32_t states;		/* idiag_states to ask for */
+	uint8_t protocol;		/* IPPROTO_TCP or IPPROTO_UDP */
 	GArray *found;			/* struct netns_ref, this poll's scan */
 	void *buf;			/* DIAG_RECV_BUF_LEN */
 	uint32_t seq;
@@ -57,6 +58,7 @@ struct dump_ctx {
 	diag_socket_fn fn;
 	void *ctx;
 	uint32_t netns_ino;
+	uint8_t protocol;
 	uint64_t sockets;
 };
 
@@ -154,12 +156,15 @@ static int diag__parse_msg(const struct nlmsghdr *nlh, void *data)
 	s.tuple.local_port = ntohs(m->id.idiag_sport);
 	s.tuple.remote_port = ntohs(m->id.idiag_dport);
 	s.tuple.family = m->idiag_family;
-	s.tuple.protocol = IPPROTO_TCP;
+	s.tuple.protocol = d->protocol;
 	s.tuple.netns_ino = d->netns_ino;
 	s.state = m->idiag_state;
 	s.uid = m->idiag_uid;
 	s.inode = m->idiag_inode;
-	if (tb[INET_DIAG_INFO]) {
+	/* Sent unasked since Linux 5.7 (commit 6e3a401fc5e8), not for minisocks. */
+	if (tb[INET_DIAG_CGROUP_ID] && mnl_attr_get_payload_len(tb[INET_DIAG_CGROUP_ID]) >= 8)
+		s.cgroup_id = mnl_attr_get_u64(tb[INET_DIAG_CGROUP_ID]);
+	if (tb[INET_DIAG_INFO] && d->protocol == IPPROTO_TCP) {
 		s.has_info = true;
 		tcp_info__parse(tb[INET_DIAG_INFO], &s.info);
 	}
@@ -169,14 +174,16 @@ static int diag__parse_msg(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
- * The request for the TCP sockets of @family (AF_UNSPEC: both) in @buf.
+ * The request for the @protocol sockets of @family (AF_UNSPEC: both, TCP
+ * only) in @buf.
  * inet_diag walks the whole established hash, every namespace's sockets
  * in it, once per dump, so a dump costs milliseconds even in an empty
  * namespace. SOCK_DIAG_BY_FAMILY needs one dump per family; the older
  * TCPDIAG_GETSOCK request dumps both families in one walk
  * (inet_diag_dump_compat), so it is asked for first.
  */
-static struct nlmsghdr *diag__request(void *buf, uint32_t seq, uint8_t family, uint32_t states)
+static struct nlmsghdr *diag__request(void *buf, uint32_t seq, uint8_t family, uint8_t protocol,
+				      uint32_t states)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_req_v2 *req2;
@@ -193,14 +200,15 @@ static struct nlmsghdr *diag__request(void *buf, uint32_t seq, uint8_t family, u
 		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 		req2 = mnl_nlmsg_put_extra_header(nlh, sizeof(*req2));
 		req2->sdiag_family = family;
-		req2->sdiag_protocol = IPPROTO_TCP;
+		req2->sdiag_protocol = protocol;
+		/* UDP has no INET_DIAG_INFO; asking costs nothing there. */
 		req2->idiag_ext = 1 << (INET_DIAG_INFO - 1);
 		req2->idiag_states = states;
 	}
 	return nlh;
 }
 
-/* One dump of the TCP sockets of @family (AF_UNSPEC: both) on @nl, a socket in the namespace. */
+/* One dump of the sockets of @family (AF_UNSPEC: both) on @nl, a socket in the namespace. */
 static int diag__dump(struct diag_poller *p, struct mnl_socket *nl, uint8_t family,
 		      struct dump_ctx *d)
 {
@@ -212,7 +220,7 @@ static int diag__dump(struct diag_poller *p, struct mnl_socket *nl, uint8_t fami
 	ssize_t n;
 	int rc;
 
-	nlh = diag__request(req_buf, seq, family, p->states);
+	nlh = diag__request(req_buf, seq, family, p->protocol, p->states);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
@@ -239,13 +247,14 @@ static int diag__dump(struct diag_poller *p, struct mnl_socket *nl, uint8_t fami
 /*
  * Both families: in one dump unless the kernel refused the one-walk request
  * before, or refuses it now, before any socket came (then never again).
+ * TCPDIAG_GETSOCK knows TCP only: UDP is dumped per family.
  */
 static int diag__dump_all(struct diag_poller *p, struct mnl_socket *nl, struct dump_ctx *d)
 {
 	uint64_t before = d->sockets;
 	int err;
 
-	if (!p->per_family) {
+	if (!p->per_family && p->protocol == IPPROTO_TCP) {
 		err = diag__dump(p, nl, AF_UNSPEC, d);
 		if (!err || d->sockets != before || (err != -EINVAL && err != -EOPNOTSUPP &&
 						     err != -ENOENT))
@@ -352,7 +361,7 @@ static void poll_end(struct diag_poller *p, struct netns_self *self, const struc
 int diag_poller__poll(struct diag_poller *p, diag_socket_fn fn, void *ctx,
 		      struct diag_poll_stats *st)
 {
-	struct dump_ctx d = { .fn = fn, .ctx = ctx };
+	struct dump_ctx d = { .fn = fn, .ctx = ctx, .protocol = p->protocol };
 	enum netns_outcome outcome;
 	uint64_t start = now_ns();
 	struct netns_self self;
@@ -404,8 +413,9 @@ static int diag__lookup_error(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* The exact request for @sk in @buf. */
-static struct nlmsghdr *diag__lookup_request(void *buf, uint32_t seq, const struct diag_lookup *sk)
+/* The exact request for @sk, a socket of @protocol, in @buf. */
+static struct nlmsghdr *diag__lookup_request(void *buf, uint32_t seq, uint8_t protocol,
+					     const struct diag_lookup *sk)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_req_v2 *req;
@@ -416,7 +426,7 @@ static struct nlmsghdr *diag__lookup_request(void *buf, uint32_t seq, const stru
 	nlh->nlmsg_seq = seq;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = sk->tuple.family;
-	req->sdiag_protocol = IPPROTO_TCP;
+	req->sdiag_protocol = protocol;
 	req->idiag_ext = 1 << (INET_DIAG_INFO - 1);
 	req->idiag_states = ~0u;
 	req->id.idiag_sport = htons(sk->tuple.local_port);
@@ -444,7 +454,7 @@ static int diag__lookup_batch(struct diag_poller *p, struct mnl_socket *nl,
 	int rc;
 
 	for (i = 0; i < n; i++)
-		diag__lookup_request(req_buf + i * req_len, ++p->seq, &socks[i]);
+		diag__lookup_request(req_buf + i * req_len, ++p->seq, p->protocol, &socks[i]);
 	if (mnl_socket_sendto(nl, req_buf, n * req_len) < 0)
 		return -errno;
 	while (l.replies < n) {
@@ -501,7 +511,7 @@ static int diag__lookup_netns(struct diag_poller *p, const struct netns_ref *ns,
 int diag_poller__lookup(struct diag_poller *p, struct diag_lookup *socks, size_t n,
 			diag_socket_fn fn, void *ctx, struct diag_poll_stats *st)
 {
-	struct dump_ctx d = { .fn = fn, .ctx = ctx };
+	struct dump_ctx d = { .fn = fn, .ctx = ctx, .protocol = p->protocol };
 	enum netns_outcome outcome = NETNS_FAILED;
 	uint64_t start = now_ns();
 	const struct netns_ref *ns;
@@ -559,6 +569,11 @@ int diag_poller__new(struct diag_poller **out, const struct diag_poller_options 
 	if (!p->proc_root || !p->netns_dir || !p->buf) {
 		diag_poller__free(p);
 		return -ENOMEM;
+	}
+	p->protocol = o->protocol ? o->protocol : IPPROTO_TCP;
+	if (p->protocol != IPPROTO_TCP && p->protocol != IPPROTO_UDP) {
+		diag_poller__free(p);
+		return -EPROTONOSUPPORT;
 	}
 	p->states = o->states ? o->states : DIAG_TCP_ALL_STATES & ~(1u << DIAG_TCP_LISTEN);
 	/* Request sockets are TCP_NEW_SYN_RECV in the kernel's tables. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* sock_diag poller: every TCP socket of every network namespace, with its tcp_info. */
+/* sock_diag poller: every TCP (or UDP) socket of every network namespace, with its tcp_info. */
 #ifndef SOCKFLOW_SOURCE_DIAG_H
 #define SOCKFLOW_SOURCE_DIAG_H
 
@@ -29,10 +29,13 @@ struct diag_tcp_info {
  */
 struct diag_socket {
 	uint64_t cookie;
-	struct sf_tuple tuple;		/* protocol IPPROTO_TCP; netns_ino: the namespace polled */
-	uint8_t state;			/* TCP_ESTABLISHED.. as in <netinet/tcp.h> */
+	struct sf_tuple tuple;		/* protocol: the poller's; netns_ino: the namespace */
+	uint8_t state;			/* TCP_ESTABLISHED.. as in <netinet/tcp.h>; UDP: ESTABLISHED
+					 * (connected) or CLOSE */
 	uint32_t uid, inode;		/* 0 for TIME_WAIT and SYN_RECV minisocks */
-	bool has_info;			/* tcp_info present (not for TIME_WAIT/SYN_RECV minisocks) */
+	uint64_t cgroup_id;		/* cgroup v2 id of the socket (INET_DIAG_CGROUP_ID, Linux
+					 * 5.7+); 0 when the kernel does not send it */
+	bool has_info;			/* tcp_info present (TCP only, not for minisocks) */
 	struct diag_tcp_info info;
 };
 
@@ -55,15 +58,16 @@ struct diag_poller_options {
 	const char *proc_root;		/* "/proc" */
 	const char *netns_dir;		/* "/run/netns" (ip netns), may be missing */
 	uint32_t states;		/* bitmask 1 << TCP_xxx of states to dump; 0: all but LISTEN */
+	uint8_t protocol;		/* IPPROTO_TCP (also 0) or IPPROTO_UDP */
 };
 
 int diag_poller__new(struct diag_poller **out, const struct diag_poller_options *o);
 
 /*
  * Find every network namespace (the caller's, those of all processes under
- * proc_root, the bind mounts in netns_dir) and dump the TCP sockets of each
- * to @fn. Changes the calling thread's network namespace while it runs and
- * restores it before returning. Returns 0 (a namespace lost or failing is
+ * proc_root, the bind mounts in netns_dir) and dump the sockets of the
+ * poller's protocol in each to @fn. Changes the calling thread's network
+ * namespace while it runs and restores it before returning. Returns 0 (a namespace lost or failing is
  * counted in @st, not an error), or -errno when the poll could not run;
  * -ENOTRECOVERABLE means the thread could not return to its own namespace.
  */
