@@ -10,6 +10,7 @@
 #include <glib.h>
 #include <glib-unix.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "enrich/container.h"
 #include "enrich/process.h"
@@ -56,19 +57,6 @@ struct daemon {
 	uint64_t drain_now_ns;		/* one clock read per ring-buffer drain */
 	int exit_status;
 };
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static uint64_t now_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
 
 static void update_clock(struct daemon *d)
 {

@@ -13,6 +13,7 @@
 
 #include <glib.h>
 
+#include "clock.h"
 #include "enrich/container.h"
 
 #define CONTAINER_ID_LEN 64		/* hex digits of a podman/docker/containerd/CRI-O id */
@@ -126,14 +127,6 @@ struct container_cache {
 	uint64_t podman_ns;		/* last read of podman's containers.json */
 	uint64_t podman_stamp;		/* mtime and size of those files at that read */
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* @last (if @done) is at least @factor refresh_ns old. */
 static bool container_cache__due(const struct container_cache *cc, bool done, uint64_t last,

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include <glib.h>
 
+#include "clock.h"
 #include "log.h"
 #include "source/bpf.h"
 #include "source/diag.h"
@@ -521,13 +522,11 @@ static int adopt_by_scan(struct bpf_source *src)
 	struct diag_poller *diag = NULL;
 	struct diag_lookup *look;
 	struct sf_sock *t;
-	struct timespec ts;
 	struct sf_event e;
 	int err, n = 0;
 	guint i;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	a.now_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	a.now_ns = now_ns();
 	a.listeners = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	a.adopted = g_array_new(FALSE, TRUE, sizeof(struct sf_sock));
 	err = sockscan__run(&(struct sockscan_options){ .proc_root = "/proc",

@@ -16,6 +16,7 @@
 #include <glib.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
+#include "clock.h"
 #include "log.h"
 #include "source/conntrack.h"
 #include "source/netns.h"
@@ -54,14 +55,6 @@ struct ct_source {
 	int own_err;			/* the own namespace's subscription at the last rescan */
 	struct ct_source_stats st;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 /* One direction of @ct; IPv4 addresses go to the first 4 bytes of the zeroed arrays. */
 static void ct__tuple(const struct nf_conntrack *ct, uint8_t family, bool reply,

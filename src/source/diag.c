@@ -17,6 +17,7 @@
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
 
+#include "clock.h"
 #include "log.h"
 #include "source/diag.h"
 #include "source/netns.h"
@@ -78,14 +79,6 @@ static void outcome_count(struct diag_poll_stats *st, enum netns_outcome outcome
 		st->namespaces_vanished++;
 	else
 		st->namespaces_failed++;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 static int diag__attr_cb(const struct nlattr *a, void *data)

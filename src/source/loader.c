@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include <glib.h>
 
+#include "clock.h"
 #include "sockflow.h"
 #include "source/loader.h"
 #include "sockflow.skel.h"
@@ -64,14 +65,6 @@ static const struct mech_progs mech_progs[SF_MECH__MAX] = {
 static bool has_programs(enum sf_mech m)
 {
 	return mech_progs[m].kind != ATTACH_NONE;
-}
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Which of the capabilities that matter for loading BPF this process holds (effective). */
@@ -351,7 +344,7 @@ int loader__load(const struct loader_options *o, struct kernel_probe *kp,
 
 	*out = NULL;
 	memset(kp, 0, sizeof(*kp));
-	kp->probe_ns = monotonic_ns();
+	kp->probe_ns = now_ns();
 	read_capabilities(kp);
 	for (m = 0; m < SF_MECH__MAX; m++) {
 		if (o->disabled & (1u << m))
@@ -375,12 +368,12 @@ int loader__load(const struct loader_options *o, struct kernel_probe *kp,
 			snprintf(msg, msg_len, "loading the BPF programs failed: %s (errno %d); "
 				 "--log-level debug shows libbpf's and the verifier's messages",
 				 strerror(-err), -err);
-			kp->probe_ns = monotonic_ns() - kp->probe_ns;
+			kp->probe_ns = now_ns() - kp->probe_ns;
 			return err;
 		}
 		choose(skel, o, kp);
 	}
-	kp->probe_ns = monotonic_ns() - kp->probe_ns;
+	kp->probe_ns = now_ns() - kp->probe_ns;
 
 	for (c = 0; c < SF_CAP__MAX; c++) {
 		if (!sf_cap__info(c)->required || kp->chosen[c] != SF_MECH_NONE)

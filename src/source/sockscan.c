@@ -14,6 +14,7 @@
 
 #include <glib.h>
 
+#include "clock.h"
 #include "log.h"
 #include "procfs.h"
 #include "source/diag.h"
@@ -54,14 +55,6 @@ struct holder {
 	bool gone;			/* could not be read: claims nothing */
 	struct sf_proc proc;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 /* Closed by its process, not yet gone: the states close() leads to, with no inode left. */
 static bool tcp_orphan(const struct diag_socket *d)
