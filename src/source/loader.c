@@ -334,6 +334,33 @@ static void choose(struct sockflow_bpf *skel, const struct loader_options *o,
 	}
 }
 
+/*
+ * A required capability nothing provides, and the mechanism whose refusal
+ * explains it best: a refused one (the ring buffer refused leaves the
+ * programs untried), else its first. SF_CAP__MAX when none is missing.
+ */
+static enum sf_cap missing_required(const struct kernel_probe *kp, int *mech)
+{
+	enum sf_cap c, first = SF_CAP__MAX;
+	int i, m;
+
+	for (c = 0; c < SF_CAP__MAX; c++) {
+		if (!sf_cap__info(c)->required || kp->chosen[c] != SF_MECH_NONE)
+			continue;
+		for (i = 0; (m = sf_cap__info(c)->mechs[i]) != SF_MECH_NONE; i++) {
+			if (kp->mech[m].outcome == MECH_REFUSED) {
+				*mech = m;
+				return c;
+			}
+		}
+		if (first == SF_CAP__MAX) {
+			first = c;
+			*mech = sf_cap__info(c)->mechs[0];
+		}
+	}
+	return first;
+}
+
 int loader__load(const struct loader_options *o, struct kernel_probe *kp,
 		 struct sockflow_bpf **out, char *msg, size_t msg_len)
 {
@@ -358,9 +385,12 @@ int loader__load(const struct loader_options *o, struct kernel_probe *kp,
 			 "CONFIG_DEBUG_INFO_BTF=y (Linux 5.12 or later)");
 		return -ENOTSUP;
 	}
-	err = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
-	if (err != 1)
-		refuse(kp, SF_MECH_RINGBUF, err < 0 ? err : -ENOTSUPP, "create");
+	/* Made by hand, not with libbpf's probe: that one says "unsupported" for EPERM too. */
+	err = bpf_map_create(BPF_MAP_TYPE_RINGBUF, NULL, 0, 0, 64 * 1024, NULL);
+	if (err < 0)
+		refuse(kp, SF_MECH_RINGBUF, -errno, "create");
+	else
+		close(err);
 
 	if (kp->mech[SF_MECH_RINGBUF].outcome != MECH_REFUSED) {
 		err = load_accepted(o, kp, &skel);
@@ -375,14 +405,16 @@ int loader__load(const struct loader_options *o, struct kernel_probe *kp,
 	}
 	kp->probe_ns = now_ns() - kp->probe_ns;
 
-	for (c = 0; c < SF_CAP__MAX; c++) {
-		if (!sf_cap__info(c)->required || kp->chosen[c] != SF_MECH_NONE)
-			continue;
-		m = sf_cap__info(c)->mechs[0];
+	c = missing_required(kp, &m);
+	if (c != SF_CAP__MAX) {
 		mi = sf_mech__info(m);
 		loader__refusal(kp, m, why, sizeof(why));
-		snprintf(msg, msg_len, "%s: %s: %s; it needs %s and Linux %s or later",
-			 sf_cap__info(c)->name, mi->what, why, mi->kconfig, mi->first_kernel);
+		if (kp->mech[m].err == -EPERM)	/* privileges: the kernel is not the question */
+			snprintf(msg, msg_len, "%s: %s: %s", sf_cap__info(c)->name, mi->what, why);
+		else
+			snprintf(msg, msg_len, "%s: %s: %s; it needs %s and Linux %s or later",
+				 sf_cap__info(c)->name, mi->what, why, mi->kconfig,
+				 mi->first_kernel);
 		sockflow_bpf__destroy(skel);
 		return kp->mech[m].err ? kp->mech[m].err : -ENOTSUP;
 	}

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# sockflow --probe and the start-up choice: every capability gets a mechanism or a stated loss,
+# disabling the chosen one moves to the next, and missing privileges are named as such.
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_btf
+require_sockflow
+require_tools setpriv
+
+CAPS=(tcp_lifecycle packet_counters event_ring live_counters existing_sockets socket_owner
+	tcp_resets tcp_retransmits process_events exec_path)
+
+# chosen TABLE CAP: the mechanism TABLE (a --probe output) chose for CAP, or "none".
+chosen() {
+	awk -v c="$2" '
+		{ cap = substr($0, 1, 17); name = substr($0, 19, 15); res = substr($0, 35, 9)
+		  gsub(/ /, "", cap); gsub(/ /, "", name); gsub(/ /, "", res) }
+		cap != "" { current = cap }
+		current == c && res == "chosen" { print name; found = 1 }
+		END { if (!found) print "none" }' "$1"
+}
+
+# The table: every capability, required ones chosen, privileges read.
+"$SOCKFLOW" --probe >"$TEST_TMP/probe" 2>"$TEST_TMP/probe.err" ||
+	fail "sockflow --probe exited $?: $(cat "$TEST_TMP/probe.err")"
+for c in "${CAPS[@]}"; do
+	grep -q "^$c " "$TEST_TMP/probe" || fail "--probe lists no capability $c"
+	log "this kernel: $c -> $(chosen "$TEST_TMP/probe" "$c")"
+done
+for c in tcp_lifecycle packet_counters event_ring live_counters; do
+	[[ $(chosen "$TEST_TMP/probe" "$c") != none ]] || fail "required $c has no mechanism"
+done
+grep -q '^privileges: CAP_BPF yes, CAP_PERFMON yes' "$TEST_TMP/probe" ||
+	fail "--probe does not report the privileges held: $(grep privileges "$TEST_TMP/probe")"
+
+# Disabling the chosen live-counter mechanism moves to the next one down, on any kernel.
+first=$(chosen "$TEST_TMP/probe" live_counters)
+if [[ $first != map_lookup ]]; then
+	"$SOCKFLOW" --probe --disable-mechanism "$first" >"$TEST_TMP/probe2" 2>/dev/null ||
+		fail "--probe --disable-mechanism $first failed"
+	next=$(chosen "$TEST_TMP/probe2" live_counters)
+	[[ $next != "$first" && $next != none ]] ||
+		fail "disabling $first left live_counters on '$next'"
+	grep -Eq "^ +$first +disabled" "$TEST_TMP/probe2" ||
+		fail "$first not shown as disabled"
+	log "ok: live_counters with $first disabled -> $next"
+fi
+
+# The daemon says, one line per capability, what it uses.
+sockflow_start --print
+for c in "${CAPS[@]}"; do
+	n=$(grep -c "kernel: $c: " "$SOCKFLOW_LOG" || true)
+	assert_eq "start-up lines about $c" 1 "$n"
+done
+sockflow_stop
+
+# Missing privileges are named as such, not as missing kernel features.
+rc=0
+setpriv --inh-caps=-all --bounding-set=-bpf,-sys_admin -- "$SOCKFLOW" --probe \
+	>/dev/null 2>"$TEST_TMP/nobpf" || rc=$?
+assert_eq "exit status of --probe without CAP_BPF" 1 "$rc"
+grep -q 'does not hold CAP_BPF' "$TEST_TMP/nobpf" ||
+	fail "without CAP_BPF the error does not say so: $(grep error "$TEST_TMP/nobpf")"
+grep -q 'Linux .* or later' <(grep 'error' "$TEST_TMP/nobpf") &&
+	fail "without CAP_BPF the error blames the kernel: $(grep error "$TEST_TMP/nobpf")"
+log "ok: without CAP_BPF: $(grep error "$TEST_TMP/nobpf")"
+
+rc=0
+setpriv --inh-caps=-all --bounding-set=-perfmon,-sys_admin -- "$SOCKFLOW" --probe \
+	>/dev/null 2>"$TEST_TMP/noperfmon" || rc=$?
+assert_eq "exit status of --probe without CAP_PERFMON" 1 "$rc"
+grep -q 'does not hold CAP_PERFMON' "$TEST_TMP/noperfmon" ||
+	fail "without CAP_PERFMON the error does not say so: $(grep error "$TEST_TMP/noperfmon")"
+log "ok: without CAP_PERFMON: $(grep error "$TEST_TMP/noperfmon")"
