@@ -13,6 +13,8 @@
 # Environment (set by `make check`, defaults for running a test by hand from the tree):
 #   SOCKFLOW  sockflow binary     CONNGEN  conngen binary
 #   SOCKFLOW_READY_RE  extended regex that sockflow's log matches once it is attached
+#   SOCKFLOW_EXTRA_ARGS  more sockflow arguments (split at white space) for every sockflow
+#                        that sockflow_start runs, e.g. "--disable-mechanism fentry"
 #
 # Exit codes: 0 pass, 1 fail, 77 skip (automake's convention).
 
@@ -534,11 +536,14 @@ assert_totals_match() {
 
 # sockflow_start [ARGS...]: run sockflow in the background; stdout (--print/--json lines)
 # to $SOCKFLOW_OUT, stderr (log) to $SOCKFLOW_LOG; sets SOCKFLOW_PID. Then waits until
-# it is attached (sockflow_ready).
+# it is attached (sockflow_ready). $SOCKFLOW_EXTRA_ARGS come after ARGS.
 sockflow_start() {
+	local extra=()
+	read -r -a extra <<<"${SOCKFLOW_EXTRA_ARGS:-}"
+	((${#extra[@]} == 0)) || log "sockflow with extra arguments: ${extra[*]}"
 	SOCKFLOW_OUT="$TEST_TMP/sockflow.out"
 	SOCKFLOW_LOG="$TEST_TMP/sockflow.log"
-	"$SOCKFLOW" --log-level info "$@" >"$SOCKFLOW_OUT" 2>"$SOCKFLOW_LOG" &
+	"$SOCKFLOW" --log-level info "$@" "${extra[@]}" >"$SOCKFLOW_OUT" 2>"$SOCKFLOW_LOG" &
 	SOCKFLOW_PID=$!
 	LIB_PIDS+=("$SOCKFLOW_PID")
 	wait_for 20 "sockflow to attach" sockflow_ready ||
