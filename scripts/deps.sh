@@ -15,6 +15,7 @@ TEST_PKGS=(
 	nfdump tshark wireshark-common libfixbuf-tools pmacct
 	python3 jq iproute2 nftables procps
 	podman runc busybox-static
+	qemu-system-x86 cpio
 )
 
 missing=()

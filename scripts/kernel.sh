@@ -60,7 +60,9 @@ newest_package() {
 newest_cached() {
 	local d
 	for d in "$cache/$series".*-amd64; do
-		[[ -f $d/.complete ]] && printf '%s\n' "$d"
+		if [[ -f $d/.complete ]]; then
+			printf '%s\n' "$d"
+		fi
 	done | sort -V | tail -n 1
 }
 
@@ -153,13 +155,17 @@ if [[ -z ${pkg:-} && $(id -u) -eq 0 ]]; then
 	apt-get update -q </dev/null >&2 || note "apt-get update failed"
 	read -r pkg ver < <(newest_package) || true
 fi
-if [[ -z ${pkg:-} ]]; then
+# use_cached WHY: fall back to the newest cached kernel of SERIES, if there is one.
+use_cached() {
+	local dir
 	dir=$(newest_cached)
-	[[ -n $dir ]] || die "apt knows no linux-image-$series.*-amd64-unsigned and none is cached"
-	note "apt knows no linux-image-$series package; using the cached $(basename "$dir")"
+	[[ -n $dir ]] || die "$1, and no linux-image-$series kernel is cached"
+	note "$1; using the cached $(basename "$dir")"
 	printf '%s\n' "$dir"
 	exit 0
-fi
+}
+
+[[ -n ${pkg:-} ]] || use_cached "apt knows no linux-image-$series.*-amd64-unsigned"
 
 # linux-image-6.1.0-57-amd64-unsigned boots as 6.1.0-57-amd64.
 release=${pkg#linux-image-}
@@ -171,6 +177,7 @@ if [[ -f $dir/.complete ]] && [[ $(cat "$dir/package") == "$pkg $ver" ]]; then
 fi
 # A half-written or older build of the same release is replaced.
 rm -rf "$dir"
-unpack "$pkg" "$ver" "$dir"
+# In a subshell: its die ends only the attempt, and an older cached kernel may do.
+(unpack "$pkg" "$ver" "$dir") || use_cached "fetching $pkg $ver failed"
 note "cached $release in $dir"
 printf '%s\n' "$dir"

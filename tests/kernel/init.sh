@@ -31,7 +31,8 @@ halt() {
 }
 
 scratch=
-for arg in $(cat /proc/cmdline); do
+read -r cmdline </proc/cmdline
+for arg in $cmdline; do
 	case $arg in
 	sockflow.scratch=*) scratch=${arg#sockflow.scratch=} ;;
 	esac
