@@ -219,7 +219,7 @@ static int read_udp(void *ctx, const struct sf_udp_key *key, bool forget, struct
  * conversation to the table (only fresh ones: a conversation the table
  * ended is deleted from the kernel, and a stale copy would revive it).
  */
-static void snapshot(struct daemon *d, uint64_t now)
+static void snapshot(struct daemon *d, uint64_t now, bool final)
 {
 	const struct sf_udp_live *udp;
 	size_t n, i;
@@ -233,7 +233,7 @@ static void snapshot(struct daemon *d, uint64_t now)
 	d->last_snapshot_ns = now;
 	n = bpf_source__udp(d->src, &udp);
 	for (i = 0; i < n; i++)
-		flow_table__observe_udp(d->table, &udp[i], now);
+		flow_table__observe_udp(d->table, &udp[i], now, final);
 }
 
 static void free_sinks(struct daemon *d)
@@ -444,7 +444,7 @@ static gboolean on_tick(gpointer data)
 	drain(d);
 	now = now_ns();
 	if (now - d->last_snapshot_ns >= flow_table__refresh_interval(d->table))
-		snapshot(d, now);
+		snapshot(d, now, false);
 	if (d->ct && now - d->last_ct_rescan_ns >= CT_RESCAN_NS) {
 		d->last_ct_rescan_ns = now;
 		ct_source__rescan(d->ct);
@@ -688,7 +688,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	g_main_loop_run(d.loop);
 
 	drain(&d);
-	snapshot(&d, now_ns());
+	snapshot(&d, now_ns(), true);
 	update_clock(&d);
 	flow_table__flush(d.table, now_ns());
 	for (n = 0; n < d.n_sinks; n++)

@@ -72,6 +72,8 @@ struct nat_entry {
 /* Bindings no flow took (forwarded traffic, ends not tracked) go after this long. */
 #define NAT_UNUSED_NS (60ull * 1000 * 1000 * 1000)
 #define NAT_SWEEP_NS (10ull * 1000 * 1000 * 1000)
+/* How long a UDP conversation whose socket has no known owner waits for one. */
+#define UDP_OWNER_WAIT_NS (2ull * 1000 * 1000 * 1000)
 
 struct flow_table {
 	struct flow_table_options opts;
@@ -605,12 +607,23 @@ static struct flow *udp_flow_of(struct flow_table *t, const struct sf_udp_live *
 	return f;
 }
 
-void flow_table__observe_udp(struct flow_table *t, const struct sf_udp_live *u, uint64_t now_ns)
+void flow_table__observe_udp(struct flow_table *t, const struct sf_udp_live *u, uint64_t now_ns,
+			     bool final)
 {
 	struct flow_end *end;
 	struct flow *f;
 	int idx;
 
+	/*
+	 * No owner yet (the socket's first datagram went before a process was
+	 * seen on it: kprobes cannot name a socket before it has a cookie)
+	 * means no namespace either, and a loopback conversation would be
+	 * keyed apart from its other end. The kernel keeps counting: wait a
+	 * little for the owner before making the flow.
+	 */
+	if (!final && !u->owner.proc.tgid && !g_hash_table_lookup(t->udp_ends, &u->key) &&
+	    now_ns < u->flow.first_ns + UDP_OWNER_WAIT_NS)
+		return;
 	f = udp_flow_of(t, u, &idx, now_ns);
 	if (!f)
 		return;

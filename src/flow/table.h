@@ -82,9 +82,12 @@ void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_
 
 /*
  * Apply the state of one UDP conversation from a fresh snapshot: its
- * flow is made, or its counters and owner brought up to date.
+ * flow is made, or its counters and owner brought up to date. A socket
+ * with no known owner waits up to 2 s for one before its flow is made,
+ * unless @final (the last snapshot before a flush).
  */
-void flow_table__observe_udp(struct flow_table *t, const struct sf_udp_live *u, uint64_t now_ns);
+void flow_table__observe_udp(struct flow_table *t, const struct sf_udp_live *u, uint64_t now_ns,
+			     bool final);
 
 /*
  * Learn a translated connection. Its ends are joined into one flow keyed

@@ -19,7 +19,12 @@ KERNELS=(6.1)
 ROUNDS=(
 	""
 )
-TESTS=(tcp_nfcapd udp lifecycle)
+# probe logs what the guest kernel gives each capability; fallbacks forces, inside the guest,
+# the fallbacks this host cannot run at all (FALLBACK_ROUNDS: kprobes where 6.1 would choose
+# fentry). The long run: KERNEL_MATRIX_KERNELS="6.1 6.12" and KERNEL_MATRIX_FALLBACKS="map_batch
+# map_lookup sock_diag_scan kprobe exec_filename" (about 20 min).
+TESTS=(probe tcp_nfcapd udp lifecycle fallbacks)
+export FALLBACK_ROUNDS=${KERNEL_MATRIX_FALLBACKS:-kprobe}
 
 [[ -z ${KERNEL_MATRIX_KERNELS:-} ]] || read -r -a KERNELS <<<"$KERNEL_MATRIX_KERNELS"
 [[ -z ${KERNEL_MATRIX_TESTS:-} ]] || read -r -a TESTS <<<"$KERNEL_MATRIX_TESTS"

@@ -445,6 +445,70 @@ static void test_lost_close_recovers(void)
 	flow_table__free(t);
 }
 
+/* One side of a loopback UDP conversation 127.0.0.1:5000 <-> :53, as a snapshot shows it. */
+static struct sf_udp_live udp_side(uint64_t cookie, bool client, uint32_t pid, uint32_t netns)
+{
+	struct sf_udp_live u;
+
+	memset(&u, 0, sizeof(u));
+	u.key.cookie = cookie;
+	u.key.family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", u.key.local_addr);
+	inet_pton(AF_INET, "127.0.0.1", u.key.remote_addr);
+	u.key.local_port = client ? 5000 : 53;
+	u.key.remote_port = client ? 53 : 5000;
+	u.flow.first_ns = 1 * S;
+	u.flow.last_ns = 1 * S;
+	u.flow.first_dir = client ? SF_DIR_OUT : SF_DIR_IN;
+	u.flow.cnt.packets[SF_DIR_OUT] = 1;
+	u.flow.cnt.packets[SF_DIR_IN] = 1;
+	u.owner.proc.tgid = pid;
+	u.owner.netns_ino = netns;
+	return u;
+}
+
+/*
+ * A socket whose owner is not known yet has no namespace either: its side
+ * waits for the owner (up to 2 s) rather than make a flow of its own, so
+ * both sides of a loopback conversation still make one flow.
+ */
+static void test_udp_waits_for_owner(void)
+{
+	struct flow_table_stats st;
+	struct fake f = { 0 };
+	struct flow_table *t = table_new(&f, 1024);
+	struct sf_udp_live client = udp_side(7, true, 0, 0);
+	struct sf_udp_live server = udp_side(8, false, 200, 4026531840u);
+
+	flow_table__observe_udp(t, &server, 1 * S + S / 2, false);
+	flow_table__observe_udp(t, &client, 1 * S + S / 2, false);	/* no owner: waits */
+	flow_table__stats(t, &st);
+	g_assert_cmpuint(st.flows, ==, 1);
+	client = udp_side(7, true, 100, 4026531840u);		/* owner known now */
+	flow_table__observe_udp(t, &client, 2 * S, false);
+	flow_table__stats(t, &st);
+	g_assert_cmpuint(st.flows, ==, 1);			/* joined, not a second flow */
+	flow_table__free(t);
+
+	/* An owner that never shows up: the side gets a flow of its own after the wait. */
+	t = table_new(&f, 1024);
+	client = udp_side(7, true, 0, 0);
+	flow_table__observe_udp(t, &client, 2 * S, false);
+	flow_table__stats(t, &st);
+	g_assert_cmpuint(st.flows, ==, 0);
+	flow_table__observe_udp(t, &client, 3 * S, false);
+	flow_table__stats(t, &st);
+	g_assert_cmpuint(st.flows, ==, 1);
+	flow_table__free(t);
+
+	/* The last snapshot before exit waits for nothing. */
+	t = table_new(&f, 1024);
+	flow_table__observe_udp(t, &client, 1 * S + S / 2, true);
+	flow_table__stats(t, &st);
+	g_assert_cmpuint(st.flows, ==, 1);
+	flow_table__free(t);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -457,5 +521,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/table/interim-learns-acceptor", test_interim_learns_acceptor);
 	g_test_add_func("/table/full-table-evicts-oldest", test_full_table_evicts_oldest);
 	g_test_add_func("/table/lost-close-recovers", test_lost_close_recovers);
+	g_test_add_func("/table/udp-waits-for-owner", test_udp_waits_for_owner);
 	return g_test_run();
 }
