@@ -141,7 +141,7 @@ static int source_open(struct bpf_source **out, const struct bpf_source_options 
 		       bool try_all, char *msg, size_t msg_len)
 {
 	struct bpf_source *src;
-	int err;
+	int c, err;
 
 	*out = NULL;
 	libbpf_set_print(libbpf_to_log);
@@ -150,6 +150,8 @@ static int source_open(struct bpf_source **out, const struct bpf_source_options 
 		return -ENOMEM;
 	src->cgroup_fd = -1;
 	src->on = opts->on;
+	for (c = 0; c < SF_CAP__MAX; c++)
+		src->kp.chosen[c] = SF_MECH_NONE;	/* nothing tried yet */
 	src->ncpus = libbpf_num_possible_cpus();
 	if (src->ncpus < 1) {
 		err = src->ncpus;
