@@ -2,6 +2,7 @@
 /* The BPF source: set-up through the loader, ring-buffer draining, live counter reads. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <mntent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -169,6 +170,11 @@ static int source_open(struct bpf_source **out, const struct bpf_source_options 
 		.cgroup_fd = src->cgroup_fd,
 		.try_all = try_all,
 	}, &src->kp, &src->skel, msg, msg_len);
+	/*
+	 * Where programs had to be loaded one by one, libbpf parsed the
+	 * kernel's BTF each time: give that heap back.
+	 */
+	malloc_trim(0);
 	if (err)
 		goto err_free;
 	*out = src;

@@ -70,11 +70,13 @@ for round in "${ROUNDS[@]}"; do
 			tail -n 40 "$tlog" >&2
 			;;
 		esac
+		log "${results[-1]}"	# as it happens: a run stopped midway still shows these
 	done
 done
 
+log "summary:"
 for r in "${results[@]}"; do
-	log "$r"
+	log "  $r"
 done
 ((failed == 0)) || fail "$failed test run(s) failed with a fallback forced"
 ((ran > 0)) || skip "no fallback can be forced on this kernel"

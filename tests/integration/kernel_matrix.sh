@@ -22,7 +22,8 @@ ROUNDS=(
 # probe logs what the guest kernel gives each capability; fallbacks forces, inside the guest,
 # the fallbacks this host cannot run at all (FALLBACK_ROUNDS: kprobes where 6.1 would choose
 # fentry). The long run: KERNEL_MATRIX_KERNELS="6.1 6.12" and KERNEL_MATRIX_FALLBACKS="map_batch
-# map_lookup sock_diag_scan kprobe exec_filename" (about 20 min).
+# map_lookup sock_diag_scan kprobe exec_filename" KERNEL_MATRIX_TEST_TIMEOUT_S=1200 (fallbacks then
+# runs 11 tests in each guest; about 25 min).
 TESTS=(probe tcp_nfcapd udp lifecycle fallbacks)
 export FALLBACK_ROUNDS=${KERNEL_MATRIX_FALLBACKS:-kprobe}
 
