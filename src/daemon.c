@@ -521,6 +521,11 @@ static gboolean on_reload(gpointer data)
 	next.max_sockets = d->cfg->max_sockets;
 	next.max_udp_flows = d->cfg->max_udp_flows;
 	next.ringbuf_kib = d->cfg->ringbuf_kib;
+	if (next.disabled_mechanisms != d->cfg->disabled_mechanisms)
+		log_warn("reload: [kernel] disable_mechanisms applies at the next start only");
+	next.disabled_mechanisms = d->cfg->disabled_mechanisms;
+	memcpy(next.disable_mechanisms, d->cfg->disable_mechanisms,
+	       sizeof(next.disable_mechanisms));
 	*d->cfg = next;
 	{
 		struct flow_timeouts t = timeouts_of(d->cfg);
