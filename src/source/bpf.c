@@ -443,12 +443,6 @@ struct scan_adopt {
 	bool *still_open;			/* by index in adopted */
 };
 
-static guint64 *listener_id(const struct sf_tuple *t)
-{
-	return g_memdup2(&(guint64){ (guint64)t->netns_ino << 16 | t->local_port },
-			 sizeof(guint64));
-}
-
 /*
  * One socket of the scan, shaped as the task_file iterator shapes it:
  * listeners noted (the accepting process's stand-in), connections tracked,
@@ -480,7 +474,7 @@ static void on_scanned(void *ctx, const struct sockscan_socket *s)
 			return;
 		bpf_map_update_elem(bpf_map__fd(skel->maps.listeners), &lk, &s->owner,
 				    BPF_NOEXIST);
-		g_hash_table_insert(a->listeners, listener_id(&s->tuple),
+		g_hash_table_insert(a->listeners, g_memdup2(&id, sizeof(id)),
 				    g_memdup2(&s->owner, sizeof(s->owner)));
 		return;
 	}
@@ -490,7 +484,7 @@ static void on_scanned(void *ctx, const struct sockscan_socket *s)
 	t.cookie = s->cookie;
 	t.tuple = s->tuple;
 	/* Who called connect() is not recorded anywhere: a listening local port says server. */
-	t.role = g_hash_table_contains(a->listeners, &id) ? SF_ROLE_SERVER : SF_ROLE_CLIENT;
+	t.role = listener ? SF_ROLE_SERVER : SF_ROLE_CLIENT;
 	t.proc = s->owner.tgid ? s->owner : *listener;
 	t.proc.cgroup_id = s->owner.cgroup_id;
 	t.flags = SF_FLAG_PREEXISTING;

@@ -57,7 +57,7 @@ struct diag_poll_stats {
 struct diag_poller_options {
 	const char *proc_root;		/* "/proc" */
 	const char *netns_dir;		/* "/run/netns" (ip netns), may be missing */
-	uint32_t states;		/* bitmask 1 << TCP_xxx of states to dump; 0: all but LISTEN */
+	uint32_t states;		/* bitmask of 1 << TCP state to dump; 0: all but LISTEN */
 	uint8_t protocol;		/* IPPROTO_TCP (also 0) or IPPROTO_UDP */
 };
 
@@ -67,8 +67,9 @@ int diag_poller__new(struct diag_poller **out, const struct diag_poller_options 
  * Find every network namespace (the caller's, those of all processes under
  * proc_root, the bind mounts in netns_dir) and dump the sockets of the
  * poller's protocol in each to @fn. Changes the calling thread's network
- * namespace while it runs and restores it before returning. Returns 0 (a namespace lost or failing is
- * counted in @st, not an error), or -errno when the poll could not run;
+ * namespace while it runs and restores it before returning. Returns 0 (a
+ * namespace lost or failing is counted in @st, not an error), or -errno
+ * when the poll could not run;
  * -ENOTRECOVERABLE means the thread could not return to its own namespace.
  */
 int diag_poller__poll(struct diag_poller *p, diag_socket_fn fn, void *ctx,

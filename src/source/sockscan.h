@@ -46,7 +46,7 @@ struct sockscan_options {
 struct sockscan_socket {
 	uint64_t cookie;
 	struct sf_tuple tuple;
-	uint8_t state;			/* TCP_xxx of <netinet/tcp.h>; UDP: ESTABLISHED (connected)
+	uint8_t state;			/* a TCP state of <netinet/tcp.h>; UDP: ESTABLISHED (connected)
 					 * or CLOSE */
 	bool listener;			/* TCP in LISTEN */
 	uint32_t inode;			/* socket inode; 0 only for TCP in an accept queue */

@@ -28,11 +28,9 @@ ROUNDS=(
 chosen_by_probe() {
 	local mech=$1
 	shift
-	"$SOCKFLOW" --probe "$@" 2>/dev/null | awk -v m="$mech" '
-		{ name = substr($0, 19, 15); res = substr($0, 35, 9)
-		  gsub(/ /, "", name); gsub(/ /, "", res) }
-		name == m && res == "chosen" { found = 1 }
-		END { exit !found }'
+	"$SOCKFLOW" --probe "$@" >"$TEST_TMP/probe" 2>/dev/null || true
+	probe_table "$TEST_TMP/probe" | awk -v m="$mech" '$2 == m && $3 == "chosen" { f = 1 }
+		END { exit !f }'
 }
 
 declare -a results=()

@@ -550,6 +550,16 @@ sockflow_start() {
 		fail "sockflow did not become ready; its log: $(cat "$SOCKFLOW_LOG")"
 }
 
+# probe_table FILE: `sockflow --probe`'s table as "capability mechanism result" lines (the
+# capability carried down to the rows of its later mechanisms).
+probe_table() {
+	awk '/^privileges:|^probed in|^capability / { next }
+		{ cap = substr($0, 1, 17); name = substr($0, 19, 15); res = substr($0, 35, 9)
+		  gsub(/ /, "", cap); gsub(/ /, "", name); gsub(/ /, "", res) }
+		cap != "" { current = cap }
+		name != "" { print current, name, res }' "$1"
+}
+
 # sockflow_ready: the one place that knows what "attached and running" looks like.
 sockflow_ready() {
 	proc_alive "$SOCKFLOW_PID" ||
