@@ -16,6 +16,7 @@ TEST_PKGS=(
 	python3 jq iproute2 nftables procps
 	podman runc busybox-static
 	qemu-system-x86 cpio
+	softflowd
 )
 
 missing=()
