@@ -299,6 +299,19 @@ int transport__poll(struct transport *t, uint64_t now_ms)
 	return up;
 }
 
+int transport__udp_payload_max(const struct transport *t)
+{
+	socklen_t len = sizeof(int);
+	int mtu, v6;
+
+	if (t->kind != COLLECTOR_UDP || t->fd < 0)
+		return -ENOTCONN;
+	v6 = t->addr->ai_family == AF_INET6;
+	if (getsockopt(t->fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU : IP_MTU, &mtu, &len))
+		return -errno;
+	return mtu - (v6 ? 40 : 20) - 8;
+}
+
 int transport__is_up(const struct transport *t)
 {
 	return t->state == TRANSPORT_UP;

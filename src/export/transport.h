@@ -58,6 +58,12 @@ int transport__is_up(const struct transport *t);
  */
 int transport__send(struct transport *t, const uint8_t *msg, size_t len, uint32_t records);
 
+/*
+ * UDP: the largest datagram payload the route to the collector carries
+ * unfragmented (its MTU less the IP and UDP headers), or -errno.
+ */
+int transport__udp_payload_max(const struct transport *t);
+
 /* TCP: write queued bytes without blocking. Returns 0 or -errno as transport__send(). */
 int transport__write(struct transport *t);
 
