@@ -28,6 +28,7 @@ static __always_inline void name_server(__u64 cookie)
 		return;
 	proc_current(&s->proc);
 	s->flags |= SF_FLAG_ACCEPTED;
+	server_named();
 }
 
 /*
@@ -51,25 +52,36 @@ static __always_inline void name_udp_owner(const struct sock *sk, __u64 cookie)
 		stat_inc(SF_STAT_UDP_OWNERS_FULL);
 }
 
-/* A send or receive call on socket @cookie: a TCP server end or a UDP owner is named. */
-static __always_inline void on_socket_io(const struct sock *sk, __u16 family, __u8 protocol,
-					 __u64 cookie)
+/*
+ * Whether a send or receive call on a socket of @family and @protocol may
+ * have someone to name. Most calls are on TCP connections whose ends are
+ * named already: with no accepted socket waiting for its first I/O, they
+ * return here, before any map lookup.
+ */
+static __always_inline bool io_may_name(__u16 family, __u8 protocol)
 {
 	if (family != AF_INET && family != AF_INET6)
-		return;
+		return false;
+	if (protocol == IPPROTO_TCP)
+		return servers_unnamed != 0;
+	return protocol == IPPROTO_UDP;
+}
+
+/* A send or receive call on socket @cookie: a TCP server end or a UDP owner is named. */
+static __always_inline void on_socket_io(const struct sock *sk, __u8 protocol, __u64 cookie)
+{
 	if (protocol == IPPROTO_TCP)
 		name_server(cookie);
-	else if (protocol == IPPROTO_UDP)
+	else
 		name_udp_owner(sk, cookie);
 }
 
 /* @sk is a BTF pointer the verifier trusts (tracepoint or fentry argument). */
 static __always_inline void on_btf_socket_io(const struct sock *sk)
 {
-	if (!sk)
+	if (!sk || !io_may_name(sk->__sk_common.skc_family, sk->sk_protocol))
 		return;
-	on_socket_io(sk, sk->__sk_common.skc_family, sk->sk_protocol,
-		     bpf_get_socket_cookie((void *)sk));
+	on_socket_io(sk, sk->sk_protocol, bpf_get_socket_cookie((void *)sk));
 }
 
 SEC("tp_btf/sock_send_length")
@@ -124,15 +136,18 @@ int BPF_PROG(sf_recv6_fentry, struct socket *sock)
 static __always_inline void on_kprobe_socket_io(const struct socket *sock)
 {
 	const struct sock *sk = BPF_CORE_READ(sock, sk);
+	__u8 protocol;
 	__u64 cookie;
 
 	if (!sk)
 		return;
+	protocol = BPF_CORE_READ(sk, sk_protocol);
+	if (!io_may_name(BPF_CORE_READ(sk, __sk_common.skc_family), protocol))
+		return;
 	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	if (!cookie)
 		return;
-	on_socket_io(sk, BPF_CORE_READ(sk, __sk_common.skc_family),
-		     BPF_CORE_READ(sk, sk_protocol), cookie);
+	on_socket_io(sk, protocol, cookie);
 }
 
 SEC("kprobe/inet_sendmsg")

@@ -95,6 +95,27 @@ struct {
 	__type(value, struct sf_owner);
 } udp_owners SEC(".maps");
 
+/*
+ * Sockets with packets since user space last looked, by cookie: what the
+ * next snapshot reads (without the map iterator), so that its cost follows
+ * traffic, not the number of open sockets. User space empties it, then
+ * bumps snap_gen; a socket is added at its first packet in a generation.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 262144);	/* max_sockets from the config */
+	__type(key, __u64);
+	__type(value, __u8);
+} active SEC(".maps");
+
+/*
+ * Written by user space: the snapshot generation (from 1: a new socket's
+ * seen_gen 0 is never current), and whether it reads the active map.
+ */
+volatile __u32 snap_gen;
+volatile __u32 track_active;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);	/* resized from the config */
@@ -236,6 +257,26 @@ static __always_inline void read_quality(const struct sock *sk, struct sf_tcp_qu
 		q->lost = tp->lost;
 }
 
+/*
+ * Accepted sockets whose server process is not known yet (it is named at
+ * the socket's first send or receive, see owner.bpf.h). A count, so that
+ * the per-call programs skip their map lookup while it is 0. It can only
+ * err high (two first calls racing on one socket), which costs lookups,
+ * not names.
+ */
+__u64 servers_unnamed;
+
+static __always_inline void server_unnamed(void)
+{
+	__sync_fetch_and_add(&servers_unnamed, 1);
+}
+
+static __always_inline void server_named(void)
+{
+	if (servers_unnamed)
+		__sync_fetch_and_add(&servers_unnamed, -1);
+}
+
 /* Start tracking a socket as @init; -errno (counted) when the map is full. */
 static __always_inline int track(const struct sf_sock *init)
 {
@@ -299,8 +340,10 @@ static __always_inline void on_passive_established(const struct sock *sk)
 	if (!s.start_ns)
 		s.start_ns = bpf_ktime_get_ns();
 	s.last_ns = s.start_ns;
-	if (track(&s) == 0)
+	if (track(&s) == 0) {
+		server_unnamed();
 		emit(&s, SF_EVENT_OPEN, TCP_SYN_RECV);
+	}
 }
 
 /* States a socket closes from after a FIN went one way or the other. */
@@ -362,6 +405,8 @@ int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 			s->flags |= SF_FLAG_FIN;
 		read_quality(sk, &s->q);
 		emit(s, SF_EVENT_CLOSE, oldstate);
+		if (s->role == SF_ROLE_SERVER && !(s->flags & SF_FLAG_ACCEPTED))
+			server_named();	/* closed before any I/O: nobody to wait for */
 		bpf_map_delete_elem(&socks, &cookie);
 		return 0;
 	}
@@ -577,6 +622,19 @@ static __always_inline void account_udp(struct __sk_buff *skb, __u64 cookie, int
 	f->last_ns = bpf_ktime_get_coarse_ns();
 }
 
+/* Note @s as active in this snapshot generation: once per generation, not per packet. */
+static __always_inline void mark_active(struct sf_sock *s, __u64 cookie)
+{
+	__u32 gen = snap_gen;
+	__u8 one = 1;
+
+	if (s->seen_gen == gen)
+		return;
+	s->seen_gen = gen;
+	if (track_active && bpf_map_update_elem(&active, &cookie, &one, BPF_ANY))
+		stat_inc(SF_STAT_ACTIVE_FULL);
+}
+
 /*
  * Every IP packet of a tracked socket, at the cgroup v2 root. skb->len is
  * the IP-layer length here, as a capture would count it.
@@ -603,6 +661,7 @@ static __always_inline void account(struct __sk_buff *skb, int dir)
 		 */
 		if (dir == SF_DIR_OUT && skb->tstamp)
 			s->last_ns = skb->tstamp;
+		mark_active(s, cookie);
 		return;
 	}
 	/* Not a tracked TCP socket: a UDP one, or a listener doing a handshake. */
@@ -629,14 +688,18 @@ int sf_ingress(struct __sk_buff *skb)
 	return 1;
 }
 
-/* Live counters of every tracked socket, for interim records (read by user space). */
+/*
+ * Live counters of the tracked sockets with packets in this snapshot
+ * generation or the one before (user space bumps it, then reads): a socket
+ * counted while the walk is past it is in the next read.
+ */
 SEC("iter/bpf_map_elem")
 int sf_live_socks(struct bpf_iter__bpf_map_elem *ctx)
 {
 	struct sf_sock *s = ctx->value;
 	struct sf_live out;
 
-	if (!s)
+	if (!s || s->seen_gen + 1 < snap_gen)
 		return 0;
 	out.cookie = s->cookie;
 	out.last_ns = s->last_ns;

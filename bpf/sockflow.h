@@ -113,6 +113,7 @@ struct sf_sock {
 	__u32 flags;
 	__u8 role;
 	__u8 pad[3];
+	__u32 seen_gen;		/* snapshot generation of its last counted packet */
 };
 
 /* What the live-socket iterator writes per tracked socket. */
@@ -226,6 +227,7 @@ enum sf_stat {
 	SF_STAT_PROC_EVENTS_LOST,	/* exec/fork/exit/cgroup events lost: ring buffer full */
 	SF_STAT_UDP_FULL,	/* UDP datagrams not counted: max_udp_flows reached */
 	SF_STAT_UDP_OWNERS_FULL,	/* UDP socket owner not kept: no memory */
+	SF_STAT_ACTIVE_FULL,	/* socket's activity not noted: no memory */
 	SF_STAT__MAX,
 };
 

@@ -54,6 +54,8 @@ struct daemon {
 	int n_sinks;
 	uint64_t last_stats_ns;
 	uint64_t last_snapshot_ns;
+	uint64_t activity_lost;		/* close events and activity marks lost, at the last snapshot */
+	bool sweeping;			/* this expiry pass asks the kernel which sockets are gone */
 	uint64_t drain_now_ns;		/* one clock read per ring-buffer drain */
 	int exit_status;
 };
@@ -139,17 +141,26 @@ static void on_cgroup_event(void *ctx, const struct sf_cgroup_event *e)
 	container_cache__cgroup_created(d->containers, e->id, path);
 }
 
-/* A socket's live state: counters from the BPF snapshot, TCP_INFO from the last poll. */
+/*
+ * A socket's live state: counters from the BPF snapshot, TCP_INFO from the
+ * last poll (alone when the socket had no packets since the snapshot
+ * before: zero counters and no process leave the flow's as they are).
+ */
 static int read_live(void *ctx, uint64_t cookie, struct sf_live *live)
 {
 	struct daemon *d = ctx;
 	const struct sf_tcp_quality *q;
 	int err;
 
-	err = bpf_source__read(d->src, cookie, live);
+	q = g_hash_table_lookup(d->tcp_info, &cookie);
+	err = bpf_source__read(d->src, cookie, d->sweeping, live);
+	if (err == -EAGAIN && q) {
+		memset(live, 0, sizeof(*live));
+		live->cookie = cookie;
+		err = 0;
+	}
 	if (err)
 		return err;
-	q = g_hash_table_lookup(d->tcp_info, &cookie);
 	if (q) {
 		live->q.srtt_us = q->srtt_us;
 		live->q.rttvar_us = q->rttvar_us;
@@ -188,11 +199,14 @@ static void poll_tcp_info(struct daemon *d, uint64_t now)
 {
 	int err;
 
-	d->last_poll_ns = now;
 	g_hash_table_remove_all(d->tcp_info);
-	/* Only the sockets of live flows, each asked for by its tuple: no table walks. */
+	/*
+	 * Only the sockets of flows with activity since the last poll (an idle
+	 * socket's TCP_INFO has nothing new), each asked for by its tuple.
+	 */
 	g_array_set_size(d->live_sockets, 0);
-	flow_table__live_sockets(d->table, d->live_sockets);
+	flow_table__live_sockets(d->table, d->live_sockets, d->last_poll_ns);
+	d->last_poll_ns = now;
 	_Static_assert(sizeof(struct flow_socket) == sizeof(struct diag_lookup) &&
 		       offsetof(struct flow_socket, tuple) == offsetof(struct diag_lookup, tuple),
 		       "a flow socket is a diag lookup");
@@ -222,6 +236,9 @@ static int read_udp(void *ctx, const struct sf_udp_key *key, bool forget, struct
 static void snapshot(struct daemon *d, uint64_t now, bool final)
 {
 	const struct sf_udp_live *udp;
+	const struct sf_live *live;
+	struct bpf_source_stats bs;
+	uint64_t lost;
 	size_t n, i;
 	int err;
 
@@ -231,6 +248,22 @@ static void snapshot(struct daemon *d, uint64_t now, bool final)
 		return;
 	}
 	d->last_snapshot_ns = now;
+	/* Only sockets with packets since the last snapshot are in it: their flows wake. */
+	n = bpf_source__live(d->src, &live);
+	for (i = 0; i < n; i++)
+		flow_table__wake(d->table, live[i].cookie);
+	/*
+	 * A close event or an activity mark the kernel could not keep: some
+	 * quiet flow may have ended or moved unseen. Every flow is looked at.
+	 */
+	if (bpf_source__stats(d->src, &bs) == 0) {
+		lost = bs.v[SF_STAT_RINGBUF_FULL] + bs.v[SF_STAT_ACTIVE_FULL];
+		if (lost != d->activity_lost) {
+			flow_table__wake_all(d->table);
+			d->sweeping = true;
+		}
+		d->activity_lost = lost;
+	}
 	n = bpf_source__udp(d->src, &udp);
 	for (i = 0; i < n; i++)
 		flow_table__observe_udp(d->table, &udp[i], now, final);
@@ -318,12 +351,13 @@ static void log_stats(struct daemon *d, const char *when)
 		 ", kernel events %" G_GUINT64_FORMAT ", lost: ring buffer full %" G_GUINT64_FORMAT
 		 ", socket map full %" G_GUINT64_FORMAT ", handshake map full %" G_GUINT64_FORMAT
 		 ", process/cgroup events %" G_GUINT64_FORMAT ", UDP map full %" G_GUINT64_FORMAT
-		 ", UDP owners not kept %" G_GUINT64_FORMAT "; processes cached %zu; sock_diag: %u "
+		 ", UDP owners not kept %" G_GUINT64_FORMAT ", activity marks %" G_GUINT64_FORMAT
+		 "; processes cached %zu; sock_diag: %u "
 		 "namespaces, %" G_GUINT64_FORMAT " sockets in %.1f ms, %" G_GUINT64_FORMAT " namespaces vanished while polled",
 		 when, ts.flows, ts.created, ts.records, d->filtered, ts.evicted,
 		 bs.v[SF_STAT_EVENTS], bs.v[SF_STAT_RINGBUF_FULL], bs.v[SF_STAT_SOCKS_FULL],
 		 bs.v[SF_STAT_HANDSHAKE_FULL], bs.v[SF_STAT_PROC_EVENTS_LOST],
-		 bs.v[SF_STAT_UDP_FULL], bs.v[SF_STAT_UDP_OWNERS_FULL],
+		 bs.v[SF_STAT_UDP_FULL], bs.v[SF_STAT_UDP_OWNERS_FULL], bs.v[SF_STAT_ACTIVE_FULL],
 		 process_cache__size(d->procs), d->diag_stats.namespaces,
 		 d->diag_stats.sockets, d->diag_stats.duration_ns / 1e6, d->diag_vanished);
 	if (bs.v[SF_STAT_RINGBUF_FULL])
@@ -438,8 +472,8 @@ static gboolean on_tick(gpointer data)
 
 	/*
 	 * Drain before the snapshot: every socket the table knows is then in
-	 * it. A snapshot walks the whole kernel map, so take one only as often
-	 * as the table reads live counters.
+	 * it. A snapshot reads the sockets with packets since the last one (and
+	 * the UDP conversations): one as often as the table reads live counters.
 	 */
 	drain(d);
 	now = now_ns();
@@ -457,6 +491,7 @@ static gboolean on_tick(gpointer data)
 	process_cache__expire(d->procs, now);
 	for (i = 0; i < d->n_sinks; i++)
 		export_sink__flush(d->sinks[i], now / 1000000);
+	d->sweeping = false;
 	if (d->cfg->stats_interval_s &&
 	    now - d->last_stats_ns >= (uint64_t)d->cfg->stats_interval_s * 1000000000ull) {
 		d->last_stats_ns = now;

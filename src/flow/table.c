@@ -54,6 +54,8 @@ struct flow {
 	struct flow_nat nat;		/* after NAT, when conntrack translated it */
 	uint64_t nat_id;		/* the nat_entry it came from; 0: none */
 	struct flow *older, *newer;	/* age list, for eviction */
+	struct flow *busy_prev, *busy_next;	/* busy list: what the expiry pass visits */
+	bool busy;
 };
 
 /*
@@ -79,11 +81,19 @@ struct flow_table {
 	struct flow_table_options opts;
 	GHashTable *flows;		/* struct flow_key * -> struct flow * */
 	GHashTable *udp_ends;		/* struct sf_udp_key * -> struct flow * */
+	GHashTable *tcp_ends;		/* &end.cookie (uint64_t *) -> struct flow * */
 	GHashTable *nat_pre;		/* struct flow_key * -> struct nat_entry * (owns it) */
 	GHashTable *nat_post;		/* struct flow_key * -> struct nat_entry * */
 	uint64_t nat_next_id;
 	uint64_t nat_swept_ns;
 	struct flow *oldest, *newest;
+	/*
+	 * Flows with something to do: activity not yet reported, an end closed
+	 * or missing, a UDP conversation. A TCP flow with everything reported
+	 * leaves the list ("quiet") until its next event or activity: idle
+	 * connections cost the expiry pass nothing.
+	 */
+	struct flow *busy_first, *busy_last;
 	uint64_t check_interval_ns;
 	int64_t realtime_offset_ns;
 	struct flow_table_stats stats;
@@ -138,6 +148,7 @@ struct flow_table *flow_table__new(const struct flow_table_options *opts)
 		return NULL;
 	t->opts = *opts;
 	t->flows = g_hash_table_new_full(key_hash, key_equal, NULL, free);
+	t->tcp_ends = g_hash_table_new(g_int64_hash, g_int64_equal);
 	t->udp_ends = g_hash_table_new(udp_key_hash, udp_key_equal);
 	t->nat_pre = g_hash_table_new_full(key_hash, key_equal, NULL, free);
 	t->nat_post = g_hash_table_new(key_hash, key_equal);
@@ -176,6 +187,55 @@ static void age_append(struct flow_table *t, struct flow *f)
 	else
 		t->oldest = f;
 	t->newest = f;
+}
+
+/*
+ * Put @f on the busy list (again); with @refresh, its counters are read at
+ * the next expiry pass (the kernel saw packets), else when they are due.
+ */
+static void busy_add(struct flow_table *t, struct flow *f, bool refresh)
+{
+	if (refresh)
+		f->checked_ns = 0;
+	if (f->busy)
+		return;
+	f->busy = true;
+	f->busy_prev = t->busy_last;
+	f->busy_next = NULL;
+	if (t->busy_last)
+		t->busy_last->busy_next = f;
+	else
+		t->busy_first = f;
+	t->busy_last = f;
+}
+
+static void busy_remove(struct flow_table *t, struct flow *f)
+{
+	if (!f->busy)
+		return;
+	if (f->busy_prev)
+		f->busy_prev->busy_next = f->busy_next;
+	else
+		t->busy_first = f->busy_next;
+	if (f->busy_next)
+		f->busy_next->busy_prev = f->busy_prev;
+	else
+		t->busy_last = f->busy_prev;
+	f->busy = false;
+}
+
+/* Index end @idx of @f by its socket cookie (TCP ends; UDP ones are indexed by conversation). */
+static void tcp_end_index(struct flow_table *t, struct flow *f, int idx)
+{
+	if (f->end[idx].cookie && !f->end[idx].udp)
+		g_hash_table_replace(t->tcp_ends, &f->end[idx].cookie, f);
+}
+
+static void tcp_end_unindex(struct flow_table *t, struct flow *f, int idx)
+{
+	if (f->end[idx].cookie && !f->end[idx].udp &&
+	    g_hash_table_lookup(t->tcp_ends, &f->end[idx].cookie) == f)
+		g_hash_table_remove(t->tcp_ends, &f->end[idx].cookie);
 }
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -380,10 +440,13 @@ static void flow_remove(struct flow_table *t, struct flow *f)
 		if (e && e->id == f->nat_id)
 			nat_entry_drop(t, e);
 	}
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		if (f->end[i].udp)
 			g_hash_table_remove(t->udp_ends, &f->end[i].udp_key);
+		tcp_end_unindex(t, f, i);
+	}
 	age_unlink(t, f);
+	busy_remove(t, f);
 	g_hash_table_remove(t->flows, &f->key);
 }
 
@@ -446,6 +509,7 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_key *key
 	f->checked_ns = now_ns;
 	g_hash_table_insert(t->flows, &f->key, f);
 	age_append(t, f);
+	busy_add(t, f, false);
 	t->stats.created++;
 	return f;
 }
@@ -492,6 +556,7 @@ static void observe_late_reset(struct flow_table *t, const struct sf_event *e)
 		if (f && f->end[idx].cookie == e->cookie) {
 			f->end[idx].flags |= e->flags;
 			f->end[idx].may_reset = false;
+			busy_add(t, f, false);
 			return;
 		}
 	}
@@ -528,8 +593,10 @@ void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_
 	if (e->start_ns && e->start_ns < f->record_start_ns && !f->reported_activity_ns)
 		f->record_start_ns = e->start_ns;
 
+	busy_add(t, f, false);
 	end = &f->end[idx];
 	end->cookie = e->cookie;
+	tcp_end_index(t, f, idx);
 	end->flags |= e->flags;
 	if (e->flags & SF_FLAG_PREEXISTING)
 		f->record_flags |= FLOW_RECORD_START_UNKNOWN;
@@ -662,11 +729,14 @@ static void flow_merge(struct flow_table *t, struct flow *to, struct flow *from)
 			continue;
 		if (from->end[i].udp)
 			g_hash_table_remove(t->udp_ends, &from->end[i].udp_key);
+		tcp_end_unindex(t, from, i);
 		to->end[i] = from->end[i];
 		memset(&from->end[i], 0, sizeof(from->end[i]));
 		if (to->end[i].udp)
 			g_hash_table_insert(t->udp_ends, &to->end[i].udp_key, to);
+		tcp_end_index(t, to, i);
 	}
+	busy_add(t, to, false);
 	if (from->record_start_ns < to->record_start_ns && !to->reported_activity_ns)
 		to->record_start_ns = from->record_start_ns;
 	to->last_activity_ns = max_u64(to->last_activity_ns, from->last_activity_ns);
@@ -796,14 +866,14 @@ static void end_socket(const struct flow *f, int idx, struct flow_socket *s)
 	s->tuple.netns_ino = f->end[idx].netns_ino;
 }
 
-void flow_table__live_sockets(const struct flow_table *t, GArray *out)
+void flow_table__live_sockets(const struct flow_table *t, GArray *out, uint64_t since_ns)
 {
 	struct flow_socket s;
 	const struct flow *f;
 	int i;
 
-	for (f = t->oldest; f; f = f->newer) {
-		if (f->key.protocol != IPPROTO_TCP)
+	for (f = t->busy_first; f; f = f->busy_next) {
+		if (f->key.protocol != IPPROTO_TCP || f->last_activity_ns < since_ns)
 			continue;
 		for (i = 0; i < 2; i++) {
 			if (!f->end[i].open || !f->end[i].cookie)
@@ -812,6 +882,40 @@ void flow_table__live_sockets(const struct flow_table *t, GArray *out)
 			g_array_append_val(out, s);
 		}
 	}
+}
+
+/*
+ * Nothing to do until the flow's next event or activity: a TCP flow with
+ * every end open and present and everything reported (its RTT comes with
+ * its next activity too).
+ */
+static bool flow_quiet(const struct flow *f)
+{
+	int i;
+
+	if (f->key.protocol != IPPROTO_TCP || f->closed_ns ||
+	    f->last_activity_ns > f->reported_activity_ns)
+		return false;
+	for (i = 0; i < 2; i++)
+		if (f->end[i].cookie && (!f->end[i].open || f->end[i].missing_ns))
+			return false;
+	return true;
+}
+
+void flow_table__wake(struct flow_table *t, uint64_t cookie)
+{
+	struct flow *f = g_hash_table_lookup(t->tcp_ends, &cookie);
+
+	if (f)
+		busy_add(t, f, true);
+}
+
+void flow_table__wake_all(struct flow_table *t)
+{
+	struct flow *f;
+
+	for (f = t->oldest; f; f = f->newer)
+		busy_add(t, f, true);
 }
 
 static void expire_state(const struct flow *f, struct flow_expire_state *st)
@@ -833,8 +937,8 @@ unsigned int flow_table__expire(struct flow_table *t, uint64_t now_ns)
 	bool final;
 
 	nat_sweep(t, now_ns);
-	for (f = t->oldest; f; f = next) {
-		next = f->newer;
+	for (f = t->busy_first; f; f = next) {
+		next = f->busy_next;
 		if (!f->closed_ns && now_ns - f->checked_ns >= t->check_interval_ns)
 			flow_refresh(t, f, now_ns);
 		expire_state(f, &st);
@@ -844,8 +948,11 @@ unsigned int flow_table__expire(struct flow_table *t, uint64_t now_ns)
 			expire_state(f, &st);
 			reason = flow_expire__due(&st, &t->opts.timeouts, now_ns, &final);
 		}
-		if (!reason)
+		if (!reason) {
+			if (flow_quiet(f))
+				busy_remove(t, f);
 			continue;
+		}
 		if (final)
 			flow_finish(t, f, reason, now_ns);
 		else
@@ -880,6 +987,8 @@ void flow_table__free(struct flow_table *t)
 		return;
 	if (t->udp_ends)
 		g_hash_table_destroy(t->udp_ends);
+	if (t->tcp_ends)
+		g_hash_table_destroy(t->tcp_ends);
 	if (t->nat_post)
 		g_hash_table_destroy(t->nat_post);
 	if (t->nat_pre)

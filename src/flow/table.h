@@ -102,8 +102,21 @@ struct flow_socket {
 	struct sf_tuple tuple;		/* local = the socket's side; netns_ino its namespace */
 };
 
-/* Append the open TCP sockets of every flow to @out (a GArray of struct flow_socket). */
-void flow_table__live_sockets(const struct flow_table *t, GArray *out);
+/*
+ * Append the open TCP sockets of the flows with activity at or after
+ * @since_ns to @out (a GArray of struct flow_socket).
+ */
+void flow_table__live_sockets(const struct flow_table *t, GArray *out, uint64_t since_ns);
+
+/*
+ * Socket @cookie had packets since it was last read: its flow is looked at
+ * again by the next expiry pass (a flow whose everything was reported is
+ * otherwise not visited).
+ */
+void flow_table__wake(struct flow_table *t, uint64_t cookie);
+
+/* Look at every flow again (after close events were lost: which sockets are gone?). */
+void flow_table__wake_all(struct flow_table *t);
 
 /* Emit every record that is due at @now_ns; returns how many. */
 unsigned int flow_table__expire(struct flow_table *t, uint64_t now_ns);

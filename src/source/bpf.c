@@ -33,13 +33,13 @@ struct bpf_source {
 	struct sockflow_bpf *skel;
 	struct kernel_probe kp;		/* what this kernel accepts, what is used */
 	struct ring_buffer *rb;
-	struct sf_live *live;		/* last snapshot of tracked sockets */
+	struct sf_live *live;		/* last snapshot: sockets with packets since the one before */
 	size_t n_live, cap_live;
 	GHashTable *live_index;		/* &live[i].cookie -> &live[i] */
 	struct sf_udp_live *udp;	/* last snapshot of UDP conversations */
 	size_t n_udp, cap_udp;
-	struct map_dump socks_dump;	/* without the map iterator: the maps read whole */
-	struct map_dump udp_dump;
+	struct map_dump active_dump;	/* without the map iterator: the active set, taken */
+	struct map_dump udp_dump;	/* and the UDP map, read whole */
 	int cgroup_fd;
 	int ncpus;
 	struct bpf_source_handlers on;
@@ -185,6 +185,15 @@ err_free:
 	return err;
 }
 
+/*
+ * Start the next snapshot generation: a socket counts itself active again
+ * at its next packet (see mark_active() in sockflow.bpf.c).
+ */
+static void next_generation(struct bpf_source *src)
+{
+	__atomic_fetch_add(&src->skel->bss->snap_gen, 1, __ATOMIC_SEQ_CST);
+}
+
 int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *opts,
 		    char *msg, size_t msg_len)
 {
@@ -197,8 +206,11 @@ int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *op
 		*out = NULL;
 		return err;
 	}
-	map_dump__init(&src->socks_dump, sizeof(__u64), sizeof(struct sf_sock));
+	map_dump__init(&src->active_dump, sizeof(__u64), sizeof(__u8));
 	map_dump__init(&src->udp_dump, sizeof(struct sf_udp_key), sizeof(struct sf_udp_flow));
+	/* The map iterator picks active sockets itself; the other readers need the set. */
+	src->skel->bss->track_active = src->kp.chosen[SF_CAP_LIVE_COUNTERS] != SF_MECH_MAP_ITER;
+	next_generation(src);
 	src->live_index = g_hash_table_new(g_int64_hash, g_int64_equal);
 	src->rb = ring_buffer__new(bpf_map__fd(src->skel->maps.events), handle_event, src, NULL);
 	if (!src->rb) {
@@ -306,8 +318,37 @@ static int grow(void **buf, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-/* Without the map iterator: both maps read whole, then shaped as the iterators shape them. */
-static int snapshot_from_maps(struct bpf_source *src, bool batch)
+/*
+ * Without the map iterator: the active set is emptied first and the
+ * generation moved on after, so a packet counted in between is either in
+ * the socket read below or notes the socket in the next set.
+ */
+static int live_from_active(struct bpf_source *src, bool batch)
+{
+	int socks = bpf_map__fd(src->skel->maps.socks);
+	struct sf_sock s;
+	size_t i, n = 0;
+	int err;
+
+	err = map_dump__take(&src->active_dump, bpf_map__fd(src->skel->maps.active), batch);
+	if (err)
+		return err;
+	next_generation(src);
+	err = grow((void **)&src->live, &src->cap_live, src->active_dump.n, sizeof(*src->live));
+	if (err)
+		return err;
+	for (i = 0; i < src->active_dump.n; i++) {
+		/* Gone since (closed): its close event carries the last counters. */
+		if (bpf_map_lookup_elem(socks, (__u64 *)src->active_dump.keys + i, &s))
+			continue;
+		live_of_sock(&src->live[n++], &s);
+	}
+	src->n_live = n;
+	return 0;
+}
+
+/* Without the map iterator: the UDP map read whole, shaped as the iterator shapes it. */
+static int udp_from_map(struct bpf_source *src, bool batch)
 {
 	int owners = bpf_map__fd(src->skel->maps.udp_owners);
 	const struct sf_udp_key *k;
@@ -317,16 +358,6 @@ static int snapshot_from_maps(struct bpf_source *src, bool batch)
 	bool have_last = false;
 	size_t i;
 	int err;
-
-	err = map_dump__read(&src->socks_dump, bpf_map__fd(src->skel->maps.socks), batch);
-	if (!err)
-		err = grow((void **)&src->live, &src->cap_live, src->socks_dump.n,
-			   sizeof(*src->live));
-	if (err)
-		return err;
-	for (i = 0; i < src->socks_dump.n; i++)
-		live_of_sock(&src->live[i], (struct sf_sock *)src->socks_dump.values + i);
-	src->n_live = src->socks_dump.n;
 
 	err = map_dump__read(&src->udp_dump, bpf_map__fd(src->skel->maps.udp_flows), batch);
 	if (!err)
@@ -358,20 +389,29 @@ int bpf_source__snapshot(struct bpf_source *src)
 	size_t i;
 	int err;
 
-	if (how == SF_MECH_MAP_ITER)
+	if (how == SF_MECH_MAP_ITER) {
+		/* Moved on first: the iterator takes this generation and the one before. */
+		next_generation(src);
 		err = read_iter(src->skel->links.sf_live_socks, sizeof(*src->live),
 				(void **)&src->live, &src->n_live, &src->cap_live);
-	else
-		err = snapshot_from_maps(src, how == SF_MECH_MAP_BATCH);
+	} else {
+		err = live_from_active(src, how == SF_MECH_MAP_BATCH);
+	}
 	if (err)
 		return err;
 	g_hash_table_remove_all(src->live_index);
 	for (i = 0; i < src->n_live; i++)
 		g_hash_table_insert(src->live_index, &src->live[i].cookie, &src->live[i]);
 	if (how != SF_MECH_MAP_ITER)
-		return 0;
+		return udp_from_map(src, how == SF_MECH_MAP_BATCH);
 	return read_iter(src->skel->links.sf_live_udp, sizeof(*src->udp), (void **)&src->udp,
 			 &src->n_udp, &src->cap_udp);
+}
+
+size_t bpf_source__live(const struct bpf_source *src, const struct sf_live **live)
+{
+	*live = src->live;
+	return src->n_live;
 }
 
 size_t bpf_source__udp(const struct bpf_source *src, const struct sf_udp_live **udp)
@@ -497,6 +537,9 @@ static void on_scanned(void *ctx, const struct sockscan_socket *s)
 	/* Tracked already (an event since start), or the map is full: not adopted. */
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.socks), &t.cookie, &t, BPF_NOEXIST))
 		return;
+	/* Waiting in an accept queue: its first send or receive names it (owner.bpf.h). */
+	if (t.role == SF_ROLE_SERVER && !(t.flags & SF_FLAG_ACCEPTED))
+		__atomic_fetch_add(&skel->bss->servers_unnamed, 1, __ATOMIC_RELAXED);
 	g_array_append_val(a->adopted, t);
 }
 
@@ -586,13 +629,21 @@ int bpf_source__adopt_existing(struct bpf_source *src)
 	}
 }
 
-int bpf_source__read(struct bpf_source *src, uint64_t cookie, struct sf_live *live)
+int bpf_source__read(struct bpf_source *src, uint64_t cookie, bool from_kernel,
+		     struct sf_live *live)
 {
 	const struct sf_live *l = g_hash_table_lookup(src->live_index, &cookie);
+	struct sf_sock s;
 
-	if (!l)
-		return -ENOENT;
-	*live = *l;
+	if (l) {
+		*live = *l;
+		return 0;
+	}
+	if (!from_kernel)
+		return -EAGAIN;
+	if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.socks), &cookie, &s))
+		return -errno;
+	live_of_sock(live, &s);
 	return 0;
 }
 
@@ -622,7 +673,7 @@ void bpf_source__free(struct bpf_source *src)
 	if (!src)
 		return;
 	ring_buffer__free(src->rb);
-	map_dump__free(&src->socks_dump);
+	map_dump__free(&src->active_dump);
 	map_dump__free(&src->udp_dump);
 	free(src->udp);
 	if (src->live_index)

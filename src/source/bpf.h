@@ -62,8 +62,14 @@ int bpf_source__fd(const struct bpf_source *src);
 /* Drain the ring buffer; returns events handled or -errno. */
 int bpf_source__drain(struct bpf_source *src);
 
-/* Take a snapshot of every tracked socket's counters (one iterator read). */
+/*
+ * Take a snapshot: the counters of the tracked sockets with packets since
+ * the last one (idle sockets cost nothing) and every UDP conversation.
+ */
 int bpf_source__snapshot(struct bpf_source *src);
+
+/* The sockets of the last snapshot: how many, in *@live. */
+size_t bpf_source__live(const struct bpf_source *src, const struct sf_live **live);
 
 /* The UDP conversations of the last snapshot, with their owners: how many, in *@udp. */
 size_t bpf_source__udp(const struct bpf_source *src, const struct sf_udp_live **udp);
@@ -85,8 +91,14 @@ int bpf_source__udp_read(struct bpf_source *src, const struct sf_udp_key *key, b
  */
 int bpf_source__adopt_existing(struct bpf_source *src);
 
-/* State of socket @cookie in the last snapshot: 0, or -ENOENT if it was not there. */
-int bpf_source__read(struct bpf_source *src, uint64_t cookie, struct sf_live *live);
+/*
+ * State of socket @cookie from the last snapshot: 0, or -EAGAIN when it
+ * had no packets since the one before (nothing new). With @from_kernel,
+ * such a socket is read from the kernel now instead: 0, or -ENOENT when
+ * the kernel no longer tracks it (closed).
+ */
+int bpf_source__read(struct bpf_source *src, uint64_t cookie, bool from_kernel,
+		     struct sf_live *live);
 
 int bpf_source__stats(struct bpf_source *src, struct bpf_source_stats *st);
 

@@ -102,6 +102,7 @@ static struct sockflow_bpf *open_skeleton(const struct loader_options *o, bool t
 	}
 	bpf_map__set_max_entries(skel->maps.events, ring * 1024);
 	bpf_map__set_max_entries(skel->maps.socks, tiny ? 64 : o->max_sockets);
+	bpf_map__set_max_entries(skel->maps.active, tiny ? 64 : o->max_sockets);
 	bpf_map__set_max_entries(skel->maps.udp_flows, tiny ? 64 : o->max_udp_flows);
 	bpf_map__set_max_entries(skel->maps.udp_owners, tiny ? 1024 : o->max_udp_flows);
 	if (tiny) {

@@ -44,7 +44,7 @@ static int reserve(struct map_dump *d, size_t more)
  * Batches walk the hash table bucket by bucket: a bucket with more entries
  * than the room given fails with ENOSPC, and is asked again with more.
  */
-static int read_batched(struct map_dump *d, int fd)
+static int read_batched(struct map_dump *d, int fd, bool delete)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	uint64_t in[8], out[8];	/* the batch position: a bucket index for hash maps */
@@ -59,9 +59,9 @@ static int read_batched(struct map_dump *d, int fd)
 			return err;
 		count = (__u32)room;
 		d->syscalls++;
-		err = bpf_map_lookup_batch(fd, first ? NULL : in, out,
-					   (char *)d->keys + d->n * d->key_size,
-					   (char *)d->values + d->n * d->value_size, &count, &opts);
+		err = (delete ? bpf_map_lookup_and_delete_batch : bpf_map_lookup_batch)(
+			fd, first ? NULL : in, out, (char *)d->keys + d->n * d->key_size,
+			(char *)d->values + d->n * d->value_size, &count, &opts);
 		if (err && errno == ENOSPC) {
 			room *= 2;
 			continue;
@@ -121,7 +121,25 @@ int map_dump__read(struct map_dump *d, int fd, bool batch)
 {
 	d->n = 0;
 	d->syscalls = 0;
-	return batch ? read_batched(d, fd) : read_by_key(d, fd);
+	return batch ? read_batched(d, fd, false) : read_by_key(d, fd);
+}
+
+int map_dump__take(struct map_dump *d, int fd, bool batch)
+{
+	size_t i;
+	int err;
+
+	d->n = 0;
+	d->syscalls = 0;
+	if (batch)
+		return read_batched(d, fd, true);
+	err = read_by_key(d, fd);
+	for (i = 0; !err && i < d->n; i++) {
+		d->syscalls++;
+		if (bpf_map_delete_elem(fd, (char *)d->keys + i * d->key_size) && errno != ENOENT)
+			err = -errno;
+	}
+	return err;
 }
 
 void map_dump__free(struct map_dump *d)

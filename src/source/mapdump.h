@@ -26,6 +26,13 @@ void map_dump__init(struct map_dump *d, uint32_t key_size, uint32_t value_size);
  */
 int map_dump__read(struct map_dump *d, int fd, bool batch);
 
+/*
+ * Read every entry of hash map @fd into @d and delete it: batched (5.6+)
+ * when @batch, else the keys read one by one are deleted one by one.
+ * Entries added meanwhile stay in the map or are read; none is lost.
+ */
+int map_dump__take(struct map_dump *d, int fd, bool batch);
+
 void map_dump__free(struct map_dump *d);
 
 #endif

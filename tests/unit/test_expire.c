@@ -95,6 +95,7 @@ struct fake {
 	struct sf_proc proc[4];
 	struct flow_record rec[64];
 	int n;
+	int reads;		/* live counter reads the table made */
 };
 
 static void emit(void *ctx, const struct flow_record *r)
@@ -109,6 +110,7 @@ static int read_live(void *ctx, uint64_t cookie, struct sf_live *live)
 {
 	struct fake *f = ctx;
 
+	f->reads++;
 	if (cookie >= 4 || f->gone[cookie])
 		return -ENOENT;
 	memset(live, 0, sizeof(*live));
@@ -325,6 +327,8 @@ static void test_active_deltas_add_up(void)
 	for (now = S, i = 1; now <= 35 * S; now += S / 2, i++) {
 		set_counts(&f.cnt[1], i * 2, i * 1000, i, i * 60);
 		f.last_ns[1] = now;
+		/* As the daemon does for the sockets a snapshot found with packets. */
+		flow_table__wake(t, 1);
 		flow_table__expire(t, now);
 	}
 	e = event(SF_EVENT_CLOSE, SF_ROLE_CLIENT, 40001, now, "client", 1);
@@ -420,6 +424,56 @@ static void test_full_table_evicts_oldest(void)
 	g_assert_cmpint(f.n, ==, 3);
 	g_assert_cmpuint(f.rec[1].end_reason, ==, FLOW_END_FORCED);
 	g_assert_cmpuint(f.rec[2].end_reason, ==, FLOW_END_FORCED);
+	flow_table__free(t);
+}
+
+/*
+ * An idle connection costs nothing: once everything it did is reported,
+ * the expiry pass reads nothing for it until it is woken (new packets),
+ * and it still ends when its close event comes. A lost close is found
+ * after wake_all.
+ */
+static void test_quiet_flow_costs_nothing(void)
+{
+	struct fake f = { 0 };
+	struct flow_table *t = table_new(&f, 16);
+	struct sf_event e = event(SF_EVENT_OPEN, SF_ROLE_CLIENT, 40005, S, "c", 1);
+	uint64_t now;
+	int reads;
+
+	flow_table__observe(t, &e, S);
+	set_counts(&f.cnt[1], 2, 100, 2, 100);
+	f.last_ns[1] = 2 * S;
+	/* Active timeout (10 s): the activity is reported, then nothing is due. */
+	for (now = S; now <= 40 * S; now += S / 2)
+		flow_table__expire(t, now);
+	g_assert_cmpint(f.n, ==, 1);
+	g_assert_cmpuint(f.rec[0].end_reason, ==, FLOW_END_ACTIVE);
+	reads = f.reads;
+	for (; now <= 400 * S; now += S / 2)
+		flow_table__expire(t, now);
+	g_assert_cmpint(f.reads, ==, reads);
+	g_assert_cmpint(f.n, ==, 1);
+
+	/* Packets again: woken, read, and reported (its active timeout is long past). */
+	set_counts(&f.cnt[1], 4, 300, 3, 150);
+	f.last_ns[1] = now;
+	flow_table__wake(t, 1);
+	flow_table__expire(t, now);
+	g_assert_cmpint(f.reads, ==, reads + 1);
+	g_assert_cmpint(f.n, ==, 2);
+	g_assert_cmpuint(f.rec[1].fwd.octets, ==, 200);
+
+	/* Quiet again, and its close event is lost: found once every flow is looked at. */
+	f.gone[1] = true;
+	flow_table__expire(t, now + 100 * S);
+	g_assert_cmpint(f.n, ==, 2);
+	flow_table__wake_all(t);
+	flow_table__expire(t, now + 101 * S);
+	flow_table__expire(t, now + 105 * S);
+	flow_table__expire(t, now + 110 * S);
+	g_assert_cmpint(f.n, ==, 3);
+	g_assert_cmpuint(f.rec[2].end_reason, ==, FLOW_END_OF_FLOW);
 	flow_table__free(t);
 }
 
@@ -521,6 +575,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/table/interim-learns-acceptor", test_interim_learns_acceptor);
 	g_test_add_func("/table/full-table-evicts-oldest", test_full_table_evicts_oldest);
 	g_test_add_func("/table/lost-close-recovers", test_lost_close_recovers);
+	g_test_add_func("/table/quiet-flow-costs-nothing", test_quiet_flow_costs_nothing);
 	g_test_add_func("/table/udp-waits-for-owner", test_udp_waits_for_owner);
 	return g_test_run();
 }
