@@ -99,7 +99,9 @@ struct {
  * Sockets with packets since user space last looked, by cookie: what the
  * next snapshot reads (without the map iterator), so that its cost follows
  * traffic, not the number of open sockets. User space empties it, then
- * bumps snap_gen; a socket is added at its first packet in a generation.
+ * bumps snap_gen; a socket is added at its first packet in a generation,
+ * except the one it was made in: user space learns a new socket from its
+ * open event and reads it once by itself (short connections never enter).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -298,6 +300,7 @@ static __always_inline void on_connect(const struct sock *sk)
 	s.role = SF_ROLE_CLIENT;
 	s.start_ns = bpf_ktime_get_ns();
 	s.last_ns = s.start_ns;
+	s.seen_gen = snap_gen;	/* user space reads a new socket once by itself */
 	track(&s);
 }
 
@@ -340,6 +343,7 @@ static __always_inline void on_passive_established(const struct sock *sk)
 	if (!s.start_ns)
 		s.start_ns = bpf_ktime_get_ns();
 	s.last_ns = s.start_ns;
+	s.seen_gen = snap_gen;
 	if (track(&s) == 0) {
 		server_unnamed();
 		emit(&s, SF_EVENT_OPEN, TCP_SYN_RECV);
@@ -776,6 +780,7 @@ static __always_inline void adopt_connection(struct bpf_iter__task_file *ctx,
 	read_quality(sk, &s.q);
 	s.start_ns = bpf_ktime_get_ns();
 	s.last_ns = s.start_ns;
+	s.seen_gen = snap_gen;
 	if (bpf_map_update_elem(&socks, &s.cookie, &s, BPF_NOEXIST))
 		return;	/* tracked already, by an event since start, or the map is full */
 	/*

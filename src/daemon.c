@@ -146,14 +146,14 @@ static void on_cgroup_event(void *ctx, const struct sf_cgroup_event *e)
  * last poll (alone when the socket had no packets since the snapshot
  * before: zero counters and no process leave the flow's as they are).
  */
-static int read_live(void *ctx, uint64_t cookie, struct sf_live *live)
+static int read_live(void *ctx, uint64_t cookie, bool first, struct sf_live *live)
 {
 	struct daemon *d = ctx;
 	const struct sf_tcp_quality *q;
 	int err;
 
 	q = g_hash_table_lookup(d->tcp_info, &cookie);
-	err = bpf_source__read(d->src, cookie, d->sweeping, live);
+	err = bpf_source__read(d->src, cookie, first || d->sweeping, live);
 	if (err == -EAGAIN && q) {
 		memset(live, 0, sizeof(*live));
 		live->cookie = cookie;

@@ -28,6 +28,7 @@ struct flow_end {
 	uint32_t netns_ino;
 	uint64_t missing_ns;		/* open here, but absent from the kernel since */
 	bool may_reset;			/* closed aborting: its reset may come after the close */
+	bool unread;			/* open event seen, live counters never read since */
 	bool udp;			/* a UDP conversation: udp_key names it in the kernel */
 	struct sf_udp_key udp_key;
 };
@@ -327,7 +328,7 @@ static void flow_refresh(struct flow_table *t, struct flow *f, uint64_t now_ns)
 	for (i = 0; i < 2; i++) {
 		if (!f->end[i].open || f->end[i].udp)
 			continue;
-		err = t->opts.read(t->opts.read_ctx, f->end[i].cookie, &live);
+		err = t->opts.read(t->opts.read_ctx, f->end[i].cookie, f->end[i].unread, &live);
 		if (err == -ENOENT) {
 			/*
 			 * Gone from the kernel, yet no close event: it may still be
@@ -341,6 +342,7 @@ static void flow_refresh(struct flow_table *t, struct flow *f, uint64_t now_ns)
 		}
 		if (err)
 			continue;
+		f->end[i].unread = false;
 		f->end[i].missing_ns = 0;
 		counters_merge(&f->end[i].cnt, &live.cnt);
 		quality_merge(&f->end[i].q, &live.q);
@@ -608,6 +610,7 @@ void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_
 
 	if (e->type == SF_EVENT_OPEN) {
 		end->open = true;
+		end->unread = true;
 		f->closed_ns = 0;
 		return;
 	}

@@ -19,10 +19,12 @@ typedef void (*flow_emit_fn)(void *ctx, const struct flow_record *r);
 
 /*
  * Reads the live state of a socket still open in the kernel: counters,
- * last packet time and its process as known now. Returns 0, or -ENOENT if
- * it is gone (the table then keeps what it last saw).
+ * last packet time and its process as known now. Returns 0, -EAGAIN when
+ * nothing is new (no packets since the last snapshot), or -ENOENT if it is
+ * gone (the table then keeps what it last saw). With @first, the socket
+ * was never read since its open event: the kernel is asked in any case.
  */
-typedef int (*flow_read_fn)(void *ctx, uint64_t cookie, struct sf_live *live);
+typedef int (*flow_read_fn)(void *ctx, uint64_t cookie, bool first, struct sf_live *live);
 
 /*
  * Reads a UDP conversation's state from the kernel into *@now, and with

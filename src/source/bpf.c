@@ -534,6 +534,7 @@ static void on_scanned(void *ctx, const struct sockscan_socket *s)
 		t.flags |= SF_FLAG_ESTABLISHED;
 	t.start_ns = a->now_ns;
 	t.last_ns = a->now_ns;
+	t.seen_gen = skel->bss->snap_gen;
 	/* Tracked already (an event since start), or the map is full: not adopted. */
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.socks), &t.cookie, &t, BPF_NOEXIST))
 		return;

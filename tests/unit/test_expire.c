@@ -106,10 +106,11 @@ static void emit(void *ctx, const struct flow_record *r)
 	f->rec[f->n++] = *r;
 }
 
-static int read_live(void *ctx, uint64_t cookie, struct sf_live *live)
+static int read_live(void *ctx, uint64_t cookie, bool first, struct sf_live *live)
 {
 	struct fake *f = ctx;
 
+	(void)first;
 	f->reads++;
 	if (cookie >= 4 || f->gone[cookie])
 		return -ENOENT;
