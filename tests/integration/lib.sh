@@ -402,25 +402,45 @@ capture_stop() {
 # (or udp.length - 8). Only the first header of each kind counts, so an ICMP error that
 # quotes a packet does not count twice:
 #   tshark -r PCAP -n -Y "tcp.port == P" -T fields -E separator=, -E occurrence=f \
-#     -e tcp.srcport -e tcp.dstport -e ip.len -e ipv6.plen -e tcp.len
+#     -e tcp.srcport -e tcp.dstport -e ip.len -e ipv6.plen -e tcp.len \
+#     -e tcp.flags.fin -e tcp.flags.ack -e tcp.ack -e tcp.nxtseq
+# A TCP connection's count ends with the ACK of its second FIN: both sockets are closed
+# then, and what the kernel still sends for them (a TIME_WAIT's ACK, a reset from no
+# socket) belongs to no socket, so no socket-level counter can see it.
 pcap_conns() {
-	local pcap=$1 proto=$2 port=$3 len_field
+	local pcap=$1 proto=$2 port=$3 len_field fields=()
 	case $proto in
-	tcp) len_field=tcp.len ;;
+	tcp) len_field=tcp.len
+		fields=(-e tcp.flags.fin -e tcp.flags.ack -e tcp.ack -e tcp.nxtseq) ;;
 	udp) len_field=udp.length ;;
 	*) fail "pcap_conns: protocol must be tcp or udp" ;;
 	esac
 	tshark -r "$pcap" -n -Y "$proto.port == $port and not icmp and not icmpv6" -T fields \
 		-E separator=, -E occurrence=f -e "$proto.srcport" -e "$proto.dstport" \
-		-e ip.len -e ipv6.plen -e "$len_field" 2>/dev/null |
+		-e ip.len -e ipv6.plen -e "$len_field" "${fields[@]}" 2>/dev/null |
 		awk -F, -v sport="$port" -v proto="$proto" '
 		{
 			ipb = $3 != "" ? $3 : $4 + 40
 			pl = proto == "udp" ? $5 - 8 : $5
-			if ($2 == sport) { c = $1; fp[c]++; fb[c] += ipb; fl[c] += pl }
-			else if ($1 == sport) { c = $2; rp[c]++; rb[c] += ipb; rl[c] += pl }
+			if ($2 == sport) { c = $1; d = "f" }
+			else if ($1 == sport) { c = $2; d = "r" }
 			else next
+			if (done[c]) next
+			if (d == "f") { fp[c]++; fb[c] += ipb; fl[c] += pl }
+			else { rp[c]++; rb[c] += ipb; rl[c] += pl }
 			seen[c] = 1
+			if (proto != "tcp") next
+			other = d == "f" ? "r" : "f"
+			# The ACK of the second FIN: from the side whose FIN came first, acking
+			# the FIN of the other side (its sequence number after that FIN, or later).
+			if ((c, other) in fin_next && (c, d) in fin_next &&
+			    fin_order[c, d] < fin_order[c, other] && $7 == 1 &&
+			    $8 + 0 >= fin_next[c, other])
+				done[c] = 1
+			if ($6 == 1 && !((c, d) in fin_next)) {
+				fin_next[c, d] = $9
+				fin_order[c, d] = ++order[c]
+			}
 		}
 		END {
 			for (c in seen)
