@@ -19,21 +19,16 @@ ROUNDS=${BULK_ROUNDS:-3}
 DURATION=${BULK_DURATION:-10}
 STREAMS=${BULK_STREAMS:-1 4}
 PROBES=${BULK_PROBES:-off sockflow softflowd}
-: "${TCPBENCH:=$top_builddir/tests/tools/tcpbench}"
 
 require_root
 require_tools nfcapd nfdump
 # shellcheck disable=SC2086
 probe_require $PROBES
-[[ -x $TCPBENCH ]] || skip "tcpbench not built ($TCPBENCH); run make check"
-
-bg_start SERVE_PID "$TEST_TMP/serve.log" "$TCPBENCH" serve --port 0
-wait_for 5 "tcpbench serve" grep -qs '^ready ' "$TEST_TMP/serve.log" || fail "no server"
-PORT=$(awk '{ print $2; exit }' "$TEST_TMP/serve.log")
+tcpbench_serve
 
 # bulk_run sN: the Mbit/s of one run with N streams.
 bulk_run() {
-	"$TCPBENCH" bulk --port "$PORT" --streams "${1#s}" --duration "$DURATION" |
+	"$TCPBENCH" bulk --port "$TCPBENCH_PORT" --streams "${1#s}" --duration "$DURATION" |
 		sed -n 's/.*mbit_per_s=\([0-9.]*\).*/\1/p'
 }
 

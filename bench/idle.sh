@@ -26,11 +26,11 @@ PROCS=${IDLE_PROCS:-12}
 ACTIVE=${IDLE_ACTIVE:-1000}
 WINDOW=${IDLE_WINDOW:-30}
 SETTLE=${IDLE_SETTLE:-20}
-: "${TCPBENCH:=$top_builddir/tests/tools/tcpbench}"
 
 require_root
 require_tools nfcapd nfdump
 probe_require sockflow
+: "${TCPBENCH:=$top_builddir/tests/tools/tcpbench}"
 [[ -x $TCPBENCH ]] || skip "tcpbench not built ($TCPBENCH); run make check"
 # 2 x CONNS sockets, all in sockflow's socket map, and their ports.
 sysctl_set net.ipv4.ip_local_port_range "10240 65535"

@@ -20,6 +20,8 @@
 # probe_stop             stop the probe and nfcapd; sets COLL_DROPS (datagrams the kernel
 #                        dropped at nfcapd's socket) and NFCAPD_DIR stays readable
 # probe_order ROUND P... the probes rotated by ROUND, so none always runs first
+# tcpbench_serve         start `tcpbench serve` (TCPBENCH, default the built one); sets
+#                        TCPBENCH_PORT
 #
 # Needs: nfcapd, and softflowd/softflowctl (scripts/deps.sh) when it is asked for.
 
@@ -31,6 +33,15 @@ host_busy_s() {
 		/proc/stat
 }
 lo_packets() { cat /sys/class/net/lo/statistics/tx_packets; }
+
+tcpbench_serve() {
+	: "${TCPBENCH:=$top_builddir/tests/tools/tcpbench}"
+	[[ -x $TCPBENCH ]] || skip "tcpbench not built ($TCPBENCH); run make check"
+	bg_start TCPBENCH_PID "$TEST_TMP/tcpbench-serve.log" "$TCPBENCH" serve --port 0
+	wait_for 5 "tcpbench serve" grep -qs '^ready ' "$TEST_TMP/tcpbench-serve.log" ||
+		fail "tcpbench serve did not start: $(cat "$TEST_TMP/tcpbench-serve.log")"
+	TCPBENCH_PORT=$(awk '{ print $2; exit }' "$TEST_TMP/tcpbench-serve.log")
+}
 
 probe_require() {
 	local p

@@ -22,22 +22,17 @@ DURATION=${RR_DURATION:-10}
 CONNS=${RR_CONNS:-2}
 SIZES=${RR_SIZES:-1 100}
 PROBES=${RR_PROBES:-off sockflow softflowd}
-: "${TCPBENCH:=$top_builddir/tests/tools/tcpbench}"
 
 require_root
 require_tools nfcapd nfdump
 # shellcheck disable=SC2086
 probe_require $PROBES
-[[ -x $TCPBENCH ]] || skip "tcpbench not built ($TCPBENCH); run make check"
-
-bg_start SERVE_PID "$TEST_TMP/serve.log" "$TCPBENCH" serve --port 0
-wait_for 5 "tcpbench serve" grep -qs '^ready ' "$TEST_TMP/serve.log" || fail "no server"
-PORT=$(awk '{ print $2; exit }' "$TEST_TMP/serve.log")
+tcpbench_serve
 
 # rr_run SIZE: "rate p50 p99" of one run.
 rr_run() {
 	local line
-	line=$("$TCPBENCH" rr --port "$PORT" --conns "$CONNS" --size "${1#rr}" \
+	line=$("$TCPBENCH" rr --port "$TCPBENCH_PORT" --conns "$CONNS" --size "${1#rr}" \
 		--duration "$DURATION") || return 1
 	awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 	       print v["rate_per_s"], v["p50_us"], v["p99_us"] }' <<<"$line"

@@ -130,11 +130,11 @@ static int connect_to(uint16_t port, char mode)
 	return fd;
 }
 
-/* Read exactly @len bytes; false at EOF or on an error. */
-static bool read_full(int fd, char *buf, size_t len)
+/* Move exactly @len bytes (read them when @in, else write them); false at EOF or on an error. */
+static bool io_full(int fd, char *buf, size_t len, bool in)
 {
 	while (len) {
-		ssize_t n = read(fd, buf, len);
+		ssize_t n = in ? read(fd, buf, len) : write(fd, buf, len);
 
 		if (n <= 0) {
 			if (n < 0 && errno == EINTR)
@@ -147,20 +147,14 @@ static bool read_full(int fd, char *buf, size_t len)
 	return true;
 }
 
+static bool read_full(int fd, char *buf, size_t len)
+{
+	return io_full(fd, buf, len, true);
+}
+
 static bool write_full(int fd, const char *buf, size_t len)
 {
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			return false;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return true;
+	return io_full(fd, (char *)buf, len, false);
 }
 
 /* ---- serve ---- */
