@@ -670,10 +670,10 @@ int export_sink__check_ipfix(const struct export_options *opts, char *msg, size_
 	return err;
 }
 
-/* The IPFIX message size for UDP to the collector @tp sends to. */
-static uint16_t udp_msg_max(const struct transport *tp)
+/* The IPFIX message size for UDP to the collector @tp sends to; @want: asked for, 0 if not. */
+static uint16_t udp_msg_max(const struct transport *tp, uint32_t want)
 {
-	int room = transport__udp_payload_max(tp);
+	int room = want ? (int)want : transport__udp_payload_max(tp);
 
 	if (room < 0)
 		return IPFIX_UDP_MSG_UNKNOWN;
@@ -718,7 +718,8 @@ struct export_sink *export_sink__new_ipfix(const struct collector *c,
 		*err = transport__new(&s->tp, c->transport, c->host, c->port, msg, msg_len);
 		if (*err)
 			goto err_free_sink;
-		s->msg_max = c->transport == COLLECTOR_UDP ? udp_msg_max(s->tp) : IPFIX_TCP_MSG_MAX;
+		s->msg_max = c->transport == COLLECTOR_UDP ? udp_msg_max(s->tp, opts->udp_message_max)
+							   : IPFIX_TCP_MSG_MAX;
 		s->msgbuf = malloc(s->msg_max);
 		if (!s->msgbuf)
 			goto err_nomem_free_sink;
