@@ -11,94 +11,15 @@
 
 #include "flow/key.h"
 #include "flow/table.h"
+#include "flow/table_internal.h"
 
 #define TCP_FLAG_FIN 0x01
 #define TCP_FLAG_SYN 0x02
 #define TCP_FLAG_RST 0x04
 #define TCP_FLAG_ACK 0x10
 
-/* One local socket of a flow, as last reported by the kernel. */
-struct flow_end {
-	uint64_t cookie;		/* socket cookie; 0: this end is not local or not seen */
-	bool open;
-	uint32_t flags;			/* SF_FLAG_* */
-	struct sf_counters cnt;		/* absolute, monotonic per socket */
-	struct sf_proc proc;		/* as the kernel captured it */
-	struct sf_tcp_quality q;	/* RTT latest, retransmissions and losses absolute */
-	uint32_t netns_ino;
-	uint64_t missing_ns;		/* open here, but absent from the kernel since */
-	bool may_reset;			/* closed aborting: its reset may come after the close */
-	bool unread;			/* open event seen, live counters never read since */
-	bool udp;			/* a UDP conversation: udp_key names it in the kernel */
-	struct sf_udp_key udp_key;
-};
-
-/*
- * A conversation. Its counters in each direction are the larger of what
- * the two local ends counted: the sender's socket and the receiver's socket
- * see the same packets, except those the kernel handles after one of them
- * has closed (TIME_WAIT), which the other one still counts.
- */
-struct flow {
-	struct flow_key key;
-	struct flow_end end[2];		/* [0] client, [1] server */
-	uint64_t record_start_ns;	/* start of the next record */
-	uint64_t last_report_ns;
-	uint64_t last_activity_ns;
-	uint64_t reported_activity_ns;	/* last_activity_ns when the last record went out */
-	uint64_t checked_ns;		/* live counters last read */
-	uint64_t closed_ns;		/* every seen end closed; 0 while one is open */
-	struct flow_counters sent[2];	/* totals already exported: [0] fwd, [1] rev */
-	uint32_t sent_retrans[2];	/* per end, already exported */
-	uint32_t sent_lost[2];
-	uint8_t record_flags;		/* FLOW_RECORD_* */
-	struct flow_nat nat;		/* after NAT, when conntrack translated it */
-	uint64_t nat_id;		/* the nat_entry it came from; 0: none */
-	struct flow *older, *newer;	/* age list, for eviction */
-	struct flow *busy_prev, *busy_next;	/* busy list: what the expiry pass visits */
-	bool busy;
-};
-
-/*
- * A translated connection, found by the key before NAT (what the client's
- * socket sees) and by the key after it (what the server's socket sees).
- */
-struct nat_entry {
-	struct flow_key pre;
-	struct flow_key post;
-	struct flow_nat after;
-	uint64_t id;
-	uint64_t seen_ns;
-	bool used;			/* a flow took it: it goes with that flow */
-};
-
-/* Bindings no flow took (forwarded traffic, ends not tracked) go after this long. */
-#define NAT_UNUSED_NS (60ull * 1000 * 1000 * 1000)
-#define NAT_SWEEP_NS (10ull * 1000 * 1000 * 1000)
 /* How long a UDP conversation whose socket has no known owner waits for one. */
 #define UDP_OWNER_WAIT_NS (2ull * 1000 * 1000 * 1000)
-
-struct flow_table {
-	struct flow_table_options opts;
-	GHashTable *flows;		/* struct flow_key * -> struct flow * */
-	GHashTable *udp_ends;		/* struct sf_udp_key * -> struct flow * */
-	GHashTable *tcp_ends;		/* &end.cookie (uint64_t *) -> struct flow * */
-	GHashTable *nat_pre;		/* struct flow_key * -> struct nat_entry * (owns it) */
-	GHashTable *nat_post;		/* struct flow_key * -> struct nat_entry * */
-	uint64_t nat_next_id;
-	uint64_t nat_swept_ns;
-	struct flow *oldest, *newest;
-	/*
-	 * Flows with something to do: activity not yet reported, an end closed
-	 * or missing, a UDP conversation. A TCP flow with everything reported
-	 * leaves the list ("quiet") until its next event or activity: idle
-	 * connections cost the expiry pass nothing.
-	 */
-	struct flow *busy_first, *busy_last;
-	uint64_t check_interval_ns;
-	int64_t realtime_offset_ns;
-	struct flow_table_stats stats;
-};
 
 static guint key_hash(gconstpointer k)
 {
@@ -194,7 +115,7 @@ static void age_append(struct flow_table *t, struct flow *f)
  * Put @f on the busy list (again); with @refresh, its counters are read at
  * the next expiry pass (the kernel saw packets), else when they are due.
  */
-static void busy_add(struct flow_table *t, struct flow *f, bool refresh)
+void table__busy_add(struct flow_table *t, struct flow *f, bool refresh)
 {
 	if (refresh)
 		f->checked_ns = 0;
@@ -226,22 +147,17 @@ static void busy_remove(struct flow_table *t, struct flow *f)
 }
 
 /* Index end @idx of @f by its socket cookie (TCP ends; UDP ones are indexed by conversation). */
-static void tcp_end_index(struct flow_table *t, struct flow *f, int idx)
+void table__index_end(struct flow_table *t, struct flow *f, int idx)
 {
 	if (f->end[idx].cookie && !f->end[idx].udp)
 		g_hash_table_replace(t->tcp_ends, &f->end[idx].cookie, f);
 }
 
-static void tcp_end_unindex(struct flow_table *t, struct flow *f, int idx)
+void table__unindex_end(struct flow_table *t, struct flow *f, int idx)
 {
 	if (f->end[idx].cookie && !f->end[idx].udp &&
 	    g_hash_table_lookup(t->tcp_ends, &f->end[idx].cookie) == f)
 		g_hash_table_remove(t->tcp_ends, &f->end[idx].cookie);
-}
-
-static uint64_t max_u64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
 }
 
 /* Absolute counters of one flow direction: @dir 0 is client -> server. */
@@ -309,11 +225,6 @@ static void end_to_process(const struct flow_end *end, struct flow_process *p)
 	p->start_boottime_ns = end->proc.start_boottime_ns;
 	p->cgroup_id = end->proc.cgroup_id;
 	p->netns_ino = end->netns_ino;
-}
-
-static bool flow_all_closed(const struct flow *f)
-{
-	return !f->end[0].open && !f->end[1].open;
 }
 
 /* Pull the kernel's current counters of the flow's open ends. */
@@ -424,15 +335,7 @@ static void flow_report(struct flow_table *t, struct flow *f, uint8_t reason, ui
 	f->record_start_ns = max_u64(f->last_activity_ns, f->record_start_ns);
 }
 
-/* Forget @e (it is in nat_pre, maybe in nat_post). */
-static void nat_entry_drop(struct flow_table *t, struct nat_entry *e)
-{
-	if (g_hash_table_lookup(t->nat_post, &e->post) == e)
-		g_hash_table_remove(t->nat_post, &e->post);
-	g_hash_table_remove(t->nat_pre, &e->pre);
-}
-
-static void flow_remove(struct flow_table *t, struct flow *f)
+void table__remove_flow(struct flow_table *t, struct flow *f)
 {
 	struct nat_entry *e;
 	int i;
@@ -440,12 +343,12 @@ static void flow_remove(struct flow_table *t, struct flow *f)
 	if (f->nat_id) {
 		e = g_hash_table_lookup(t->nat_pre, &f->key);
 		if (e && e->id == f->nat_id)
-			nat_entry_drop(t, e);
+			table_nat__entry_drop(t, e);
 	}
 	for (i = 0; i < 2; i++) {
 		if (f->end[i].udp)
 			g_hash_table_remove(t->udp_ends, &f->end[i].udp_key);
-		tcp_end_unindex(t, f, i);
+		table__unindex_end(t, f, i);
 	}
 	age_unlink(t, f);
 	busy_remove(t, f);
@@ -489,7 +392,7 @@ static void flow_finish(struct flow_table *t, struct flow *f, uint8_t reason, ui
 	if (f->key.protocol != IPPROTO_UDP || !f->reported_activity_ns ||
 	    f->last_activity_ns > f->reported_activity_ns)
 		flow_report(t, f, reason, now_ns);
-	flow_remove(t, f);
+	table__remove_flow(t, f);
 }
 
 static struct flow *flow_create(struct flow_table *t, const struct flow_key *key,
@@ -511,7 +414,7 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_key *key
 	f->checked_ns = now_ns;
 	g_hash_table_insert(t->flows, &f->key, f);
 	age_append(t, f);
-	busy_add(t, f, false);
+	table__busy_add(t, f, false);
 	t->stats.created++;
 	return f;
 }
@@ -519,30 +422,6 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_key *key
 static bool flow_both_ends(const struct flow *f)
 {
 	return f->end[0].cookie && f->end[1].cookie;
-}
-
-/* An end that sees a connection after NAT belongs to the flow keyed before it. */
-static void nat_translate(struct flow_table *t, struct flow_key *key)
-{
-	const struct nat_entry *e = g_hash_table_lookup(t->nat_post, key);
-
-	if (e)
-		*key = e->pre;
-}
-
-/* Give @f the tuple after NAT, if conntrack translated its connection. */
-static void nat_attach(struct flow_table *t, struct flow *f)
-{
-	struct nat_entry *e;
-
-	if (f->nat_id)
-		return;
-	e = g_hash_table_lookup(t->nat_pre, &f->key);
-	if (!e)
-		return;
-	f->nat = e->after;
-	f->nat_id = e->id;
-	e->used = true;
 }
 
 /* A reset a socket sent after its close event: flag the end that socket was. */
@@ -558,7 +437,7 @@ static void observe_late_reset(struct flow_table *t, const struct sf_event *e)
 		if (f && f->end[idx].cookie == e->cookie) {
 			f->end[idx].flags |= e->flags;
 			f->end[idx].may_reset = false;
-			busy_add(t, f, false);
+			table__busy_add(t, f, false);
 			return;
 		}
 	}
@@ -579,7 +458,7 @@ void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_
 		return;
 	idx = e->role - 1;
 	flow_key__from_tuple(&key, &e->tuple, e->role);
-	nat_translate(t, &key);
+	table_nat__translate(t, &key);
 	f = g_hash_table_lookup(t->flows, &key);
 	if (f && f->end[idx].cookie && f->end[idx].cookie != e->cookie) {
 		/* The tuple is in use again by a new socket: the old flow is over. */
@@ -591,14 +470,14 @@ void flow_table__observe(struct flow_table *t, const struct sf_event *e, uint64_
 		if (!f)
 			return;
 	}
-	nat_attach(t, f);
+	table_nat__attach(t, f);
 	if (e->start_ns && e->start_ns < f->record_start_ns && !f->reported_activity_ns)
 		f->record_start_ns = e->start_ns;
 
-	busy_add(t, f, false);
+	table__busy_add(t, f, false);
 	end = &f->end[idx];
 	end->cookie = e->cookie;
-	tcp_end_index(t, f, idx);
+	table__index_end(t, f, idx);
 	end->flags |= e->flags;
 	if (e->flags & SF_FLAG_PREEXISTING)
 		f->record_flags |= FLOW_RECORD_START_UNKNOWN;
@@ -656,7 +535,7 @@ static struct flow *udp_flow_of(struct flow_table *t, const struct sf_udp_live *
 	tuple.protocol = IPPROTO_UDP;
 	tuple.netns_ino = u->owner.netns_ino;
 	flow_key__from_tuple(&key, &tuple, role);
-	nat_translate(t, &key);
+	table_nat__translate(t, &key);
 	f = g_hash_table_lookup(t->flows, &key);
 	if (f && f->end[*idx].udp) {
 		/* The same addresses, another socket: the old conversation is over. */
@@ -667,7 +546,7 @@ static struct flow *udp_flow_of(struct flow_table *t, const struct sf_udp_live *
 		f = flow_create(t, &key, u->flow.first_ns, now_ns);
 	if (!f)
 		return NULL;
-	nat_attach(t, f);
+	table_nat__attach(t, f);
 	f->end[*idx].udp = true;
 	f->end[*idx].udp_key = u->key;
 	f->end[*idx].cookie = u->key.cookie;
@@ -720,127 +599,6 @@ static void udp_recheck(struct flow_table *t, struct flow *f)
 		if (f->end[i].udp && f->end[i].open && t->opts.udp_read &&
 		    t->opts.udp_read(t->opts.read_ctx, &f->end[i].udp_key, false, &now) == 0)
 			udp_end_update(f, &f->end[i], &now);
-}
-
-/* Move @from's ends into @to where @to has none, then drop @from. */
-static void flow_merge(struct flow_table *t, struct flow *to, struct flow *from)
-{
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		if (to->end[i].cookie || !from->end[i].cookie)
-			continue;
-		if (from->end[i].udp)
-			g_hash_table_remove(t->udp_ends, &from->end[i].udp_key);
-		tcp_end_unindex(t, from, i);
-		to->end[i] = from->end[i];
-		memset(&from->end[i], 0, sizeof(from->end[i]));
-		if (to->end[i].udp)
-			g_hash_table_insert(t->udp_ends, &to->end[i].udp_key, to);
-		tcp_end_index(t, to, i);
-	}
-	busy_add(t, to, false);
-	if (from->record_start_ns < to->record_start_ns && !to->reported_activity_ns)
-		to->record_start_ns = from->record_start_ns;
-	to->last_activity_ns = max_u64(to->last_activity_ns, from->last_activity_ns);
-	to->record_flags |= from->record_flags;
-	if (!flow_all_closed(to))
-		to->closed_ns = 0;
-	else if (!to->closed_ns)
-		to->closed_ns = from->closed_ns;
-	if (!from->end[0].cookie && !from->end[1].cookie)
-		flow_remove(t, from);
-}
-
-/* The two ends' keys of a binding: before NAT (the client's view) and after it. */
-static void nat_keys(const struct flow_nat_binding *b, struct flow_key *pre, struct flow_key *post)
-{
-	struct sf_tuple tu;
-
-	memset(&tu, 0, sizeof(tu));
-	tu.family = b->family;
-	tu.protocol = b->protocol;
-	tu.netns_ino = b->netns_ino;
-	memcpy(tu.local_addr, b->orig.src, 16);
-	memcpy(tu.remote_addr, b->orig.dst, 16);
-	tu.local_port = b->orig.sport;
-	tu.remote_port = b->orig.dport;
-	flow_key__from_tuple(pre, &tu, SF_ROLE_CLIENT);
-	memcpy(tu.local_addr, b->reply.dst, 16);
-	memcpy(tu.remote_addr, b->reply.src, 16);
-	tu.local_port = b->reply.dport;
-	tu.remote_port = b->reply.sport;
-	flow_key__from_tuple(post, &tu, SF_ROLE_CLIENT);
-}
-
-void flow_table__nat(struct flow_table *t, const struct flow_nat_binding *b, uint64_t now_ns)
-{
-	struct flow *pre_flow, *post_flow;
-	struct nat_entry *e, *old;
-
-	e = calloc(1, sizeof(*e));
-	if (!e)
-		return;
-	nat_keys(b, &e->pre, &e->post);
-	if (flow_key__equal(&e->pre, &e->post)) {
-		free(e);
-		return;
-	}
-	memcpy(e->after.client_addr, e->post.client_addr, sizeof(e->after.client_addr));
-	memcpy(e->after.server_addr, e->post.server_addr, sizeof(e->after.server_addr));
-	e->after.client_port = e->post.client_port;
-	e->after.server_port = e->post.server_port;
-	e->after.nat = b->nat;
-	e->id = ++t->nat_next_id;
-	e->seen_ns = now_ns;
-	/* The same connection again (an update, a resync), or its tuple reused. */
-	old = g_hash_table_lookup(t->nat_pre, &e->pre);
-	if (old)
-		nat_entry_drop(t, old);
-	g_hash_table_insert(t->nat_pre, &e->pre, e);
-	g_hash_table_replace(t->nat_post, &e->post, e);
-
-	/* An end seen before its binding made a flow of its own: join it now. */
-	post_flow = g_hash_table_lookup(t->flows, &e->post);
-	pre_flow = g_hash_table_lookup(t->flows, &e->pre);
-	if (post_flow && pre_flow) {
-		flow_merge(t, pre_flow, post_flow);
-		t->stats.nat_joined++;
-	} else if (post_flow) {
-		g_hash_table_steal(t->flows, &post_flow->key);
-		post_flow->key = e->pre;
-		g_hash_table_insert(t->flows, &post_flow->key, post_flow);
-		pre_flow = post_flow;
-		t->stats.nat_joined++;
-	}
-	if (pre_flow) {
-		pre_flow->nat_id = 0;
-		nat_attach(t, pre_flow);
-	}
-}
-
-/* Drop bindings no flow took within NAT_UNUSED_NS. */
-static gboolean nat_unused(gpointer key, gpointer value, gpointer data)
-{
-	struct nat_entry *e = value;
-	struct flow_table *t = ((void **)data)[0];
-	uint64_t now_ns = *(uint64_t *)((void **)data)[1];
-
-	if (e->used || now_ns - e->seen_ns < NAT_UNUSED_NS)
-		return FALSE;
-	if (g_hash_table_lookup(t->nat_post, &e->post) == e)
-		g_hash_table_remove(t->nat_post, &e->post);
-	return TRUE;
-}
-
-static void nat_sweep(struct flow_table *t, uint64_t now_ns)
-{
-	void *data[2] = { t, &now_ns };
-
-	if (now_ns - t->nat_swept_ns < NAT_SWEEP_NS)
-		return;
-	t->nat_swept_ns = now_ns;
-	g_hash_table_foreach_remove(t->nat_pre, nat_unused, data);
 }
 
 /*
@@ -910,7 +668,7 @@ void flow_table__wake(struct flow_table *t, uint64_t cookie)
 	struct flow *f = g_hash_table_lookup(t->tcp_ends, &cookie);
 
 	if (f)
-		busy_add(t, f, true);
+		table__busy_add(t, f, true);
 }
 
 void flow_table__wake_all(struct flow_table *t)
@@ -918,7 +676,7 @@ void flow_table__wake_all(struct flow_table *t)
 	struct flow *f;
 
 	for (f = t->oldest; f; f = f->newer)
-		busy_add(t, f, true);
+		table__busy_add(t, f, true);
 }
 
 static void expire_state(const struct flow *f, struct flow_expire_state *st)
@@ -939,7 +697,7 @@ unsigned int flow_table__expire(struct flow_table *t, uint64_t now_ns)
 	uint8_t reason;
 	bool final;
 
-	nat_sweep(t, now_ns);
+	table_nat__sweep(t, now_ns);
 	for (f = t->busy_first; f; f = next) {
 		next = f->busy_next;
 		if (!f->closed_ns && now_ns - f->checked_ns >= t->check_interval_ns)
