@@ -62,6 +62,16 @@ uint64_t flow_table__refresh_interval(const struct flow_table *t)
 	return t->check_interval_ns;
 }
 
+/* A flow's memory, with its UDP conversations' names (the flows hash owns flows). */
+static void flow_free(gpointer p)
+{
+	struct flow *f = p;
+
+	g_free(f->end[0].udp_key);
+	g_free(f->end[1].udp_key);
+	free(f);
+}
+
 struct flow_table *flow_table__new(const struct flow_table_options *opts)
 {
 	struct flow_table *t = calloc(1, sizeof(*t));
@@ -69,7 +79,7 @@ struct flow_table *flow_table__new(const struct flow_table_options *opts)
 	if (!t)
 		return NULL;
 	t->opts = *opts;
-	t->flows = g_hash_table_new_full(key_hash, key_equal, NULL, free);
+	t->flows = g_hash_table_new_full(key_hash, key_equal, NULL, flow_free);
 	t->tcp_ends = g_hash_table_new(g_int64_hash, g_int64_equal);
 	t->udp_ends = g_hash_table_new(udp_key_hash, udp_key_equal);
 	t->nat_pre = g_hash_table_new_full(key_hash, key_equal, NULL, free);
@@ -347,7 +357,7 @@ void table__remove_flow(struct flow_table *t, struct flow *f)
 	}
 	for (i = 0; i < 2; i++) {
 		if (f->end[i].udp)
-			g_hash_table_remove(t->udp_ends, &f->end[i].udp_key);
+			g_hash_table_remove(t->udp_ends, f->end[i].udp_key);
 		table__unindex_end(t, f, i);
 	}
 	age_unlink(t, f);
@@ -377,7 +387,7 @@ static void udp_forget(struct flow_table *t, struct flow *f)
 			continue;
 		f->end[i].open = false;
 		if (t->opts.udp_read &&
-		    t->opts.udp_read(t->opts.read_ctx, &f->end[i].udp_key, true, &last) == 0)
+		    t->opts.udp_read(t->opts.read_ctx, f->end[i].udp_key, true, &last) == 0)
 			udp_end_update(f, &f->end[i], &last);
 	}
 }
@@ -520,7 +530,8 @@ static struct flow *udp_flow_of(struct flow_table *t, const struct sf_udp_live *
 
 	f = g_hash_table_lookup(t->udp_ends, &u->key);
 	if (f) {
-		*idx = memcmp(&f->end[0].udp_key, &u->key, sizeof(u->key)) == 0 ? 0 : 1;
+		*idx = f->end[0].udp && memcmp(f->end[0].udp_key, &u->key, sizeof(u->key)) == 0 ?
+			       0 : 1;
 		return f;
 	}
 	/* Whoever sent the first datagram started the conversation: the client. */
@@ -547,12 +558,12 @@ static struct flow *udp_flow_of(struct flow_table *t, const struct sf_udp_live *
 	if (!f)
 		return NULL;
 	table_nat__attach(t, f);
+	f->end[*idx].udp_key = g_memdup2(&u->key, sizeof(u->key));
 	f->end[*idx].udp = true;
-	f->end[*idx].udp_key = u->key;
 	f->end[*idx].cookie = u->key.cookie;
 	f->end[*idx].open = true;
 	f->end[*idx].netns_ino = u->owner.netns_ino;
-	g_hash_table_insert(t->udp_ends, &f->end[*idx].udp_key, f);
+	g_hash_table_insert(t->udp_ends, f->end[*idx].udp_key, f);
 	return f;
 }
 
@@ -597,7 +608,7 @@ static void udp_recheck(struct flow_table *t, struct flow *f)
 
 	for (i = 0; i < 2; i++)
 		if (f->end[i].udp && f->end[i].open && t->opts.udp_read &&
-		    t->opts.udp_read(t->opts.read_ctx, &f->end[i].udp_key, false, &now) == 0)
+		    t->opts.udp_read(t->opts.read_ctx, f->end[i].udp_key, false, &now) == 0)
 			udp_end_update(f, &f->end[i], &now);
 }
 

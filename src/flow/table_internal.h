@@ -13,17 +13,17 @@
 /* One local socket of a flow, as last reported by the kernel. */
 struct flow_end {
 	uint64_t cookie;		/* socket cookie; 0: this end is not local or not seen */
-	bool open;
-	uint32_t flags;			/* SF_FLAG_* */
 	struct sf_counters cnt;		/* absolute, monotonic per socket */
 	struct sf_proc proc;		/* as the kernel captured it */
 	struct sf_tcp_quality q;	/* RTT latest, retransmissions and losses absolute */
-	uint32_t netns_ino;
 	uint64_t missing_ns;		/* open here, but absent from the kernel since */
+	struct sf_udp_key *udp_key;	/* a UDP conversation: its name in the kernel (owned) */
+	uint32_t flags;			/* SF_FLAG_* */
+	uint32_t netns_ino;
+	bool open;
 	bool may_reset;			/* closed aborting: its reset may come after the close */
 	bool unread;			/* open event seen, live counters never read since */
-	bool udp;			/* a UDP conversation: udp_key names it in the kernel */
-	struct sf_udp_key udp_key;
+	bool udp;			/* a UDP conversation (udp_key set) */
 };
 
 /*

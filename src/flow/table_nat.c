@@ -50,12 +50,12 @@ static void flow_merge(struct flow_table *t, struct flow *to, struct flow *from)
 		if (to->end[i].cookie || !from->end[i].cookie)
 			continue;
 		if (from->end[i].udp)
-			g_hash_table_remove(t->udp_ends, &from->end[i].udp_key);
+			g_hash_table_remove(t->udp_ends, from->end[i].udp_key);
 		table__unindex_end(t, from, i);
 		to->end[i] = from->end[i];
 		memset(&from->end[i], 0, sizeof(from->end[i]));
 		if (to->end[i].udp)
-			g_hash_table_insert(t->udp_ends, &to->end[i].udp_key, to);
+			g_hash_table_insert(t->udp_ends, to->end[i].udp_key, to);
 		table__index_end(t, to, i);
 	}
 	table__busy_add(t, to, false);
