@@ -250,17 +250,17 @@ static void flow_refresh(struct flow_table *t, struct flow *f, uint64_t now_ns)
 		if (!f->end[i].open || f->end[i].udp)
 			continue;
 		err = t->opts.read(t->opts.read_ctx, f->end[i].cookie, f->end[i].unread, &live);
-		if (err == -ENOENT) {
-			/*
-			 * Gone from the kernel, yet no close event: it may still be
-			 * on its way, so wait the grace period; after that it was
-			 * lost (ring buffer full) and the end is closed here.
-			 */
-			if (!f->end[i].missing_ns)
-				f->end[i].missing_ns = now_ns;
-			else if (now_ns - f->end[i].missing_ns >= t->opts.timeouts.grace_ns)
-				f->end[i].open = false;
-		}
+		/*
+		 * Gone from the kernel, yet no close event: it may still be on its
+		 * way, so wait the grace period; after that it was lost (ring
+		 * buffer full) and the end is closed here. Once seen gone, later
+		 * reads need not say so again (they may only say "nothing new").
+		 */
+		if (err == -ENOENT && !f->end[i].missing_ns)
+			f->end[i].missing_ns = now_ns;
+		if (err && f->end[i].missing_ns &&
+		    now_ns - f->end[i].missing_ns >= t->opts.timeouts.grace_ns)
+			f->end[i].open = false;
 		if (err)
 			continue;
 		f->end[i].unread = false;
