@@ -253,18 +253,20 @@ static void flow_refresh(struct flow_table *t, struct flow *f, uint64_t now_ns)
 		/*
 		 * Gone from the kernel, yet no close event: it may still be on its
 		 * way, so wait the grace period; after that it was lost (ring
-		 * buffer full) and the end is closed here. Once seen gone, later
-		 * reads need not say so again (they may only say "nothing new").
+		 * buffer full) and the end is closed here. A socket the kernel no
+		 * longer has never comes back (cookies are not reused): later reads
+		 * need not say so again, they may only have TCP_INFO to add.
 		 */
 		if (err == -ENOENT && !f->end[i].missing_ns)
 			f->end[i].missing_ns = now_ns;
-		if (err && f->end[i].missing_ns &&
-		    now_ns - f->end[i].missing_ns >= t->opts.timeouts.grace_ns)
-			f->end[i].open = false;
+		if (f->end[i].missing_ns) {
+			if (now_ns - f->end[i].missing_ns >= t->opts.timeouts.grace_ns)
+				f->end[i].open = false;
+			continue;
+		}
 		if (err)
 			continue;
 		f->end[i].unread = false;
-		f->end[i].missing_ns = 0;
 		counters_merge(&f->end[i].cnt, &live.cnt);
 		quality_merge(&f->end[i].q, &live.q);
 		end_set_process(&f->end[i], &live.proc);

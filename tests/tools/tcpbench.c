@@ -48,7 +48,7 @@ static void usage(FILE *f)
 	      "       latency is kept, the percentiles are exact).\n"
 	      "bulk   N connections (default 1), one thread each, writing 128 KiB at a time for\n"
 	      "       S seconds (10). Prints bytes=, mbit_per_s= (bytes the kernel accepted).\n"
-	      "hold   Listen, connect N times to itself and accept each, print \"ready N\" and\n"
+	      "hold   Listen, connect N times to itself and accept each, print \"ready N PORT\" and\n"
 	      "       hold all 2N sockets open until SIGTERM. Every MS milliseconds (1000) the\n"
 	      "       first K connections (0) each send 100 bytes to the other end, which reads\n"
 	      "       them. Raises its open-files limit to the hard limit first.\n",
@@ -401,7 +401,7 @@ static int cmd_hold(int argc, char **argv)
 		if (srv[i] < 0)
 			die("accept (connection %" PRIu64 "): %s", i + 1, strerror(errno));
 	}
-	printf("ready %" PRIu64 "\n", conns);
+	printf("ready %" PRIu64 " %u\n", conns, port);
 	fflush(stdout);
 	while (!stopping) {
 		struct timespec ts = { .tv_sec = (time_t)(interval_ms / 1000),
