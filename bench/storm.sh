@@ -17,6 +17,9 @@
 #   STORM_NAT=1        clients connect to another port that an nft rule DNATs to the
 #                      server (every run): sockflow joins the ends through conntrack and
 #                      the post_nat column counts records with the server's port after NAT
+#   STORM_TW_BUCKETS=N net.ipv4.tcp_max_tw_buckets for the run (restored after): with a
+#                      small N (1024) the TIME_WAIT sockets of one run (60 s each) do not
+#                      slow the next, so runs compare better; default: the host's
 #   KEEP_TMP=1         keep logs and nfcapd files
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck source=tests/integration/lib.sh
@@ -64,6 +67,7 @@ fi
 sysctl_set net.ipv4.ip_local_port_range "10240 65535"
 sysctl_set net.ipv4.tcp_tw_reuse 1
 sysctl_set net.core.rmem_max 33554432	# nfcapd -B 8 MiB (it asks for more as root)
+[[ -z ${STORM_TW_BUCKETS:-} ]] || sysctl_set net.ipv4.tcp_max_tw_buckets "$STORM_TW_BUCKETS"
 
 conntrack_count() {
 	((HAVE_CT)) && sysctl -n net.netfilter.nf_conntrack_count || echo -
