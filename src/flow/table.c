@@ -98,27 +98,37 @@ static uint64_t to_epoch_ms(const struct flow_table *t, uint64_t mono_ns)
 	return (uint64_t)((int64_t)mono_ns + t->realtime_offset_ns) / 1000000;
 }
 
-static void age_unlink(struct flow_table *t, struct flow *f)
+static struct flow *oldest(const struct flow_table *t)
 {
-	if (f->older)
-		f->older->newer = f->newer;
-	else
-		t->oldest = f->newer;
-	if (f->newer)
-		f->newer->older = f->older;
-	else
-		t->newest = f->older;
+	return t->lists[FLOW_LIST_AGE].first;
 }
 
-static void age_append(struct flow_table *t, struct flow *f)
+static void list_append(struct flow_table *t, enum flow_list_id id, struct flow *f)
 {
-	f->older = t->newest;
-	f->newer = NULL;
-	if (t->newest)
-		t->newest->newer = f;
+	struct flow_list *l = &t->lists[id];
+
+	f->link[id].prev = l->last;
+	f->link[id].next = NULL;
+	if (l->last)
+		l->last->link[id].next = f;
 	else
-		t->oldest = f;
-	t->newest = f;
+		l->first = f;
+	l->last = f;
+}
+
+static void list_unlink(struct flow_table *t, enum flow_list_id id, struct flow *f)
+{
+	struct flow_list *l = &t->lists[id];
+	struct flow_link *k = &f->link[id];
+
+	if (k->prev)
+		k->prev->link[id].next = k->next;
+	else
+		l->first = k->next;
+	if (k->next)
+		k->next->link[id].prev = k->prev;
+	else
+		l->last = k->prev;
 }
 
 /*
@@ -132,27 +142,14 @@ void table__busy_add(struct flow_table *t, struct flow *f, bool refresh)
 	if (f->busy)
 		return;
 	f->busy = true;
-	f->busy_prev = t->busy_last;
-	f->busy_next = NULL;
-	if (t->busy_last)
-		t->busy_last->busy_next = f;
-	else
-		t->busy_first = f;
-	t->busy_last = f;
+	list_append(t, FLOW_LIST_BUSY, f);
 }
 
 static void busy_remove(struct flow_table *t, struct flow *f)
 {
 	if (!f->busy)
 		return;
-	if (f->busy_prev)
-		f->busy_prev->busy_next = f->busy_next;
-	else
-		t->busy_first = f->busy_next;
-	if (f->busy_next)
-		f->busy_next->busy_prev = f->busy_prev;
-	else
-		t->busy_last = f->busy_prev;
+	list_unlink(t, FLOW_LIST_BUSY, f);
 	f->busy = false;
 }
 
@@ -362,7 +359,7 @@ void table__remove_flow(struct flow_table *t, struct flow *f)
 			g_hash_table_remove(t->udp_ends, f->end[i].udp_key);
 		table__unindex_end(t, f, i);
 	}
-	age_unlink(t, f);
+	list_unlink(t, FLOW_LIST_AGE, f);
 	busy_remove(t, f);
 	g_hash_table_remove(t->flows, &f->key);
 }
@@ -412,8 +409,8 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_key *key
 {
 	struct flow *f;
 
-	while (g_hash_table_size(t->flows) >= t->opts.max_flows && t->oldest) {
-		flow_finish(t, t->oldest, FLOW_END_LACK_OF_RESOURCES, now_ns);
+	while (g_hash_table_size(t->flows) >= t->opts.max_flows && (f = oldest(t))) {
+		flow_finish(t, f, FLOW_END_LACK_OF_RESOURCES, now_ns);
 		t->stats.evicted++;
 	}
 	f = calloc(1, sizeof(*f));
@@ -425,7 +422,7 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_key *key
 	f->last_activity_ns = start_ns;
 	f->checked_ns = now_ns;
 	g_hash_table_insert(t->flows, &f->key, f);
-	age_append(t, f);
+	list_append(t, FLOW_LIST_AGE, f);
 	table__busy_add(t, f, false);
 	t->stats.created++;
 	return f;
@@ -646,7 +643,7 @@ void flow_table__live_sockets(const struct flow_table *t, GArray *out, uint64_t 
 	const struct flow *f;
 	int i;
 
-	for (f = t->busy_first; f; f = f->busy_next) {
+	for (f = t->lists[FLOW_LIST_BUSY].first; f; f = f->link[FLOW_LIST_BUSY].next) {
 		if (f->key.protocol != IPPROTO_TCP || f->last_activity_ns < since_ns)
 			continue;
 		for (i = 0; i < 2; i++) {
@@ -688,7 +685,7 @@ void flow_table__wake_all(struct flow_table *t)
 {
 	struct flow *f;
 
-	for (f = t->oldest; f; f = f->newer)
+	for (f = oldest(t); f; f = f->link[FLOW_LIST_AGE].next)
 		table__busy_add(t, f, true);
 }
 
@@ -711,8 +708,8 @@ unsigned int flow_table__expire(struct flow_table *t, uint64_t now_ns)
 	bool final;
 
 	table_nat__sweep(t, now_ns);
-	for (f = t->busy_first; f; f = next) {
-		next = f->busy_next;
+	for (f = t->lists[FLOW_LIST_BUSY].first; f; f = next) {
+		next = f->link[FLOW_LIST_BUSY].next;
 		if (!f->closed_ns && now_ns - f->checked_ns >= t->check_interval_ns)
 			flow_refresh(t, f, now_ns);
 		expire_state(f, &st);
@@ -739,10 +736,10 @@ unsigned int flow_table__expire(struct flow_table *t, uint64_t now_ns)
 unsigned int flow_table__flush(struct flow_table *t, uint64_t now_ns)
 {
 	unsigned int n = 0;
+	struct flow *f;
 
-	while (t->oldest) {
-		flow_finish(t, t->oldest, t->oldest->closed_ns ? FLOW_END_OF_FLOW : FLOW_END_FORCED,
-			    now_ns);
+	while ((f = oldest(t))) {
+		flow_finish(t, f, f->closed_ns ? FLOW_END_OF_FLOW : FLOW_END_FORCED, now_ns);
 		n++;
 	}
 	return n;

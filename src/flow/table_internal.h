@@ -27,6 +27,24 @@ struct flow_end {
 };
 
 /*
+ * The lists a flow is on, each through a link of its own:
+ *   AGE   every flow, oldest first: the one evicted when the table is full;
+ *   BUSY  flows with something to do (activity not yet reported, an end
+ *         closed or missing, a UDP conversation): what the expiry pass
+ *         visits. A TCP flow with everything reported leaves it ("quiet")
+ *         until its next event or activity: idle connections cost nothing.
+ */
+enum flow_list_id { FLOW_LIST_AGE, FLOW_LIST_BUSY, FLOW_LIST__MAX };
+
+struct flow;
+struct flow_link {
+	struct flow *prev, *next;
+};
+struct flow_list {
+	struct flow *first, *last;
+};
+
+/*
  * A conversation. Its counters in each direction are the larger of what
  * the two local ends counted: the sender's socket and the receiver's socket
  * see the same packets, except those the kernel handles after one of them
@@ -47,9 +65,8 @@ struct flow {
 	uint8_t record_flags;		/* FLOW_RECORD_* */
 	struct flow_nat nat;		/* after NAT, when conntrack translated it */
 	uint64_t nat_id;		/* the nat_entry it came from; 0: none */
-	struct flow *older, *newer;	/* age list, for eviction */
-	struct flow *busy_prev, *busy_next;	/* busy list: what the expiry pass visits */
-	bool busy;
+	struct flow_link link[FLOW_LIST__MAX];
+	bool busy;			/* on FLOW_LIST_BUSY */
 };
 
 /*
@@ -78,14 +95,7 @@ struct flow_table {
 	GHashTable *nat_post;		/* struct flow_key * -> struct nat_entry * */
 	uint64_t nat_next_id;
 	uint64_t nat_swept_ns;
-	struct flow *oldest, *newest;
-	/*
-	 * Flows with something to do: activity not yet reported, an end closed
-	 * or missing, a UDP conversation. A TCP flow with everything reported
-	 * leaves the list ("quiet") until its next event or activity: idle
-	 * connections cost the expiry pass nothing.
-	 */
-	struct flow *busy_first, *busy_last;
+	struct flow_list lists[FLOW_LIST__MAX];
 	uint64_t check_interval_ns;
 	int64_t realtime_offset_ns;
 	struct flow_table_stats stats;
