@@ -1450,26 +1450,11 @@ static int cmd_flood(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	static const struct tool_command cmds[] = {
+		{ "serve", cmd_serve }, { "client", cmd_client }, { "storm", cmd_storm },
+		{ "resolver", cmd_resolver }, { "flood", cmd_flood }, { NULL, NULL },
+	};
+
 	signal(SIGPIPE, SIG_IGN);
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "serve"))
-		return cmd_serve(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "client"))
-		return cmd_client(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "storm"))
-		return cmd_storm(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "resolver"))
-		return cmd_resolver(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "flood"))
-		return cmd_flood(argc - 1, argv + 1);
-	fprintf(stderr, "conngen: unknown mode '%s'\n", argv[1]);
-	usage(stderr);
-	return 2;
+	return tool_main(argc, argv, cmds, usage);
 }

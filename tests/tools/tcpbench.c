@@ -416,24 +416,22 @@ static int cmd_hold(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_rr(int argc, char **argv)
+{
+	return run_clients(argc, argv, true);
+}
+
+static int cmd_bulk(int argc, char **argv)
+{
+	return run_clients(argc, argv, false);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "serve"))
-		return cmd_serve(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "rr"))
-		return run_clients(argc - 1, argv + 1, true);
-	if (!strcmp(argv[1], "bulk"))
-		return run_clients(argc - 1, argv + 1, false);
-	if (!strcmp(argv[1], "hold"))
-		return cmd_hold(argc - 1, argv + 1);
-	usage(stderr);
-	return 2;
+	static const struct tool_command cmds[] = {
+		{ "serve", cmd_serve }, { "rr", cmd_rr }, { "bulk", cmd_bulk },
+		{ "hold", cmd_hold }, { NULL, NULL },
+	};
+
+	return tool_main(argc, argv, cmds, usage);
 }

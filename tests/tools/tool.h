@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* "TOOL_NAME: message" on stderr, then exit 1. */
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -63,6 +64,35 @@ static uint64_t arg_u64(const char *opt, const char *s, uint64_t min, uint64_t m
 	if (parse_u64(s, min, max, &v))
 		die("%s: '%s' is not a number in [%" PRIu64 ", %" PRIu64 "]", opt, s, min, max);
 	return v;
+}
+
+/* A subcommand: argv[0] is its name, the rest its arguments. */
+struct tool_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+/*
+ * Run the subcommand argv[1] names, from @cmds (ended by a NULL name);
+ * -h/--help prints @usage to stdout. Nothing, or an unknown name: usage on
+ * stderr, exit status 2.
+ */
+static inline int tool_main(int argc, char **argv, const struct tool_command *cmds,
+			    void (*usage)(FILE *))
+{
+	const struct tool_command *c;
+
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	for (c = cmds; argc >= 2 && c->name; c++)
+		if (!strcmp(argv[1], c->name))
+			return c->run(argc - 1, argv + 1);
+	if (argc >= 2)
+		fprintf(stderr, TOOL_NAME ": unknown mode '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
 }
 
 #endif
