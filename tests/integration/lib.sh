@@ -91,6 +91,7 @@ lib_cleanup() {
 	set +e
 	for pid in "${LIB_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
+		kill -CONT "$pid" 2>/dev/null	# a test may have stopped it
 	done
 	for pid in "${LIB_PIDS[@]}"; do
 		proc_wait "$pid" 5 || kill -KILL "$pid" 2>/dev/null
