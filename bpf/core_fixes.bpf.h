@@ -87,4 +87,17 @@ static __always_inline __u64 task_start_boottime(const struct task_struct *task)
 	return BPF_CORE_READ((const struct task_struct___old *)leader, real_start_time);
 }
 
+/*
+ * Payload bytes a TCP socket sent, retransmissions included, as a capture
+ * sees them. tcp_sock.bytes_sent came in 4.19 (commit ba113c3aa79a "tcp:
+ * add data bytes sent stats"); before it, bytes acknowledged is the
+ * nearest count (it leaves out retransmissions and data in flight).
+ */
+static __always_inline __u64 tcp_bytes_sent(const struct tcp_sock *tp)
+{
+	if (bpf_core_field_exists(tp->bytes_sent))
+		return BPF_CORE_READ(tp, bytes_sent);
+	return BPF_CORE_READ(tp, bytes_acked);
+}
+
 #endif

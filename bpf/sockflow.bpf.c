@@ -118,6 +118,13 @@ struct {
 volatile __u32 snap_gen;
 volatile __u32 track_active;
 
+/*
+ * Written by user space: 1 when TCP is counted from each socket's own
+ * segment and byte counters (mechanism tcp_socket_counters) instead of
+ * packet by packet; the packet programs then leave TCP alone.
+ */
+volatile __u32 tcp_socket_counters;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);	/* resized from the config */
@@ -260,6 +267,31 @@ static __always_inline void read_quality(const struct sock *sk, struct sf_tcp_qu
 }
 
 /*
+ * For tcp_socket_counters: the segments and payload bytes TCP counted each
+ * way, retransmissions included. User space estimates the IP-layer octets
+ * from them (the header sizes depend on the family and on timestamps).
+ */
+static __always_inline void read_socket_counters(const struct sock *sk, struct sf_sock *s)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+
+	if (!tp)
+		return;
+	s->cnt.packets[SF_DIR_OUT] = tp->segs_out;
+	s->cnt.packets[SF_DIR_IN] = tp->segs_in;
+	s->cnt.payload[SF_DIR_OUT] = tcp_bytes_sent(tp);
+	s->cnt.payload[SF_DIR_IN] = tp->bytes_received;
+	/* The peer's FIN took a sequence number, and bytes_received counted it (SOCK_DONE). */
+	if ((sk->__sk_common.skc_flags & (1ul << SOCK_DONE)) && s->cnt.payload[SF_DIR_IN])
+		s->cnt.payload[SF_DIR_IN]--;
+	s->cnt.octets[SF_DIR_OUT] = 0;
+	s->cnt.octets[SF_DIR_IN] = 0;
+	s->flags |= SF_FLAG_SOCKET_COUNTERS;
+	if (tp->tcp_header_len > sizeof(struct tcphdr))
+		s->flags |= SF_FLAG_TCP_TIMESTAMPS;
+}
+
+/*
  * Accepted sockets whose server process is not known yet (it is named at
  * the socket's first send or receive, see owner.bpf.h). A count, so that
  * the per-call programs skip their map lookup while it is 0. It can only
@@ -331,7 +363,7 @@ static __always_inline void on_passive_established(const struct sock *sk)
 	s.proc.cgroup_id = sock_cgroup_id(sk);
 
 	hs_key_from_tuple(&hk, &s.tuple);
-	hs = bpf_map_lookup_elem(&handshakes, &hk);
+	hs = tcp_socket_counters ? NULL : bpf_map_lookup_elem(&handshakes, &hk);
 	if (hs) {
 		s.cnt.packets[SF_DIR_IN] = hs->packets[SF_DIR_IN];
 		s.cnt.packets[SF_DIR_OUT] = hs->packets[SF_DIR_OUT];
@@ -408,6 +440,8 @@ int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 		if (fin_state(oldstate))
 			s->flags |= SF_FLAG_FIN;
 		read_quality(sk, &s->q);
+		if (tcp_socket_counters)
+			read_socket_counters(sk, s);
 		emit(s, SF_EVENT_CLOSE, oldstate);
 		if (s->role == SF_ROLE_SERVER && !(s->flags & SF_FLAG_ACCEPTED))
 			server_named();	/* closed before any I/O: nobody to wait for */
@@ -567,6 +601,25 @@ static __always_inline void account_handshake(struct __sk_buff *skb, int dir)
 	__sync_fetch_and_add(&hs->octets[dir & 1], skb->len);
 }
 
+/* The transport protocol of the packet at skb data, 0 if unknown. */
+static __always_inline __u8 pkt_protocol(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data;
+
+		return (void *)(ip + 1) <= end ? ip->protocol : 0;
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data;
+
+		return (void *)(ip6 + 1) <= end ? ip6->nexthdr : 0;
+	}
+	return 0;
+}
+
 /* TCP payload of the packet at skb data: IP-layer length minus both headers. */
 static __always_inline __u32 tcp_payload(struct __sk_buff *skb)
 {
@@ -650,6 +703,9 @@ static __always_inline void account(struct __sk_buff *skb, int dir)
 	__u64 cookie;
 
 	if (!sk)
+		return;
+	/* Counted from the sockets themselves: no lookup per TCP packet. */
+	if (tcp_socket_counters && pkt_protocol(skb) == IPPROTO_TCP)
 		return;
 	cookie = bpf_get_socket_cookie(skb);
 	s = bpf_map_lookup_elem(&socks, &cookie);

@@ -42,6 +42,8 @@ enum sf_dir {
 #define SF_FLAG_FIN		(1u << 3)	/* went through a FIN state */
 #define SF_FLAG_ACCEPTED	(1u << 4)	/* proc first did I/O on the accepted socket */
 #define SF_FLAG_PREEXISTING	(1u << 5)	/* open when sockflow started: start time unknown */
+#define SF_FLAG_SOCKET_COUNTERS	(1u << 6)	/* cnt holds TCP's own segment and byte counts */
+#define SF_FLAG_TCP_TIMESTAMPS	(1u << 7)	/* the connection carries TCP timestamps */
 
 /*
  * A socket's 4-tuple from its own point of view. Addresses are in network

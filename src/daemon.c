@@ -21,6 +21,7 @@
 #include "source/bpf.h"
 #include "source/conntrack.h"
 #include "source/diag.h"
+#include "source/socket_counters.h"
 
 #define DRAIN_INTERVAL_MS 100	/* batched ring-buffer consumption */
 #define TICK_INTERVAL_MS 500	/* timeouts, export flushes */
@@ -37,11 +38,13 @@ struct daemon {
 	GMainLoop *loop;
 	struct bpf_source *src;
 	struct diag_poller *diag;	/* sock_diag over every netns; NULL if it failed */
-	GHashTable *tcp_info;		/* cookie -> struct sf_tcp_quality, last poll */
+	GHashTable *tcp_info;		/* cookie -> struct tcp_info_entry, last poll */
 	GArray *live_sockets;		/* struct flow_socket: what the next poll asks for */
 	struct diag_poll_stats diag_stats;	/* last poll */
 	uint64_t diag_vanished;		/* namespaces gone while polled, since start */
 	uint64_t last_poll_ns;
+	uint64_t poll_ns;		/* when the poll running now started */
+	bool socket_counters;		/* TCP counted from its sockets (tcp_socket_counters) */
 	struct ct_source *ct;		/* conntrack in every netns; NULL: off or failed */
 	uint64_t last_ct_rescan_ns;
 	uint64_t ct_overruns_logged;
@@ -141,44 +144,52 @@ static void on_cgroup_event(void *ctx, const struct sf_cgroup_event *e)
 	container_cache__cgroup_created(d->containers, e->id, path);
 }
 
+/* What the last poll learnt of a socket. */
+struct tcp_info_entry {
+	uint64_t cookie;
+	struct sf_tcp_quality q;
+	struct sf_counters cnt;		/* tcp_socket_counters: TCP's own counts, octets estimated */
+	uint64_t last_ns;		/* tcp_socket_counters: last data or ACK, CLOCK_MONOTONIC */
+};
+
 /*
- * A socket's live state: counters from the BPF snapshot, TCP_INFO from the
- * last poll (alone when the socket had no packets since the snapshot
- * before: zero counters and no process leave the flow's as they are).
+ * A socket's live state: counters from the BPF snapshot (or, counted from
+ * the sockets themselves, from the last poll), TCP_INFO from the last poll
+ * (alone when the socket had no packets since the snapshot before: zero
+ * counters and no process leave the flow's as they are).
  */
 static int read_live(void *ctx, uint64_t cookie, bool first, struct sf_live *live)
 {
 	struct daemon *d = ctx;
-	const struct sf_tcp_quality *q;
+	const struct tcp_info_entry *polled;
 	int err;
 
-	q = g_hash_table_lookup(d->tcp_info, &cookie);
+	polled = g_hash_table_lookup(d->tcp_info, &cookie);
 	err = bpf_source__read(d->src, cookie, first || d->sweeping, live);
-	if (err == -EAGAIN && q) {
+	if (err == -EAGAIN && polled) {
 		memset(live, 0, sizeof(*live));
 		live->cookie = cookie;
 		err = 0;
 	}
-	if (err)
+	if (err || !polled)
 		return err;
-	if (q) {
-		live->q.srtt_us = q->srtt_us;
-		live->q.rttvar_us = q->rttvar_us;
-		if (q->total_retrans > live->q.total_retrans)
-			live->q.total_retrans = q->total_retrans;
+	live->q.srtt_us = polled->q.srtt_us;
+	live->q.rttvar_us = polled->q.rttvar_us;
+	if (polled->q.total_retrans > live->q.total_retrans)
+		live->q.total_retrans = polled->q.total_retrans;
+	if (d->socket_counters) {
+		live->cnt = polled->cnt;
+		if (polled->last_ns > live->last_ns)
+			live->last_ns = polled->last_ns;
 	}
 	return 0;
 }
-
-struct tcp_info_entry {
-	uint64_t cookie;
-	struct sf_tcp_quality q;
-};
 
 static void on_diag_socket(void *ctx, const struct diag_socket *s)
 {
 	struct daemon *d = ctx;
 	struct tcp_info_entry *e;
+	uint64_t idle_ns;
 
 	if (!s->has_info)
 		return;
@@ -187,7 +198,23 @@ static void on_diag_socket(void *ctx, const struct diag_socket *s)
 	e->q.srtt_us = s->info.rtt_us;
 	e->q.rttvar_us = s->info.rttvar_us;
 	e->q.total_retrans = s->info.total_retrans;
+	if (d->socket_counters) {
+		socket_counters__from_diag(&e->cnt, s);
+		idle_ns = (uint64_t)s->info.idle_ms * 1000000;
+		e->last_ns = d->poll_ns > idle_ns ? d->poll_ns - idle_ns : 0;
+	}
 	g_hash_table_replace(d->tcp_info, &e->cookie, e);
+}
+
+/* The flows of the sockets the last poll found: their counters may have moved. */
+static void wake_polled(struct daemon *d)
+{
+	GHashTableIter it;
+	gpointer key;
+
+	g_hash_table_iter_init(&it, d->tcp_info);
+	while (g_hash_table_iter_next(&it, &key, NULL))
+		flow_table__wake(d->table, *(uint64_t *)key);
 }
 
 /*
@@ -203,10 +230,14 @@ static void poll_tcp_info(struct daemon *d, uint64_t now)
 	/*
 	 * Only the sockets of flows with activity since the last poll (an idle
 	 * socket's TCP_INFO has nothing new), each asked for by its tuple.
+	 * Counted from the sockets themselves, activity is only known from
+	 * here: every live socket is asked for, and its flow looks again.
 	 */
 	g_array_set_size(d->live_sockets, 0);
-	flow_table__live_sockets(d->table, d->live_sockets, d->last_poll_ns);
+	flow_table__live_sockets(d->table, d->live_sockets,
+				 d->socket_counters ? 0 : d->last_poll_ns);
 	d->last_poll_ns = now;
+	d->poll_ns = now;
 	_Static_assert(sizeof(struct flow_socket) == sizeof(struct diag_lookup) &&
 		       offsetof(struct flow_socket, tuple) == offsetof(struct diag_lookup, tuple),
 		       "a flow socket is a diag lookup");
@@ -215,6 +246,8 @@ static void poll_tcp_info(struct daemon *d, uint64_t now)
 	d->diag_vanished += d->diag_stats.namespaces_vanished;
 	if (err)
 		log_warn("sock_diag: poll failed: %s", strerror(-err));
+	if (d->socket_counters)
+		wake_polled(d);
 	log_debug("sock_diag: %u namespaces (%u vanished, %u failed), %" G_GUINT64_FORMAT
 		  " sockets in %.1f ms", d->diag_stats.namespaces,
 		  d->diag_stats.namespaces_vanished, d->diag_stats.namespaces_failed,
@@ -394,6 +427,7 @@ static void log_stats(struct daemon *d, const char *when)
 		.handshake_map_full = bs.v[SF_STAT_HANDSHAKE_FULL],
 		.flows_evicted = ts.evicted,
 		.flows_filtered = d->filtered,
+		.tcp_counts_estimated = d->socket_counters,
 	};
 	for (i = 0; i < d->n_sinks; i++) {
 		/* A lost report is counted nowhere: the next one carries the same totals. */
@@ -673,6 +707,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 		goto err_free_procs;
 	}
 	log_kernel_choice(bpf_source__kernel(d.src));
+	d.socket_counters = bpf_source__socket_counters(d.src);
 	d.containers = container_cache__new(&(struct container_cache_options){
 		.cgroup2_root = bpf_source__cgroup2_root(d.src),
 		.state_root = "/",
@@ -690,6 +725,9 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	if (err)
 		log_warn("sock_diag: no poller (%s): live flows' records carry RTT and "
 			 "retransmissions only from the kernel's tracepoints", strerror(-err));
+	if (d.socket_counters && (!d.diag || !cfg->poll_interval_s))
+		log_warn("tcp_socket_counters without sock_diag polls: a TCP flow's packets "
+			 "and octets are known only at its end (no interim counts)");
 	if (cfg->conntrack_rcvbuf_kib) {
 		err = ct_source__new(&d.ct, &(struct ct_source_options){
 			.proc_root = "/proc",

@@ -35,6 +35,7 @@ struct export_loss_stats {
 	uint64_t handshake_map_full;	/* handshake packets not kept */
 	uint64_t flows_evicted;		/* flows ended early: flow table full */
 	uint64_t flows_filtered;	/* records the filter dropped, on purpose */
+	bool tcp_counts_estimated;	/* TCP counted from its sockets: segments, octets estimated */
 };
 
 /* Tunables common to every IPFIX sink. */

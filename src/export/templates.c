@@ -129,8 +129,9 @@ static fbInfoElement_t ntop_elements[] = {
  * element at an even id and the server's at the next odd one; from 22
  * the loss counters of struct templates_loss_stats, total counters in the
  * style of IANA's notSentFlowTotalCount (166); from 28 TCP's view of the
- * path (struct templates_quality), client and server again in pairs. Ids
- * are never reused for another meaning.
+ * path (struct templates_quality), client and server again in pairs; 39
+ * says in the stats options record how TCP is counted. Ids are never
+ * reused for another meaning.
  */
 static const fbInfoElement_t sockflow_elements[] = {
 	FB_IE_INIT_FULL("sockflowPayloadOctets", 0, 1, 8,
@@ -211,6 +212,10 @@ static const fbInfoElement_t sockflow_elements[] = {
 	SF_NUMBER("sockflowFlowStartUnknown", 38, 1, FB_UINT_8, FB_IE_FLAGS, 0,
 		  "1: the connection was open when the exporter started; flowStartMilliseconds "
 		  "is when it was found"),
+	SF_NUMBER("sockflowTcpCountsEstimated", 39, 1, FB_UINT_8, FB_IE_FLAGS, 0,
+		  "1: the exporter counts TCP from each socket's own counters (mechanism "
+		  "tcp_socket_counters): packet counts are TCP segments and octet counts are "
+		  "estimated from them; 0: every packet is counted as a capture counts it"),
 	FB_IE_NULL,
 };
 
@@ -324,7 +329,8 @@ fbInfoElementSpec_t templates_flow6_spec[] = {
 /* The elements of struct templates_loss_stats, in member order. */
 fbInfoElementSpec_t templates_loss_stats_spec[] = {
 	{ "observationDomainId", 4, 0 },
-	{ "paddingOctets", 4, TEMPLATES_SPEC_INTERNAL_ONLY },
+	{ "sockflowTcpCountsEstimated", 1, 0 },
+	{ "paddingOctets", 3, TEMPLATES_SPEC_INTERNAL_ONLY },
 	{ "exportedMessageTotalCount", 8, 0 },
 	{ "exportedFlowRecordTotalCount", 8, 0 },
 	{ "notSentFlowTotalCount", 8, 0 },
@@ -344,6 +350,7 @@ const char *const templates_loss_stats_described[] = {
 	"sockflowHandshakeNotKeptTotalCount",
 	"sockflowEvictedFlowTotalCount",
 	"sockflowFilteredFlowTotalCount",
+	"sockflowTcpCountsEstimated",
 	NULL,
 };
 
@@ -378,7 +385,7 @@ _Static_assert(sizeof(struct templates_flow6) ==
 			       sizeof(struct templates_quality) + 4 * 16 +
 			       sizeof(struct templates_tail),
 	       "struct templates_flow6 has hidden padding");
-_Static_assert(sizeof(struct templates_loss_stats) == 4 + 4 + 9 * 8,
+_Static_assert(sizeof(struct templates_loss_stats) == 4 + 1 + 3 + 9 * 8,
 	       "struct templates_loss_stats has hidden padding");
 _Static_assert(offsetof(struct templates_flow4, ends) == 8 * 8 &&
 		       offsetof(struct templates_flow6, ends) == 8 * 8,
@@ -718,4 +725,5 @@ void templates__fill_loss_stats(struct templates_loss_stats *rec, uint32_t odid,
 	rec->sockflowHandshakeNotKeptTotalCount = loss->handshake_map_full;
 	rec->sockflowEvictedFlowTotalCount = loss->flows_evicted;
 	rec->sockflowFilteredFlowTotalCount = loss->flows_filtered;
+	rec->sockflowTcpCountsEstimated = loss->tcp_counts_estimated;
 }

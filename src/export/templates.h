@@ -175,7 +175,8 @@ struct templates_flow6 {
  */
 struct templates_loss_stats {
 	uint32_t observationDomainId;			/* scope */
-	uint8_t paddingOctets[4];
+	uint8_t sockflowTcpCountsEstimated;
+	uint8_t paddingOctets[3];
 	uint64_t exportedMessageTotalCount;		/* IANA 41 */
 	uint64_t exportedFlowRecordTotalCount;		/* IANA 42 */
 	uint64_t notSentFlowTotalCount;			/* IANA 166: records lost here */

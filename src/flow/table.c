@@ -639,11 +639,13 @@ static void end_socket(const struct flow *f, int idx, struct flow_socket *s)
 
 void flow_table__live_sockets(const struct flow_table *t, GArray *out, uint64_t since_ns)
 {
+	/* Since ever: quiet flows too, which only the age list has. */
+	enum flow_list_id list = since_ns ? FLOW_LIST_BUSY : FLOW_LIST_AGE;
 	struct flow_socket s;
 	const struct flow *f;
 	int i;
 
-	for (f = t->lists[FLOW_LIST_BUSY].first; f; f = f->link[FLOW_LIST_BUSY].next) {
+	for (f = t->lists[list].first; f; f = f->link[list].next) {
 		if (f->key.protocol != IPPROTO_TCP || f->last_activity_ns < since_ns)
 			continue;
 		for (i = 0; i < 2; i++) {

@@ -106,7 +106,8 @@ struct flow_socket {
 
 /*
  * Append the open TCP sockets of the flows with activity at or after
- * @since_ns to @out (a GArray of struct flow_socket).
+ * @since_ns to @out (a GArray of struct flow_socket); @since_ns 0: of
+ * every flow, quiet ones included.
  */
 void flow_table__live_sockets(const struct flow_table *t, GArray *out, uint64_t since_ns);
 

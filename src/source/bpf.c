@@ -25,6 +25,7 @@
 #include "source/diag.h"
 #include "source/mapdump.h"
 #include "source/sockscan.h"
+#include "source/socket_counters.h"
 #include "sockflow.skel.h"
 
 #define PRIVATE_CGROUP2_PATH "/run/sockflow/cgroup2"
@@ -88,6 +89,20 @@ static int cgroup2_root(char *path, size_t len)
 	return 0;
 }
 
+/* A socket event; one with TCP's own counters gets its octets estimated first. */
+static void on_sock_event(struct bpf_source *src, const struct sf_event *e)
+{
+	struct sf_event copy;
+
+	if (!(e->flags & SF_FLAG_SOCKET_COUNTERS)) {
+		src->on.sock(src->on.ctx, e);
+		return;
+	}
+	copy = *e;
+	socket_counters__estimate(&copy.cnt, &copy.tuple, copy.flags);
+	src->on.sock(src->on.ctx, &copy);
+}
+
 /* Every ring-buffer record starts with its type; hand it to the matching handler. */
 static int handle_event(void *ctx, void *data, size_t size)
 {
@@ -102,7 +117,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	case SF_EVENT_CLOSE:
 	case SF_EVENT_RESET:
 		if (size >= sizeof(struct sf_event))
-			src->on.sock(src->on.ctx, data);
+			on_sock_event(src, data);
 		break;
 	case SF_EVENT_EXEC:
 	case SF_EVENT_FORK:
@@ -210,6 +225,7 @@ int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *op
 	map_dump__init(&src->udp_dump, sizeof(struct sf_udp_key), sizeof(struct sf_udp_flow));
 	/* The map iterator picks active sockets itself; the other readers need the set. */
 	src->skel->bss->track_active = src->kp.chosen[SF_CAP_LIVE_COUNTERS] != SF_MECH_MAP_ITER;
+	src->skel->bss->tcp_socket_counters = bpf_source__socket_counters(src);
 	next_generation(src);
 	src->live_index = g_hash_table_new(g_int64_hash, g_int64_equal);
 	src->rb = ring_buffer__new(bpf_map__fd(src->skel->maps.events), handle_event, src, NULL);
@@ -234,6 +250,11 @@ int bpf_source__probe(const struct bpf_source_options *opts, struct kernel_probe
 		*kp = src->kp;
 	bpf_source__free(src);
 	return err;
+}
+
+bool bpf_source__socket_counters(const struct bpf_source *src)
+{
+	return src->kp.chosen[SF_CAP_TCP_COUNTERS] == SF_MECH_TCP_SOCKET_COUNTERS;
 }
 
 const struct kernel_probe *bpf_source__kernel(const struct bpf_source *src)

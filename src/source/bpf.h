@@ -43,6 +43,13 @@ int bpf_source__new(struct bpf_source **out, const struct bpf_source_options *op
 		    char *msg, size_t msg_len);
 
 /* What this kernel accepts and which mechanism each capability uses. */
+/*
+ * Whether TCP is counted from the sockets' own counters (tcp_socket_counters):
+ * close events carry them, estimated octets included; live sockets' counts
+ * then come from sock_diag polls, not from bpf_source__read().
+ */
+bool bpf_source__socket_counters(const struct bpf_source *src);
+
 const struct kernel_probe *bpf_source__kernel(const struct bpf_source *src);
 
 /*

@@ -112,9 +112,17 @@ static void tcp_info__parse(const struct nlattr *a, struct diag_tcp_info *out)
 	out->bytes_acked = ti.tcpi_bytes_acked;
 	out->bytes_received = ti.tcpi_bytes_received;
 	out->bytes_retrans = ti.tcpi_bytes_retrans;
+	out->bytes_sent = len >= offsetof(struct tcp_info, tcpi_bytes_sent) + 8 ?
+				  ti.tcpi_bytes_sent : ti.tcpi_bytes_acked;
 	out->segs_out = ti.tcpi_segs_out;
 	out->segs_in = ti.tcpi_segs_in;
 	out->delivery_rate = ti.tcpi_delivery_rate;
+	out->idle_ms = ti.tcpi_last_data_sent;
+	if (ti.tcpi_last_data_recv < out->idle_ms)
+		out->idle_ms = ti.tcpi_last_data_recv;
+	if (ti.tcpi_last_ack_recv < out->idle_ms)
+		out->idle_ms = ti.tcpi_last_ack_recv;
+	out->timestamps = ti.tcpi_options & TCPI_OPT_TIMESTAMPS;
 }
 
 /* One SOCK_DIAG_BY_FAMILY message: parse, then hand to the callback. */

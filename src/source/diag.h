@@ -19,8 +19,12 @@ struct diag_tcp_info {
 	uint32_t total_retrans;		/* segments retransmitted over the connection's life */
 	uint32_t lost;			/* tcpi_lost: segments currently thought lost */
 	uint64_t bytes_acked, bytes_received, bytes_retrans;
+	uint64_t bytes_sent;		/* payload sent, retransmissions included (4.19+;
+					 * bytes_acked before) */
 	uint32_t segs_out, segs_in;
 	uint64_t delivery_rate;		/* bytes/s */
+	uint32_t idle_ms;		/* since the last data sent or received or ACK received */
+	bool timestamps;		/* TCP timestamps in use (TCPI_OPT_TIMESTAMPS) */
 };
 
 /*

@@ -43,6 +43,8 @@ struct mech_progs {
 static const struct mech_progs mech_progs[SF_MECH__MAX] = {
 	[SF_MECH_SET_STATE_TP] = { ATTACH_AUTO, { "sf_set_state" } },
 	[SF_MECH_CGROUP_SKB] = { ATTACH_CGROUP, { "sf_egress", "sf_ingress" } },
+	[SF_MECH_TCP_PACKETS] = { ATTACH_NONE },
+	[SF_MECH_TCP_SOCKET_COUNTERS] = { ATTACH_NONE },
 	[SF_MECH_RINGBUF] = { ATTACH_NONE },
 	[SF_MECH_MAP_ITER] = { ATTACH_MAP_ITER, { "sf_live_socks", "sf_live_udp" },
 			       { "socks", "udp_flows" } },

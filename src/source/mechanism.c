@@ -15,6 +15,8 @@ static const struct sf_cap_info caps[SF_CAP__MAX] = {
 				   { SF_MECH_SET_STATE_TP, END } },
 	[SF_CAP_PACKET_COUNTERS] = { "packet_counters", true, "no packet or byte counts",
 				     { SF_MECH_CGROUP_SKB, END } },
+	[SF_CAP_TCP_COUNTERS] = { "tcp_counters", true, "no TCP packet or byte counts",
+				  { SF_MECH_TCP_PACKETS, SF_MECH_TCP_SOCKET_COUNTERS, END } },
 	[SF_CAP_EVENT_RING] = { "event_ring", true, "no events from the kernel",
 				{ SF_MECH_RINGBUF, END } },
 	[SF_CAP_LIVE_COUNTERS] = { "live_counters", true,
@@ -51,6 +53,16 @@ static const struct sf_mech_info mechs[SF_MECH__MAX] = {
 	[SF_MECH_CGROUP_SKB] = { "cgroup_skb", SF_CAP_PACKET_COUNTERS, true, true,
 				 "cgroup_skb ingress/egress on the cgroup v2 root", "5.2",
 				 "CONFIG_CGROUP_BPF" },
+	[SF_MECH_TCP_PACKETS] = { "tcp_packets", SF_CAP_TCP_COUNTERS, false, false,
+				  "every TCP packet counted by the cgroup_skb programs: exact "
+				  "IP-layer packets and octets, as a capture counts them",
+				  "5.2", "CONFIG_CGROUP_BPF" },
+	[SF_MECH_TCP_SOCKET_COUNTERS] = { "tcp_socket_counters", SF_CAP_TCP_COUNTERS, false,
+					  true,
+					  "TCP's own per-socket counters (segments, payload "
+					  "bytes) at close and from sock_diag polls: octets "
+					  "estimated, no work per TCP packet",
+					  "4.19", "CONFIG_INET_DIAG" },
 	[SF_MECH_RINGBUF] = { "ringbuf", SF_CAP_EVENT_RING, true, true, "BPF ring buffer map",
 			      "5.8", "CONFIG_BPF_SYSCALL" },
 	[SF_MECH_MAP_ITER] = { "map_iter", SF_CAP_LIVE_COUNTERS, true, false,

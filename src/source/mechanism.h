@@ -15,6 +15,7 @@
 enum sf_cap {
 	SF_CAP_TCP_LIFECYCLE,	/* required */
 	SF_CAP_PACKET_COUNTERS,	/* required */
+	SF_CAP_TCP_COUNTERS,	/* required */
 	SF_CAP_EVENT_RING,	/* required */
 	SF_CAP_LIVE_COUNTERS,
 	SF_CAP_EXISTING_SOCKETS,
@@ -29,6 +30,8 @@ enum sf_cap {
 enum sf_mech {
 	SF_MECH_SET_STATE_TP,	/* tp_btf sock:inet_sock_set_state */
 	SF_MECH_CGROUP_SKB,	/* cgroup_skb ingress/egress at the v2 root */
+	SF_MECH_TCP_PACKETS,	/* TCP counted packet by packet by those programs: exact */
+	SF_MECH_TCP_SOCKET_COUNTERS,	/* TCP's own segment and byte counters: octets estimated */
 	SF_MECH_RINGBUF,	/* BPF ring buffer */
 	SF_MECH_MAP_ITER,	/* iter/bpf_map_elem */
 	SF_MECH_MAP_BATCH,	/* bpf_map_lookup_batch() */

@@ -70,6 +70,11 @@ log "ok: flowEndReason sequence $reasons"
 assert_eq "records without both RTTs" 0 "$(jq -s 'map(select((.sockflowSourceRttMicroseconds
 	// 0) == 0 or (.sockflowDestinationRttMicroseconds // 0) == 0)) | length' \
 	"$TEST_TMP/json.records")"
+# And they are RTTs: on loopback well under 50 ms (an interim record once carried the
+# socket cookie read as an RTT).
+assert_eq "records with an RTT of 50 ms or more" 0 "$(jq -s 'map(select(
+	.sockflowSourceRttMicroseconds >= 50000 or .sockflowDestinationRttMicroseconds >= 50000))
+	| length' "$TEST_TMP/json.records")"
 # Data flows every 100 ms, so every 1 s interval has packets client -> server.
 awk '$1 == 2 && $2 == 0 { exit 1 }' "$TEST_TMP/json.seq" ||
 	fail "an interim record has no client -> server packets"

@@ -326,10 +326,13 @@ static const struct bad_file bad_files[] = {
 	    "disable_mechanisms or ringbuf_size_kib" } },
 	{ "[kernel]\ndisable_mechanisms = fentry kprobes\n", 2,
 	  { "disable_mechanisms: \"kprobes\" is not a mechanism that can be disabled; expected "
-	    "map_iter, map_batch, task_file_iter, sock_diag_scan, sock_length_tp, fentry, kprobe, "
+	    "tcp_packets, map_iter, map_batch, task_file_iter, sock_diag_scan, sock_length_tp, fentry, kprobe, "
 	    "reset_tp, retransmit_tp, sched_tp, exec_path_walk or exec_filename" } },
 	{ "[kernel]\ndisable_mechanisms = map_lookup\n", 2,
 	  { "\"map_lookup\" is not a mechanism that can be disabled (nothing would replace it)" } },
+	{ "[kernel]\ndisable_mechanisms = tcp_packets tcp_socket_counters\n", 2,
+	  { "\"tcp_socket_counters\" is not a mechanism that can be disabled (nothing would "
+	    "replace it)" } },
 	{ "[flow]\nidle_timeout = 5\n[log]\n[flow]\nidle_timeout = 6\n", 5,
 	  { "idle_timeout is set twice (first on line 2)" } },
 	/* syntax, found by GKeyFile */

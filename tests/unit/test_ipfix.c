@@ -806,6 +806,7 @@ static const struct wire_element wire_elements[] = {
 /* The loss stats options template on the wire, scope first; padding stays inside. */
 static const struct wire_element loss_elements[] = {
 	{ "observationDomainId", 0, 149, TMPL_MINIMAL, 0 },
+	{ "sockflowTcpCountsEstimated", PEN_OURS, 39, TMPL_MINIMAL, 0 },
 	{ "exportedMessageTotalCount", 0, 41, TMPL_MINIMAL, 0 },
 	{ "exportedFlowRecordTotalCount", 0, 42, TMPL_MINIMAL, 0 },
 	{ "notSentFlowTotalCount", 0, 166, TMPL_MINIMAL, 0 },
@@ -1002,6 +1003,7 @@ static void assert_loss_stats(const struct templates_loss_stats *got,
 	g_assert_cmpuint(got->sockflowHandshakeNotKeptTotalCount, ==, want->handshake_map_full);
 	g_assert_cmpuint(got->sockflowEvictedFlowTotalCount, ==, want->flows_evicted);
 	g_assert_cmpuint(got->sockflowFilteredFlowTotalCount, ==, want->flows_filtered);
+	g_assert_cmpuint(got->sockflowTcpCountsEstimated, ==, want->tcp_counts_estimated);
 }
 
 /*
@@ -1013,8 +1015,8 @@ static void test_file_loss_stats(void)
 {
 	struct export_options opts = default_opts();
 	struct export_loss_stats loss[2] = {
-		{ 1, 2, 3, 4, 5, 6 },
-		{ 10000000000ull, 20, 30, 40, 50, UINT64_MAX },
+		{ 1, 2, 3, 4, 5, 6, false },
+		{ 10000000000ull, 20, 30, 40, 50, UINT64_MAX, true },
 	};
 	uint64_t messages[2];
 	struct flow_record r;
