@@ -7,7 +7,8 @@
 # fails for speed.
 #
 # Environment:
-#   BULK_ROUNDS=3  BULK_DURATION=10  BULK_STREAMS="1 4"  BULK_PROBES="off sockflow softflowd"
+#   BULK_ROUNDS=3  BULK_DURATION=10  BULK_STREAMS="1 4"
+#   BULK_PROBES="off sockflow softflowd" (also sockflow_sc: the cheaper TCP counter mode)
 #   SOCKFLOW=path  SOCKFLOW_ARGS="extra sockflow options"  TCPBENCH=path  KEEP_TMP=1
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck source=tests/integration/lib.sh
@@ -38,13 +39,13 @@ for s in $STREAMS; do WORKLOADS+="s$s "; done
 bench_rounds "$ROUNDS" "$WORKLOADS" "$PROBES" bulk_run
 
 printf '\nbulk TCP over loopback, %s s per run\n' "$DURATION"
-printf '%-5s %-10s %-7s %10s %12s %10s %8s %10s\n' round probe streams Mbit/s host_s/GB \
+printf '%-5s %-11s %-7s %10s %12s %10s %8s %10s\n' round probe streams Mbit/s host_s/GB \
 	probe_cpu rss_MiB pcap_drop
 # host CPU seconds per GB moved, as a column of its own for the summary
 awk -v d="$DURATION" '{ $11 = $5 / ($4 * d / 8 / 1000); print }' "$TEST_TMP/rows" \
 	>"$TEST_TMP/rows2"
 while read -r r p w mbit _ _ cpu rss pdrop _ per_gb; do
-	printf '%-5s %-10s %-7s %10.0f %12.3f %10s %8s %10s\n' "$r" "$p" "${w#s}" "$mbit" \
+	printf '%-5s %-11s %-7s %10.0f %12.3f %10s %8s %10s\n' "$r" "$p" "${w#s}" "$mbit" \
 		"$per_gb" "$cpu" "$rss" "$pdrop"
 done <"$TEST_TMP/rows2"
 echo

@@ -7,6 +7,8 @@
 #   off        no probe (nfcapd still runs, idle)
 #   sockflow   sockflow --collector udp://nfcapd   (plus $SOCKFLOW_ARGS; with
 #              PROBE_EXPORT=none, no collector and no printing)
+#   sockflow_sc  the same in the cheaper TCP counter mode: --disable-mechanism
+#              tcp_packets (tcp_socket_counters: no work per TCP packet)
 #   softflowd  softflowd capturing lo with libpcap (32 MiB buffer), IPFIX to nfcapd
 #
 # probe_start NAME DIR   start nfcapd (files in DIR) and the probe
@@ -48,9 +50,9 @@ probe_require() {
 	for p in "$@"; do
 		case $p in
 		off) ;;
-		sockflow) require_sockflow ;;
+		sockflow | sockflow_sc) require_sockflow ;;
 		softflowd) require_tools softflowd softflowctl ;;
-		*) fail "unknown probe '$p' (off, sockflow, softflowd)" ;;
+		*) fail "unknown probe '$p' (off, sockflow, sockflow_sc, softflowd)" ;;
 		esac
 	done
 }
@@ -75,13 +77,14 @@ probe_start() {
 	nfcapd_start "$PROBE_DIR/nfcapd"
 	case $PROBE in
 	off) ;;
-	sockflow)
+	sockflow | sockflow_sc)
+		local args=("${PROBE_SOCKFLOW_ARGS[@]}")
+		[[ $PROBE == sockflow ]] || args+=(--disable-mechanism tcp_packets)
 		if [[ ${PROBE_EXPORT:-nfcapd} == none ]]; then
 			printf '[export]\nprint = none\n' >"$PROBE_DIR/sockflow.conf"
-			sockflow_start -c "$PROBE_DIR/sockflow.conf" "${PROBE_SOCKFLOW_ARGS[@]}"
+			sockflow_start -c "$PROBE_DIR/sockflow.conf" "${args[@]}"
 		else
-			sockflow_start --collector "udp://127.0.0.1:$NFCAPD_PORT" \
-				"${PROBE_SOCKFLOW_ARGS[@]}"
+			sockflow_start --collector "udp://127.0.0.1:$NFCAPD_PORT" "${args[@]}"
 		fi
 		PROBE_PID=$SOCKFLOW_PID
 		;;
@@ -132,7 +135,7 @@ probe_end() {
 
 probe_stop() {
 	case $PROBE in
-	sockflow)
+	sockflow | sockflow_sc)
 		sockflow_stop
 		cp "$SOCKFLOW_LOG" "$PROBE_DIR/sockflow.log"
 		;;
@@ -173,7 +176,7 @@ bench_summary() {
 						ratios = ratios " " v[r, p, k] / v[r, "off", k]
 				}
 				if (vals == "") continue
-				printf "%-14s %-10s %-22s median %12s   ratio to off %s\n", k, p, name,
+				printf "%-14s %-11s %-22s median %12s   ratio to off %s\n", k, p, name,
 					median(vals), ratios == "" ? "-" : sprintf("%.3f", median(ratios))
 			}
 		}' "$rows" | sort

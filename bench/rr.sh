@@ -9,7 +9,7 @@
 #
 # Environment:
 #   RR_ROUNDS=3  RR_DURATION=10  RR_CONNS=2 (connections, one client thread each)
-#   RR_SIZES="1 100"  RR_PROBES="off sockflow softflowd"
+#   RR_SIZES="1 100"  RR_PROBES="off sockflow softflowd" (also sockflow_sc: cheaper TCP mode)
 #   SOCKFLOW=path  SOCKFLOW_ARGS="extra sockflow options"  TCPBENCH=path  KEEP_TMP=1
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck source=tests/integration/lib.sh
@@ -45,10 +45,10 @@ bench_rounds "$ROUNDS" "$WORKLOADS" "$PROBES" rr_run
 
 printf '\nrequest/response over %s persistent loopback connections, %s s per run\n' \
 	"$CONNS" "$DURATION"
-printf '%-5s %-10s %-7s %10s %8s %8s %10s %8s %8s %8s\n' round probe bytes txn/s p50_us \
+printf '%-5s %-11s %-7s %10s %8s %8s %10s %8s %8s %8s\n' round probe bytes txn/s p50_us \
 	p99_us host_us/txn probe_cpu rss_MiB pcap_drop
 while read -r r p w rate p50 p99 host pkts cpu rss pdrop _; do
-	printf '%-5s %-10s %-7s %10.0f %8s %8s %10.2f %8s %8s %8s\n' "$r" "$p" "${w#rr}" \
+	printf '%-5s %-11s %-7s %10.0f %8s %8s %10.2f %8s %8s %8s\n' "$r" "$p" "${w#rr}" \
 		"$rate" "$p50" "$p99" "$(awk -v h="$host" -v r="$rate" -v d="$DURATION" \
 		'BEGIN { print h * 1e6 / (r * d) }')" "$cpu" "$rss" "$pdrop"
 done <"$TEST_TMP/rows"

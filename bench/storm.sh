@@ -9,7 +9,7 @@
 #   bench/storm.sh                      3 rounds of 10 s runs per probe
 # Environment:
 #   STORM_ROUNDS=3  STORM_DURATION=10  STORM_THREADS=(conngen's default, 2 x CPUs)
-#   STORM_PROBES="off sockflow softflowd"
+#   STORM_PROBES="off sockflow softflowd"  (also sockflow_sc: the cheaper TCP counter mode)
 #   SOCKFLOW=path  SOCKFLOW_ARGS="extra sockflow options"  CONNGEN=path
 #   STORM_SOCKFLOW=0   only the runs without a probe (also when sockflow is not built)
 #   STORM_EXPORT=none  sockflow exports nothing (no collector, no printing): how much of
@@ -17,9 +17,9 @@
 #   STORM_NAT=1        clients connect to another port that an nft rule DNATs to the
 #                      server (every run): sockflow joins the ends through conntrack and
 #                      the post_nat column counts records with the server's port after NAT
-#   STORM_TW_BUCKETS=N net.ipv4.tcp_max_tw_buckets for the run (restored after): with a
-#                      small N (1024) the TIME_WAIT sockets of one run (60 s each) do not
-#                      slow the next, so runs compare better; default: the host's
+#   STORM_TW_BUCKETS=1024  net.ipv4.tcp_max_tw_buckets for the run (restored after):
+#                      kept small, the TIME_WAIT sockets of one run (60 s each) do not
+#                      slow the next, so runs compare better; empty: the host's
 #   KEEP_TMP=1         keep logs and nfcapd files
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck source=tests/integration/lib.sh
@@ -41,7 +41,7 @@ require_conngen
 ((NAT)) && require_tools nft
 if [[ ${STORM_SOCKFLOW:-1} == 0 ]] || { [[ $PROBES == *sockflow* ]] && [[ ! -x $SOCKFLOW ]]; }; then
 	log "runs without sockflow only"
-	PROBES=${PROBES//sockflow/}
+	PROBES=$(tr ' ' '\n' <<<"$PROBES" | grep -v '^sockflow' | tr '\n' ' ')
 fi
 # shellcheck disable=SC2086 # a word list
 probe_require $PROBES
@@ -67,7 +67,8 @@ fi
 sysctl_set net.ipv4.ip_local_port_range "10240 65535"
 sysctl_set net.ipv4.tcp_tw_reuse 1
 sysctl_set net.core.rmem_max 33554432	# nfcapd -B 8 MiB (it asks for more as root)
-[[ -z ${STORM_TW_BUCKETS:-} ]] || sysctl_set net.ipv4.tcp_max_tw_buckets "$STORM_TW_BUCKETS"
+TW_BUCKETS=${STORM_TW_BUCKETS-1024}
+[[ -z $TW_BUCKETS ]] || sysctl_set net.ipv4.tcp_max_tw_buckets "$TW_BUCKETS"
 
 conntrack_count() {
 	((HAVE_CT)) && sysctl -n net.netfilter.nf_conntrack_count || echo -
@@ -101,14 +102,14 @@ storm_run() {
 # port (softflowd: its client-to-server records), those with the server's port after NAT.
 storm_run_collected() {
 	local flows natted=-
-	if [[ $PROBE == off || ($PROBE == sockflow && $PROBE_EXPORT == none) ]]; then
+	if [[ $PROBE == off || ($PROBE == sockflow* && $PROBE_EXPORT == none) ]]; then
 		echo "- -"
 		return
 	fi
 	# One line per record; with none, nfdump prints "No matching flows".
 	flows=$(nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%dp' "proto tcp and dst port $TARGET" |
 		grep -c '^ *[0-9]' || true)
-	if ((NAT)) && [[ $PROBE == sockflow ]]; then
+	if ((NAT)) && [[ $PROBE == sockflow* ]]; then
 		natted=$(nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%xdp' \
 			"proto tcp and dst port $TARGET" | grep -c "^ *$CONNGEN_PORT *$" || true)
 	fi
@@ -129,11 +130,11 @@ printf '\nconnection storm: %s s per run, loopback%s, export %s %s\n' "$DURATION
 	"$( ((NAT)) && echo ", DNAT by nft in the path")" \
 	"$([[ $PROBE_EXPORT == none ]] && echo "none (sockflow)" || echo "to nfcapd over UDP")" \
 	"${SOCKFLOW_ARGS:-}"
-printf '%-5s %-10s %11s %9s %9s %7s %10s %10s %10s %11s %8s %9s %8s\n' round probe \
+printf '%-5s %-11s %11s %9s %9s %7s %10s %10s %10s %11s %8s %9s %8s\n' round probe \
 	connections rate/s flows lost coll_drops pcap_drops probe_us/c host_us/conn \
 	rss_MiB conntrack post_nat
 while read -r r p _ conns rate ct _ _ _ rss pdrop cdrop flows natted hostus lost probeus; do
-	printf '%-5s %-10s %11s %9.0f %9s %7s %10s %10s %10s %11s %8s %9s %8s\n' "$r" "$p" \
+	printf '%-5s %-11s %11s %9.0f %9s %7s %10s %10s %10s %11s %8s %9s %8s\n' "$r" "$p" \
 		"$conns" "$rate" "$flows" "$lost" "$cdrop" "$pdrop" "$probeus" "$hostus" "$rss" \
 		"$ct" "$natted"
 done <"$TEST_TMP/rows2"

@@ -12,8 +12,11 @@
 #include <time.h>
 
 #include <linux/filter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include <glib.h>
+#include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
 #include "clock.h"
@@ -26,6 +29,16 @@
 #define CT_RESYNC_INTERVAL_NS NSEC_PER_SEC
 /* Used when the caller leaves rcvbuf_bytes at 0. */
 #define CT_DEFAULT_RCVBUF (4u * 1024 * 1024)
+/* Event messages per recvmmsg() call, and room for each (a NEW event takes ~300 bytes). */
+#define CT_BATCH 32
+#define CT_MSG_BYTES 4096
+
+/* Where one recvmmsg() call puts its messages. */
+struct ct_batch {
+	struct mmsghdr msgs[CT_BATCH];
+	struct iovec iov[CT_BATCH];
+	uint8_t buf[CT_BATCH][CT_MSG_BYTES];
+};
 
 /*
  * One subscribed namespace. Both handles were created inside it and keep
@@ -53,6 +66,7 @@ struct ct_source {
 	GArray *found;			/* struct netns_ref, scratch of one rescan */
 	uint32_t generation;
 	int own_err;			/* the own namespace's subscription at the last rescan */
+	struct ct_batch *batch;		/* scratch of one event read */
 	struct ct_source_stats st;
 };
 
@@ -226,8 +240,7 @@ static int ct_netns__open_here(struct ct_netns *ns, uint32_t rcvbuf_bytes)
 		err = ct__filter_untranslated(nfct_fd(ns->events));
 	if (err)
 		return err;
-	if (nfct_callback_register(ns->events, NFCT_T_NEW, ct__on_event, ns) ||
-	    nfct_callback_register(ns->query, NFCT_T_ALL, ct__on_dump, ns))
+	if (nfct_callback_register(ns->query, NFCT_T_ALL, ct__on_dump, ns))
 		return -ENOMEM;
 	return 0;
 }
@@ -364,24 +377,73 @@ static void ct_netns__resync(struct ct_netns *ns, uint64_t now)
 	ns->resync_pending = false;
 }
 
+/* The conntrack messages in one datagram of @ns's event socket, each handed on. */
+static void ct_netns__parse(struct ct_netns *ns, const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+	struct nf_conntrack *ct;
+	int left = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (nlh->nlmsg_type != (NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_NEW))
+			continue;
+		ct = nfct_new();
+		if (!ct)
+			return;
+		if (nfct_nlmsg_parse(nlh, ct) == 0)
+			ct__on_event(NFCT_T_NEW, ct, ns);
+		nfct_destroy(ct);
+	}
+}
+
 /*
- * Read @ns's event queue empty. nfct_catch() returns only on an error:
- * EAGAIN when the queue is empty, ENOBUFS (once) when the kernel dropped
- * events for lack of room; reading goes on after that.
+ * Up to CT_BATCH queued events of @ns in one system call: in a storm of
+ * translated connections, one call per event was most of what sockflow
+ * spent on them. Returns the datagrams read, or -errno: EAGAIN when the
+ * queue is empty, ENOBUFS (once) when the kernel dropped events for lack
+ * of room.
  */
+static int ct_netns__read(struct ct_netns *ns)
+{
+	struct ct_batch *b = ns->src->batch;
+	int n, i;
+
+	for (i = 0; i < CT_BATCH; i++) {
+		b->iov[i] = (struct iovec){ b->buf[i], CT_MSG_BYTES };
+		b->msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &b->iov[i], .msg_iovlen = 1 };
+	}
+	n = recvmmsg(nfct_fd(ns->events), b->msgs, CT_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		if (b->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+			log_debug("conntrack: netns %u: an event longer than %d bytes skipped",
+				  ns->ino, CT_MSG_BYTES);
+		else
+			ct_netns__parse(ns, b->buf[i], b->msgs[i].msg_len);
+	}
+	return n;
+}
+
+/* Read @ns's event queue empty; after an overrun (ENOBUFS) reading goes on. */
 static void ct_netns__drain(struct ct_netns *ns, uint64_t now)
 {
+	int n;
+
 	for (;;) {
-		if (nfct_catch(ns->events) >= 0)
+		n = ct_netns__read(ns);
+		if (n == CT_BATCH)
 			continue;
-		if (errno == ENOBUFS) {
+		if (n >= 0)
+			break;	/* a short batch: the queue is empty */
+		if (n == -ENOBUFS) {
 			ns->src->st.overruns++;
 			ns->resync_pending = true;
 			continue;
 		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
+		if (n != -EAGAIN && n != -EWOULDBLOCK)
 			log_debug("conntrack: netns %u: reading events: %s", ns->ino,
-				  strerror(errno));
+				  strerror(-n));
 		break;
 	}
 	if (ns->initial_pending)
@@ -425,7 +487,8 @@ int ct_source__new(struct ct_source **out, const struct ct_source_options *o, ch
 	s->ctx = o->ctx;
 	s->by_ino = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, ct_netns__free);
 	s->found = netns__refs_new();
-	if (!s->proc_root || !s->netns_dir) {
+	s->batch = malloc(sizeof(*s->batch));
+	if (!s->proc_root || !s->netns_dir || !s->batch) {
 		snprintf(msg, msg_len, "conntrack: out of memory");
 		err = -ENOMEM;
 		goto err_free;
@@ -460,6 +523,7 @@ void ct_source__free(struct ct_source *s)
 		g_hash_table_destroy(s->by_ino);
 	if (s->found)
 		g_array_free(s->found, TRUE);
+	free(s->batch);
 	free(s->netns_dir);
 	free(s->proc_root);
 	free(s);
