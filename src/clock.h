@@ -20,4 +20,10 @@ static inline uint64_t now_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
+/* The same in milliseconds, as the exporters keep time. */
+static inline uint64_t mono_ms(void)
+{
+	return now_ns() / 1000000;
+}
+
 #endif

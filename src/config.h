@@ -62,6 +62,8 @@ struct config {
 	uint32_t active_timeout_s;
 	uint32_t idle_timeout_s;
 	uint32_t template_refresh_s;		/* UDP template re-send interval */
+	uint32_t template_refresh_messages;	/* and every this many UDP messages */
+	uint32_t template_gap_s;		/* and before a message after this long quiet */
 	uint32_t max_flows;			/* flow table bound (user space) */
 	uint32_t max_sockets;			/* BPF socks map entries */
 	uint32_t max_udp_flows;			/* BPF udp_flows and udp_owners entries */

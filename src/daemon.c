@@ -317,6 +317,8 @@ static int open_sinks(const struct config *cfg, struct export_sink **sinks)
 	struct export_options opts = {
 		.observation_domain_id = cfg->observation_domain_id,
 		.template_refresh_s = cfg->template_refresh_s,
+		.template_refresh_messages = cfg->template_refresh_messages,
+		.template_gap_s = cfg->template_gap_s,
 		.buffer_records = cfg->tcp_buffer_records,
 		.enterprise_id = cfg->enterprise_id,
 		.template_name = cfg->template,
@@ -578,7 +580,7 @@ static gboolean on_reload(gpointer data)
 		return G_SOURCE_CONTINUE;
 	}
 	for (i = 0; i < d->n_sinks; i++)
-		export_sink__flush(d->sinks[i], now_ns() / 1000000);
+		export_sink__flush(d->sinks[i], mono_ms());
 	free_sinks(d);
 	memcpy(d->sinks, sinks, sizeof(sinks[0]) * n);
 	d->n_sinks = n;
@@ -770,7 +772,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	update_clock(&d);
 	flow_table__flush(d.table, now_ns());
 	for (n = 0; n < d.n_sinks; n++)
-		export_sink__flush(d.sinks[n], now_ns() / 1000000);
+		export_sink__flush(d.sinks[n], mono_ms());
 	log_stats(&d, " at exit");
 	g_main_loop_unref(d.loop);
 	diag_poller__free(d.diag);

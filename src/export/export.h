@@ -41,7 +41,9 @@ struct export_loss_stats {
 /* Tunables common to every IPFIX sink. */
 struct export_options {
 	uint32_t observation_domain_id;
-	uint32_t template_refresh_s;	/* UDP: re-send templates this often */
+	uint32_t template_refresh_s;	/* UDP: re-send templates this often; 0: off */
+	uint32_t template_refresh_messages;	/* UDP: and after this many messages; 0: off */
+	uint32_t template_gap_s;	/* UDP: and before a message after this long quiet; 0: off */
 	uint32_t buffer_records;	/* TCP: records kept while the collector is down */
 	uint32_t enterprise_id;		/* PEN of sockflow's own elements; 0: 32473 */
 	const char *template_name;	/* default, full, ntop, minimal or a path; NULL: default */

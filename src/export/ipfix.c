@@ -12,6 +12,7 @@
 
 #include "export/field_list.h"
 #include "export/sink.h"
+#include "export/template_schedule.h"
 #include "export/templates.h"
 #include "export/transport.h"
 
@@ -64,8 +65,8 @@ struct ipfix_sink {
 	uint32_t msg_records;		/* data records in that message */
 	size_t msg_used;		/* its bytes so far, as libfixbuf will write them */
 	uint16_t set_tid;		/* template of its open data set, 0 if none */
-	uint64_t templates_ms;		/* when templates were last sent (UDP) */
-	bool templates_ms_unknown;	/* sent outside flush; take the next now_ms */
+	struct template_schedule ts;	/* UDP: when the templates go out again */
+	uint64_t now_ms;		/* the exporter's clock at its last flush */
 
 	struct flow_record *queue;
 	uint32_t q_head, q_len, q_cap;
@@ -311,6 +312,9 @@ static int emit(struct ipfix_sink *s)
 	} else {
 		len = fbExporterGetMsgLen(fBufGetExporter(s->fbuf));
 		err = transport__send(s->tp, s->msgbuf, len, records);
+		if (s->kind == COLLECTOR_UDP)
+			template_schedule__message_sent(&s->ts, s->now_ms,
+							transport__take_refused(s->tp));
 	}
 	return err;
 }
@@ -400,7 +404,20 @@ flow_templates:
 	err = append_item(s, &it) ?: err;
 	it.tid = TEMPLATES_TID_LOSS_STATS;
 	err = append_item(s, &it) ?: err;
-	return emit(s) ?: err;
+	err = emit(s) ?: err;
+	template_schedule__templates_sent(&s->ts, s->now_ms);
+	return err;
+}
+
+/*
+ * UDP, before a new message: the templates first when the schedule says
+ * the collector may not have them (see template_schedule.h).
+ */
+static int templates_if_due(struct ipfix_sink *s)
+{
+	if (s->kind != COLLECTOR_UDP || s->msg_open || !template_schedule__due(&s->ts, s->now_ms))
+		return 0;
+	return export_templates(s);
 }
 
 /* Bytes a record of @len takes in the current message, with a new set header if needed. */
@@ -450,6 +467,7 @@ static int append(struct ipfix_sink *s, const struct flow_record *r)
 	}
 	if (s->msg_open && s->msg_used + record_need(s, it.tid, len) > s->msg_max)
 		emit(s);
+	templates_if_due(s);	/* a failure to send them is counted by the transport */
 	err = append_item(s, &it);
 	if (err) {
 		s->st.records_lost++;
@@ -516,21 +534,17 @@ static int ipfix_add(struct export_sink *sink, const struct flow_record *r)
 static int ipfix_flush(struct export_sink *sink, uint64_t now_ms)
 {
 	struct ipfix_sink *s = to_ipfix(sink);
-	uint64_t refresh_ms = (uint64_t)s->opts.template_refresh_s * 1000;
 	int err = 0;
 
 	switch (s->kind) {
 	case COLLECTOR_UDP:
-		if (s->templates_ms_unknown) {
-			s->templates_ms = now_ms;
-			s->templates_ms_unknown = false;
-		}
-		/* template_refresh_s 0: templates only at start. */
-		if (refresh_ms && now_ms - s->templates_ms >= refresh_ms) {
-			err = export_templates(s);
-			s->templates_ms = now_ms;
-		}
-		return emit(s) ?: err;
+		s->now_ms = now_ms;
+		template_schedule__tick(&s->ts, now_ms);
+		/* What is pending had its templates checked when its message began. */
+		err = emit(s);
+		if (template_schedule__refresh_due(&s->ts, now_ms))
+			err = export_templates(s) ?: err;
+		return err;
 	case COLLECTOR_FILE:
 		err = emit(s);
 		if (fflush(s->file) && !err)
@@ -594,6 +608,7 @@ static int ipfix_add_stats(struct export_sink *sink, const struct export_loss_st
 	if (s->kind == COLLECTOR_TCP && !tcp_can_encode(s))
 		return -ENOTCONN;
 	err = emit(s);
+	err = templates_if_due(s) ?: err;
 	ipfix_stats(sink, &st);
 	templates__fill_loss_stats(&rec, s->opts.observation_domain_id, &st, loss);
 	err = append_item(s, &it) ?: err;
@@ -745,6 +760,8 @@ struct export_sink *export_sink__new_ipfix(const struct collector *c,
 		 * A UDP collector that is not up yet is no start-up error:
 		 * the loss is counted and templates are sent again later.
 		 */
+		template_schedule__init(&s->ts, opts->template_refresh_s,
+					opts->template_refresh_messages, opts->template_gap_s);
 		*err = export_templates(s);
 		if (s->file && !*err && fflush(s->file))
 			*err = -errno;
@@ -752,7 +769,6 @@ struct export_sink *export_sink__new_ipfix(const struct collector *c,
 			snprintf(msg, msg_len, "ipfix: write %s: %s", c->path, strerror(-*err));
 			goto err_free_sink;
 		}
-		s->templates_ms_unknown = true;
 	}
 	*err = 0;
 	return &s->base;

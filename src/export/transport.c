@@ -45,6 +45,7 @@ struct transport {
 	int retry_unscheduled;		/* lost outside poll: schedule on the next poll */
 	uint32_t backoff_ms;
 	uint64_t connect_start_ms;
+	bool refused;			/* UDP: a datagram was refused since the last take */
 
 	uint8_t *out;
 	size_t out_off, out_len, out_cap;
@@ -408,6 +409,14 @@ static int reserve(struct transport *t, size_t len)
 	return 0;
 }
 
+bool transport__take_refused(struct transport *t)
+{
+	bool refused = t->refused;
+
+	t->refused = false;
+	return refused;
+}
+
 int transport__send(struct transport *t, const uint8_t *msg, size_t len, uint32_t records)
 {
 	ssize_t n;
@@ -426,6 +435,7 @@ int transport__send(struct transport *t, const uint8_t *msg, size_t len, uint32_
 		 */
 		if (n < 0 && errno == ECONNREFUSED) {
 			t->st.send_errors++;
+			t->refused = true;
 			n = send(t->fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		}
 		if (n == (ssize_t)len) {

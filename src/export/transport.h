@@ -4,6 +4,7 @@
 #define SOCKFLOW_EXPORT_TRANSPORT_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -57,6 +58,12 @@ int transport__is_up(const struct transport *t);
  * transport__poll() after the back-off).
  */
 int transport__send(struct transport *t, const uint8_t *msg, size_t len, uint32_t records);
+
+/*
+ * UDP: whether the collector refused a datagram (ICMP port unreachable:
+ * nothing listened) since the last call; clears it.
+ */
+bool transport__take_refused(struct transport *t);
 
 /*
  * UDP: the largest datagram payload the route to the collector carries

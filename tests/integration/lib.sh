@@ -233,9 +233,9 @@ conngen_as() {
 
 # ---- nfcapd (nfdump 1.7.1; IPFIX/NetFlow over UDP only) ------------------------
 
-# nfcapd_start [DIR]: nfcapd on a free 127.0.0.1 UDP port, writing into DIR (default
-# $TEST_TMP/nfcapd). Sets NFCAPD_PORT, NFCAPD_DIR, NFCAPD_PID, NFCAPD_LOG. Retries when
-# the port was taken meanwhile.
+# nfcapd_start [DIR [PORT]]: nfcapd on a free 127.0.0.1 UDP port (or PORT), writing into
+# DIR (default $TEST_TMP/nfcapd). Sets NFCAPD_PORT, NFCAPD_DIR, NFCAPD_PID, NFCAPD_LOG.
+# Retries when the port was taken meanwhile.
 #   nfcapd -w DIR -p PORT -b 127.0.0.1 -t 3600 -B 8388608
 # -t 3600: rotation is irrelevant, all records are on disk once nfcapd exits (it renames
 # nfcapd.current.PID to nfcapd.YYYYmmddHHMM); -B: a big socket buffer for bursts (the
@@ -246,7 +246,7 @@ nfcapd_start() {
 	NFCAPD_LOG="$NFCAPD_DIR.log"
 	mkdir -p "$NFCAPD_DIR"
 	for attempt in 1 2 3; do
-		NFCAPD_PORT=$(free_port udp)
+		NFCAPD_PORT=${2:-$(free_port udp)}
 		bg_start NFCAPD_PID "$NFCAPD_LOG" \
 			nfcapd -w "$NFCAPD_DIR" -p "$NFCAPD_PORT" -b 127.0.0.1 -t 3600 -B 8388608
 		if wait_for 5 "nfcapd to start" nfcapd_ready; then
