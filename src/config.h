@@ -15,9 +15,15 @@ enum collector_transport {
 	COLLECTOR_FILE,
 };
 
+enum collector_protocol {
+	COLLECTOR_IPFIX = 1,	/* RFC 7011, the default */
+	COLLECTOR_NETFLOW9,	/* RFC 3954, UDP only: ?protocol=v9 */
+};
+
 /* One export destination, parsed from udp://HOST:PORT, tcp://HOST:PORT or file:PATH. */
 struct collector {
 	enum collector_transport transport;
+	enum collector_protocol protocol;
 	char host[256];		/* without brackets; empty for files */
 	char port[8];		/* service string for getaddrinfo */
 	char path[4096];	/* file: only */
@@ -89,7 +95,7 @@ void config__defaults(struct config *cfg);
  */
 int config__load(struct config *cfg, const char *path, char *err, size_t err_len);
 
-/* Parse one collector URI. Returns 0 or -EINVAL with a message in @err. */
+/* Parse one collector URI (collector.c). Returns 0 or -EINVAL with a message in @err. */
 int config__parse_collector(struct collector *c, const char *uri, char *err, size_t err_len);
 
 /* Write a message into @err (when there is room for one) and return @rc. */

@@ -327,7 +327,11 @@ static int open_sinks(const struct config *cfg, struct export_sink **sinks)
 	int i, n = 0, err = 0;
 
 	for (i = 0; i < cfg->n_collectors; i++) {
-		sinks[n] = export_sink__new_ipfix(&cfg->collectors[i], &opts, &err, msg, sizeof(msg));
+		const struct collector *c = &cfg->collectors[i];
+
+		sinks[n] = c->protocol == COLLECTOR_NETFLOW9 ?
+				   export_sink__new_netflow9(c, &opts, &err, msg, sizeof(msg)) :
+				   export_sink__new_ipfix(c, &opts, &err, msg, sizeof(msg));
 		if (!sinks[n]) {
 			log_error("export: %s: %s", cfg->collectors[i].uri, msg);
 			goto err_free;

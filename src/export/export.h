@@ -69,6 +69,16 @@ struct export_sink *export_sink__new_ipfix(const struct collector *c,
 int export_sink__check_ipfix(const struct export_options *opts, char *msg, size_t msg_len);
 
 /* A sink printing for a person (PRINT_TEXT) or one JSON object per record. */
+/*
+ * A NetFlow v9 (RFC 3954) exporter to the UDP collector @c (?protocol=v9):
+ * the 5-tuple, both directions' counters, times, TCP flags and the local
+ * user (NSEL 40000), with @opts' observation domain as source id and its
+ * template re-send settings. No options records.
+ */
+struct export_sink *export_sink__new_netflow9(const struct collector *c,
+					      const struct export_options *opts, int *err,
+					      char *msg, size_t msg_len);
+
 struct export_sink *export_sink__new_print(FILE *out, enum print_format format);
 
 /* Hand one record to the sink. Returns 0 or -errno (the record is counted lost). */

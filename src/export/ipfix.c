@@ -16,15 +16,6 @@
 #include "export/templates.h"
 #include "export/transport.h"
 
-/*
- * IPFIX messages over UDP fill the datagram the route to the collector
- * carries unfragmented, up to 8 KiB: pmacct's nfacctd reads at most 10,000
- * bytes. On loopback that is 8 KiB, ~6 times fewer sends than 1,400 bytes.
- * When the route's MTU is not known: 1,400, which fits 1,500 with IPv6.
- */
-#define IPFIX_UDP_MSG_MAX 8192
-#define IPFIX_UDP_MSG_MIN 512
-#define IPFIX_UDP_MSG_UNKNOWN 1400
 /* Largest IPFIX message on a TCP connection. */
 #define IPFIX_TCP_MSG_MAX 8192
 /* Largest IPFIX message in a file: libfixbuf's own limit for file exporters. */
@@ -576,18 +567,12 @@ static int ipfix_flush(struct export_sink *sink, uint64_t now_ms)
 static void ipfix_stats(const struct export_sink *sink, struct export_stats *st)
 {
 	const struct ipfix_sink *s = to_ipfix(sink);
-	struct transport_stats ts;
 
 	*st = s->st;
 	st->connected = 1;
 	if (!s->tp)
 		return;
-	transport__stats(s->tp, &ts);
-	st->records_sent += ts.records_sent;
-	st->records_lost += ts.records_lost;
-	st->messages_sent += ts.messages_sent;
-	st->send_errors += ts.send_errors;
-	st->reconnects += ts.reconnects;
+	export_stats__add_transport(st, s->tp);
 	if (s->kind == COLLECTOR_TCP)
 		st->connected = transport__is_up(s->tp);
 }
@@ -685,18 +670,6 @@ int export_sink__check_ipfix(const struct export_options *opts, char *msg, size_
 	return err;
 }
 
-/* The IPFIX message size for UDP to the collector @tp sends to; @want: asked for, 0 if not. */
-static uint16_t udp_msg_max(const struct transport *tp, uint32_t want)
-{
-	int room = want ? (int)want : transport__udp_payload_max(tp);
-
-	if (room < 0)
-		return IPFIX_UDP_MSG_UNKNOWN;
-	if (room > IPFIX_UDP_MSG_MAX)
-		return IPFIX_UDP_MSG_MAX;
-	return room < IPFIX_UDP_MSG_MIN ? IPFIX_UDP_MSG_MIN : (uint16_t)room;
-}
-
 struct export_sink *export_sink__new_ipfix(const struct collector *c,
 					   const struct export_options *opts,
 					   int *err, char *msg, size_t msg_len)
@@ -733,7 +706,7 @@ struct export_sink *export_sink__new_ipfix(const struct collector *c,
 		*err = transport__new(&s->tp, c->transport, c->host, c->port, msg, msg_len);
 		if (*err)
 			goto err_free_sink;
-		s->msg_max = c->transport == COLLECTOR_UDP ? udp_msg_max(s->tp, opts->udp_message_max)
+		s->msg_max = c->transport == COLLECTOR_UDP ? transport__udp_message_max(s->tp, opts->udp_message_max)
 							   : IPFIX_TCP_MSG_MAX;
 		s->msgbuf = malloc(s->msg_max);
 		if (!s->msgbuf)

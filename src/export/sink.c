@@ -2,6 +2,7 @@
 /* The export_sink__* calls, dispatched to the sink's implementation. */
 
 #include "export/sink.h"
+#include "export/transport.h"
 
 int export_sink__add(struct export_sink *s, const struct flow_record *r)
 {
@@ -32,4 +33,16 @@ void export_sink__free(struct export_sink *s)
 {
 	if (s)
 		s->ops->free(s);
+}
+
+void export_stats__add_transport(struct export_stats *st, const struct transport *tp)
+{
+	struct transport_stats ts;
+
+	transport__stats(tp, &ts);
+	st->records_sent += ts.records_sent;
+	st->records_lost += ts.records_lost;
+	st->messages_sent += ts.messages_sent;
+	st->send_errors += ts.send_errors;
+	st->reconnects += ts.reconnects;
 }

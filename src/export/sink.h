@@ -20,4 +20,9 @@ struct export_sink {
 	const struct export_sink_ops *ops;
 };
 
+struct transport;
+
+/* Add what @tp sent, lost and reconnected to @st (a network sink's stats). */
+void export_stats__add_transport(struct export_stats *st, const struct transport *tp);
+
 #endif

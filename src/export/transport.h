@@ -71,6 +71,12 @@ bool transport__take_refused(struct transport *t);
  */
 int transport__udp_payload_max(const struct transport *t);
 
+/*
+ * UDP: how long a message to send: @want if not 0, else what the route
+ * carries unfragmented, between 512 bytes and 8 KiB (1,400 when unknown).
+ */
+uint16_t transport__udp_message_max(const struct transport *t, uint32_t want);
+
 /* TCP: write queued bytes without blocking. Returns 0 or -errno as transport__send(). */
 int transport__write(struct transport *t);
 

@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Templates reach a UDP collector that starts after sockflow, and one that restarts, at
-# once: with the default settings, sockflow runs quiet (nothing sent for longer than
-# template_gap), a real nfcapd starts (then, later, restarts on the same port with
-# nothing sent while it was down), and every record of 20 connections made a second
-# later is decoded. Without the re-sends, nfcapd drops every data set until the next
-# template_refresh (60 s).
+# once, over IPFIX and over NetFlow v9: with the default settings, sockflow runs quiet
+# (nothing sent for longer than template_gap), a real nfcapd starts (then, later,
+# restarts on the same port with nothing sent while it was down), and every record of
+# 20 connections made a second later is decoded. Without the re-sends, nfcapd drops
+# every data set until the next template_refresh (60 s).
 # shellcheck disable=SC2154,SC2119
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck source=tests/integration/lib.sh
@@ -19,10 +19,8 @@ require_conngen
 
 N=20
 QUIET_S=6	# longer than the default template_gap (5 s)
-port=$(free_port udp)
 conngen_serve --threads 1
 server_port=$CONNGEN_PORT
-sockflow_start --collector "udp://127.0.0.1:$port" --json
 
 # connections_then_count: N connections a second after nfcapd came up; once sockflow has
 # printed their records, stop nfcapd and set DECODED to the number of its records of them.
@@ -39,15 +37,20 @@ connections_then_count() {
 	DECODED=$(nfcapd_count "proto tcp and dst port $server_port")
 }
 
-# (a) nfcapd starts after sockflow: sockflow's start-up templates were refused.
-sleep "$QUIET_S"
-nfcapd_start "$TEST_TMP/late" "$port"
-connections_then_count
-assert_eq "records decoded by a collector that started late" "$N" "$DECODED"
+for protocol in ipfix v9; do
+	port=$(free_port udp)
+	sockflow_start --collector "udp://127.0.0.1:$port?protocol=$protocol" --json
 
-# (b) nfcapd restarts on the same port: it lost the templates, nothing told sockflow.
-sleep "$QUIET_S"
-nfcapd_start "$TEST_TMP/restarted" "$port"
-connections_then_count
-assert_eq "records decoded by a restarted collector" "$N" "$DECODED"
-sockflow_stop
+	# (a) nfcapd starts after sockflow: sockflow's start-up templates were refused.
+	sleep "$QUIET_S"
+	nfcapd_start "$TEST_TMP/$protocol.late" "$port"
+	connections_then_count
+	assert_eq "$protocol: records decoded by a collector that started late" "$N" "$DECODED"
+
+	# (b) nfcapd restarts on the same port: it lost the templates, nothing told sockflow.
+	sleep "$QUIET_S"
+	nfcapd_start "$TEST_TMP/$protocol.restarted" "$port"
+	connections_then_count
+	assert_eq "$protocol: records decoded by a restarted collector" "$N" "$DECODED"
+	sockflow_stop
+done

@@ -482,6 +482,7 @@ struct good_uri {
 	const char *host;
 	const char *port;
 	const char *path;
+	enum collector_protocol protocol;	/* 0: IPFIX */
 };
 
 static const struct good_uri good_uris[] = {
@@ -494,6 +495,11 @@ static const struct good_uri good_uris[] = {
 	{ "file:/var/lib/sockflow/f.ipfix", COLLECTOR_FILE, "", "", "/var/lib/sockflow/f.ipfix" },
 	{ "file:relative.ipfix", COLLECTOR_FILE, "", "", "relative.ipfix" },
 	{ "file:///tmp/a", COLLECTOR_FILE, "", "", "/tmp/a" },
+	{ "udp://h:9995?protocol=v9", COLLECTOR_UDP, "h", "9995", "", COLLECTOR_NETFLOW9 },
+	{ "udp://[::1]:4739?protocol=ipfix", COLLECTOR_UDP, "::1", "4739", "" },
+	{ "tcp://h:4739?protocol=ipfix", COLLECTOR_TCP, "h", "4739", "" },
+	{ "udp://h:1?protocol=ipfix&protocol=v9", COLLECTOR_UDP, "h", "1", "", COLLECTOR_NETFLOW9 },
+	{ "file:/tmp/a?protocol=v9", COLLECTOR_FILE, "", "", "/tmp/a?protocol=v9" },
 };
 
 struct bad_uri {
@@ -525,6 +531,13 @@ static const struct bad_uri bad_uris[] = {
 	{ "", "unknown scheme" },
 	{ "file:", "empty path" },
 	{ "file://host/x", "names a host" },
+	{ "tcp://h:4739?protocol=v9", "NetFlow v9 goes over UDP only; expected "
+				      "udp://HOST:PORT?protocol=v9" },
+	{ "udp://h:4739?protocol=v5", "protocol \"v5\"; expected protocol=ipfix or protocol=v9" },
+	{ "udp://h:4739?proto=v9", "unknown parameter \"proto=v9\"; expected protocol=ipfix|v9" },
+	{ "udp://h:4739?", "empty parameter" },
+	{ "udp://h:4739?protocol=v9&", "empty parameter" },
+	{ "udp://h:47x?protocol=v9", "port \"47x\" is not a number" },
 };
 
 static void test_uris(void)
@@ -542,6 +555,8 @@ static void test_uris(void)
 		g_assert_cmpstr(c.port, ==, good_uris[i].port);
 		g_assert_cmpstr(c.path, ==, good_uris[i].path);
 		g_assert_cmpstr(c.uri, ==, good_uris[i].uri);
+		g_assert_cmpint(c.protocol, ==,
+				good_uris[i].protocol ? good_uris[i].protocol : COLLECTOR_IPFIX);
 	}
 	for (i = 0; i < G_N_ELEMENTS(bad_uris); i++) {
 		g_test_message("uri %s", bad_uris[i].uri);

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Collector URIs: udp://HOST:PORT, tcp://HOST:PORT (with ?KEY=VALUE parameters) and file:PATH. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "config.h"
+
+/*
+ * Split "HOST:PORT" or "[ADDRESS]:PORT" into @c->host and @c->port. Returns 0
+ * or -EINVAL with "what is wrong; what is expected" in @msg.
+ */
+static int parse_host_port(struct collector *c, const char *s, char *msg, size_t msg_len)
+{
+	const char *host = s, *host_end, *port, *p;
+	char ip6[INET6_ADDRSTRLEN];
+	struct in6_addr addr6;
+	size_t host_len, addr_len;
+	uint32_t port_num;
+	int rc;
+
+	if (*s == '[') {
+		host++;
+		host_end = strchr(host, ']');
+		if (!host_end)
+			return config__error(msg, msg_len, -EINVAL, "no ']' after the IPv6 address; "
+				       "expected [ADDRESS]:PORT");
+		host_len = (size_t)(host_end - host);
+		if (host_len == 0)
+			return config__error(msg, msg_len, -EINVAL,
+				       "empty host; expected [ADDRESS]:PORT");
+		/* A zone (fe80::1%eth0) is for getaddrinfo; check the address before it. */
+		addr_len = strcspn(host, "%]");
+		if (addr_len >= sizeof(ip6))
+			addr_len = 0;
+		memcpy(ip6, host, addr_len);
+		ip6[addr_len] = '\0';
+		if (inet_pton(AF_INET6, ip6, &addr6) != 1)
+			return config__error(msg, msg_len, -EINVAL, "\"%.*s\" is not an IPv6 address; "
+				       "expected [ADDRESS]:PORT", (int)host_len, host);
+		port = host_end + 1;
+		if (*port != ':')
+			return config__error(msg, msg_len, -EINVAL,
+				       "missing port; expected [ADDRESS]:PORT");
+	} else {
+		if (!*s)
+			return config__error(msg, msg_len, -EINVAL, "empty host; expected HOST:PORT");
+		port = strrchr(s, ':');
+		if (!port)
+			return config__error(msg, msg_len, -EINVAL, "missing port; expected HOST:PORT");
+		host_len = (size_t)(port - host);
+		if (host_len == 0)
+			return config__error(msg, msg_len, -EINVAL, "empty host; expected HOST:PORT");
+		if (memchr(host, ':', host_len))
+			return config__error(msg, msg_len, -EINVAL, "IPv6 address without brackets; "
+				       "expected [ADDRESS]:PORT");
+		for (p = host; p < port; p++) {
+			if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != '_')
+				return config__error(msg, msg_len, -EINVAL, "\"%.*s\" is not a host name "
+					       "or address; expected HOST:PORT",
+					       (int)host_len, host);
+		}
+	}
+	if (host_len >= sizeof(c->host))
+		return config__error(msg, msg_len, -EINVAL, "host too long; expected at most %zu "
+			       "characters", sizeof(c->host) - 1);
+	port++;
+	if (!*port)
+		return config__error(msg, msg_len, -EINVAL, "missing port; expected a port 1..65535");
+	rc = config__parse_u32(port, 1, 65535, &port_num);
+	if (rc)
+		return config__error(msg, msg_len, -EINVAL, "port \"%s\" is %s; expected 1..65535", port,
+			       rc == -ERANGE ? "out of range" : "not a number");
+
+	memcpy(c->host, host, host_len);
+	c->host[host_len] = '\0';
+	snprintf(c->port, sizeof(c->port), "%u", port_num);
+	return 0;
+}
+
+/* One KEY=VALUE of a network collector's query into @c; as parse_host_port(). */
+static int parse_parameter(struct collector *c, const char *kv, size_t len, char *msg,
+			   size_t msg_len)
+{
+	const char *eq = memchr(kv, '=', len);
+	size_t key_len = eq ? (size_t)(eq - kv) : len;
+	const char *value = eq ? eq + 1 : "";
+	size_t value_len = eq ? len - key_len - 1 : 0;
+
+	if (key_len == 8 && !strncmp(kv, "protocol", 8)) {
+		if (value_len == 5 && !strncmp(value, "ipfix", 5))
+			c->protocol = COLLECTOR_IPFIX;
+		else if (value_len == 2 && !strncmp(value, "v9", 2))
+			c->protocol = COLLECTOR_NETFLOW9;
+		else
+			return config__error(msg, msg_len, -EINVAL, "protocol \"%.*s\"; expected "
+				       "protocol=ipfix or protocol=v9", (int)value_len, value);
+		return 0;
+	}
+	return config__error(msg, msg_len, -EINVAL, "unknown parameter \"%.*s\"; expected "
+		       "protocol=ipfix|v9", (int)len, kv);
+}
+
+/*
+ * "HOST:PORT" with an optional "?KEY=VALUE&KEY=VALUE" into @c; as
+ * parse_host_port(). NetFlow v9 goes over UDP only.
+ */
+static int parse_network(struct collector *c, const char *s, char *msg, size_t msg_len)
+{
+	const char *query = strchr(s, '?'), *kv, *end;
+	char hostport[sizeof(c->host) + 16];
+	size_t len = query ? (size_t)(query - s) : strlen(s);
+	int rc;
+
+	if (len >= sizeof(hostport))
+		return config__error(msg, msg_len, -EINVAL, "host too long; expected at most %zu "
+			       "characters", sizeof(c->host) - 1);
+	memcpy(hostport, s, len);
+	hostport[len] = '\0';
+	rc = parse_host_port(c, hostport, msg, msg_len);
+	for (kv = query ? query + 1 : NULL; kv && !rc; kv = *end ? end + 1 : NULL) {
+		end = kv + strcspn(kv, "&");
+		if (end == kv)
+			return config__error(msg, msg_len, -EINVAL, "empty parameter; expected "
+				       "?KEY=VALUE&KEY=VALUE");
+		rc = parse_parameter(c, kv, (size_t)(end - kv), msg, msg_len);
+	}
+	if (!rc && c->protocol == COLLECTOR_NETFLOW9 && c->transport != COLLECTOR_UDP)
+		return config__error(msg, msg_len, -EINVAL, "NetFlow v9 goes over UDP only; "
+			       "expected udp://HOST:PORT?protocol=v9");
+	return rc;
+}
+
+/* Take file:PATH or file:///PATH into @c->path (all of it: '?' is part of a path). */
+static int parse_file_path(struct collector *c, const char *s, char *msg, size_t msg_len)
+{
+	/* file:///var/x is file:/var/x; file://HOST/x names another machine. */
+	if (!strncmp(s, "//", 2)) {
+		s += 2;
+		if (*s != '/')
+			return config__error(msg, msg_len, -EINVAL, "names a host; "
+				       "expected file:PATH or file:///PATH");
+	}
+	if (!*s)
+		return config__error(msg, msg_len, -EINVAL, "empty path; expected file:PATH");
+	if (strlen(s) >= sizeof(c->path))
+		return config__error(msg, msg_len, -EINVAL, "path too long; expected at most %zu "
+			       "characters", sizeof(c->path) - 1);
+	strcpy(c->path, s);
+	return 0;
+}
+
+int config__parse_collector(struct collector *c, const char *uri, char *err, size_t err_len)
+{
+	char msg[512];
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->protocol = COLLECTOR_IPFIX;
+	if (strlen(uri) >= sizeof(c->uri))
+		return config__error(err, err_len, -EINVAL, "\"%.40s...\": too long; expected at most "
+			       "%zu characters", uri, sizeof(c->uri) - 1);
+
+	if (!strncmp(uri, "file:", 5)) {
+		c->transport = COLLECTOR_FILE;
+		rc = parse_file_path(c, uri + 5, msg, sizeof(msg));
+	} else if (!strncmp(uri, "udp://", 6) || !strncmp(uri, "tcp://", 6)) {
+		c->transport = uri[0] == 'u' ? COLLECTOR_UDP : COLLECTOR_TCP;
+		rc = parse_network(c, uri + 6, msg, sizeof(msg));
+	} else {
+		rc = config__error(msg, sizeof(msg), -EINVAL, "unknown scheme; "
+			     "expected udp://HOST:PORT, tcp://HOST:PORT or file:PATH");
+	}
+	if (rc) {
+		memset(c, 0, sizeof(*c));
+		return config__error(err, err_len, rc, "\"%s\": %s", uri, msg);
+	}
+	strcpy(c->uri, uri);
+	return 0;
+}
+

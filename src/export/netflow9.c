@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * NetFlow v9 (RFC 3954) export over UDP, for collectors that take v9 and not
+ * IPFIX, and for what nfdump keeps of v9: one biflow record per conversation
+ * with the 5-tuple, both directions' counters (IN_ and OUT_BYTES/PKTS), the
+ * times, TCP flags and the local user (NSEL field 40000).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "clock.h"
+#include "export/export.h"
+#include "export/sink.h"
+#include "export/template_schedule.h"
+#include "export/transport.h"
+
+#define V9_VERSION 9
+#define V9_HEADER_LEN 20
+#define V9_SET_HEADER_LEN 4
+#define V9_TEMPLATE_SET_ID 0
+#define V9_TID_FLOW4 256
+#define V9_TID_FLOW6 257
+
+/* Field types (RFC 3954 section 8, and Cisco's NSEL user name that nfdump reads). */
+enum v9_type {
+	V9_IN_BYTES = 1,
+	V9_IN_PKTS = 2,
+	V9_PROTOCOL = 4,
+	V9_TCP_FLAGS = 6,
+	V9_L4_SRC_PORT = 7,
+	V9_IPV4_SRC_ADDR = 8,
+	V9_L4_DST_PORT = 11,
+	V9_IPV4_DST_ADDR = 12,
+	V9_LAST_SWITCHED = 21,
+	V9_FIRST_SWITCHED = 22,
+	V9_OUT_BYTES = 23,
+	V9_OUT_PKTS = 24,
+	V9_IPV6_SRC_ADDR = 27,
+	V9_IPV6_DST_ADDR = 28,
+	V9_NSEL_USERNAME = 40000,
+};
+
+/*
+ * v9 has no variable-length fields. nfdump 1.7.1 keeps a user name of 17
+ * to 65 octets as it is (16 or fewer it stores byte-swapped).
+ */
+#define V9_USERNAME_LEN 32
+
+struct v9_field {
+	uint16_t type;
+	uint16_t len;
+};
+
+#define V9_COMMON_FIELDS                                                                  \
+	{ V9_L4_SRC_PORT, 2 }, { V9_L4_DST_PORT, 2 }, { V9_PROTOCOL, 1 }, { V9_TCP_FLAGS, 1 }, \
+	{ V9_IN_BYTES, 8 }, { V9_IN_PKTS, 8 }, { V9_OUT_BYTES, 8 }, { V9_OUT_PKTS, 8 },       \
+	{ V9_FIRST_SWITCHED, 4 }, { V9_LAST_SWITCHED, 4 },                                   \
+	{ V9_NSEL_USERNAME, V9_USERNAME_LEN }
+
+static const struct v9_field fields4[] = {
+	{ V9_IPV4_SRC_ADDR, 4 }, { V9_IPV4_DST_ADDR, 4 }, V9_COMMON_FIELDS,
+};
+static const struct v9_field fields6[] = {
+	{ V9_IPV6_SRC_ADDR, 16 }, { V9_IPV6_DST_ADDR, 16 }, V9_COMMON_FIELDS,
+};
+
+struct v9_template {
+	uint16_t id;
+	const struct v9_field *fields;
+	size_t n;
+	size_t record_len;
+};
+
+struct v9_sink {
+	struct export_sink base;
+	char *uri;
+	struct transport *tp;
+	struct template_schedule ts;
+	struct v9_template tmpl[2];	/* IPv4, IPv6 */
+	uint64_t now_ms;		/* the exporter's clock (CLOCK_MONOTONIC) at its last flush */
+	uint64_t boot_real_ms;		/* sysUptime 0: when the sink was made, wall clock */
+	uint32_t source_id;		/* the observation domain */
+	uint32_t sequence;		/* packets sent, as RFC 3954 counts them */
+
+	uint8_t *pkt;			/* the packet being built */
+	size_t pkt_max, pkt_len;
+	uint16_t pkt_count;		/* records and templates in it */
+	uint32_t pkt_records;		/* data records in it */
+	size_t set_start;		/* its open flowset's header; 0: none */
+	uint16_t set_id;
+
+	struct export_stats st;		/* records, records_lost before the transport */
+};
+
+static const struct export_sink_ops v9_ops;
+
+static struct v9_sink *to_v9(const struct export_sink *s)
+{
+	return (struct v9_sink *)s;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, v >> 32);
+	put32(p + 4, v);
+}
+
+static uint64_t real_ms(void)
+{
+	return clock_ns(CLOCK_REALTIME) / 1000000;
+}
+
+/* Milliseconds of sysUptime at wall-clock @ms (flows older than the sink start at 0). */
+static uint32_t uptime_at(const struct v9_sink *s, uint64_t ms)
+{
+	return ms > s->boot_real_ms ? (uint32_t)(ms - s->boot_real_ms) : 0;
+}
+
+/* Close the open flowset: its length, padded to 4 octets. */
+static void set_close(struct v9_sink *s)
+{
+	size_t len;
+
+	if (!s->set_start)
+		return;
+	while ((s->pkt_len - s->set_start) % 4)
+		s->pkt[s->pkt_len++] = 0;
+	len = s->pkt_len - s->set_start;
+	put16(s->pkt + s->set_start + 2, (uint16_t)len);
+	s->set_start = 0;
+	s->set_id = 0;
+}
+
+/* Send what the packet holds, if anything. */
+static int v9_emit(struct v9_sink *s)
+{
+	/*
+	 * Collectors take a record's time as unix_secs - sysUptime + FIRST_SWITCHED:
+	 * the uptime is that of the whole second in unix_secs, so nothing is lost
+	 * to the header's seconds.
+	 */
+	uint64_t now_real = real_ms() / 1000 * 1000;
+	uint32_t records = s->pkt_records;
+	int err;
+
+	if (!s->pkt_count)
+		return 0;
+	set_close(s);
+	put16(s->pkt, V9_VERSION);
+	put16(s->pkt + 2, s->pkt_count);
+	put32(s->pkt + 4, uptime_at(s, now_real));
+	put32(s->pkt + 8, (uint32_t)(now_real / 1000));
+	put32(s->pkt + 12, s->sequence++);
+	put32(s->pkt + 16, s->source_id);
+	err = transport__send(s->tp, s->pkt, s->pkt_len, records);
+	template_schedule__message_sent(&s->ts, s->now_ms, transport__take_refused(s->tp));
+	s->pkt_len = V9_HEADER_LEN;
+	s->pkt_count = 0;
+	s->pkt_records = 0;
+	return err;
+}
+
+/* Room for @need more octets in a flowset @set_id, a new packet or flowset if need be. */
+static int make_room(struct v9_sink *s, uint16_t set_id, size_t need)
+{
+	bool same_set = s->set_start && s->set_id == set_id;
+	int err = 0;
+
+	need += (same_set ? 0 : V9_SET_HEADER_LEN) + 3;	/* + padding */
+	if (s->pkt_len + need > s->pkt_max) {
+		err = v9_emit(s);
+		same_set = false;
+	}
+	if (!same_set) {
+		set_close(s);
+		s->set_start = s->pkt_len;
+		s->set_id = set_id;
+		put16(s->pkt + s->pkt_len, set_id);
+		s->pkt_len += V9_SET_HEADER_LEN;
+	}
+	return err;
+}
+
+/* Both templates, in a packet of their own. */
+static int v9_templates(struct v9_sink *s)
+{
+	const struct v9_template *t;
+	size_t i, k;
+	int err;
+
+	err = v9_emit(s);
+	for (i = 0; i < 2; i++) {
+		t = &s->tmpl[i];
+		err = make_room(s, V9_TEMPLATE_SET_ID, 4 + 4 * t->n) ?: err;
+		put16(s->pkt + s->pkt_len, t->id);
+		put16(s->pkt + s->pkt_len + 2, (uint16_t)t->n);
+		s->pkt_len += 4;
+		for (k = 0; k < t->n; k++) {
+			put16(s->pkt + s->pkt_len, t->fields[k].type);
+			put16(s->pkt + s->pkt_len + 2, t->fields[k].len);
+			s->pkt_len += 4;
+		}
+		s->pkt_count++;
+	}
+	err = v9_emit(s) ?: err;
+	template_schedule__templates_sent(&s->ts, s->now_ms);
+	return err;
+}
+
+/*
+ * The one user a v9 record has room for: the client's when it is local,
+ * else the server's.
+ */
+static const char *record_user(const struct flow_record *r)
+{
+	return r->client.pid ? r->client.user : r->server.user;
+}
+
+static void put_field(uint8_t *p, const struct v9_field *f, const struct flow_record *r,
+		      const struct v9_sink *s)
+{
+	size_t n;
+
+	switch (f->type) {
+	case V9_IPV4_SRC_ADDR:
+	case V9_IPV6_SRC_ADDR:
+		memcpy(p, r->key.client_addr, f->len);
+		break;
+	case V9_IPV4_DST_ADDR:
+	case V9_IPV6_DST_ADDR:
+		memcpy(p, r->key.server_addr, f->len);
+		break;
+	case V9_L4_SRC_PORT:
+		put16(p, r->key.client_port);
+		break;
+	case V9_L4_DST_PORT:
+		put16(p, r->key.server_port);
+		break;
+	case V9_PROTOCOL:
+		*p = r->key.protocol;
+		break;
+	case V9_TCP_FLAGS:
+		*p = r->tcp_flags;
+		break;
+	case V9_IN_BYTES:
+		put64(p, r->fwd.octets);
+		break;
+	case V9_IN_PKTS:
+		put64(p, r->fwd.packets);
+		break;
+	case V9_OUT_BYTES:
+		put64(p, r->rev.octets);
+		break;
+	case V9_OUT_PKTS:
+		put64(p, r->rev.packets);
+		break;
+	case V9_FIRST_SWITCHED:
+		put32(p, uptime_at(s, r->start_ms));
+		break;
+	case V9_LAST_SWITCHED:
+		put32(p, uptime_at(s, r->end_ms));
+		break;
+	case V9_NSEL_USERNAME:
+		memset(p, 0, f->len);
+		n = strnlen(record_user(r), f->len - 1);
+		memcpy(p, record_user(r), n);
+		break;
+	}
+}
+
+static int v9_add(struct export_sink *sink, const struct flow_record *r)
+{
+	struct v9_sink *s = to_v9(sink);
+	const struct v9_template *t;
+	size_t i;
+	int err = 0;
+
+	s->st.records++;
+	if (r->key.family != AF_INET && r->key.family != AF_INET6) {
+		s->st.records_lost++;
+		return -EAFNOSUPPORT;
+	}
+	t = &s->tmpl[r->key.family == AF_INET6];
+	if (!s->pkt_count && template_schedule__due(&s->ts, s->now_ms))
+		err = v9_templates(s);
+	err = make_room(s, t->id, t->record_len) ?: err;
+	for (i = 0; i < t->n; i++) {
+		put_field(s->pkt + s->pkt_len, &t->fields[i], r, s);
+		s->pkt_len += t->fields[i].len;
+	}
+	s->pkt_count++;
+	s->pkt_records++;
+	return err;
+}
+
+static int v9_flush(struct export_sink *sink, uint64_t now_ms)
+{
+	struct v9_sink *s = to_v9(sink);
+	int err;
+
+	s->now_ms = now_ms;
+	template_schedule__tick(&s->ts, now_ms);
+	err = v9_emit(s);
+	if (template_schedule__refresh_due(&s->ts, now_ms))
+		err = v9_templates(s) ?: err;
+	return err;
+}
+
+static void v9_stats(const struct export_sink *sink, struct export_stats *st)
+{
+	const struct v9_sink *s = to_v9(sink);
+
+	*st = s->st;
+	st->connected = 1;
+	export_stats__add_transport(st, s->tp);
+}
+
+static const char *v9_name(const struct export_sink *sink)
+{
+	return to_v9(sink)->uri;
+}
+
+static void v9_free(struct export_sink *sink)
+{
+	struct v9_sink *s = to_v9(sink);
+
+	if (s->tp)
+		v9_emit(s);
+	transport__free(s->tp);
+	free(s->pkt);
+	free(s->uri);
+	free(s);
+}
+
+static void template_init(struct v9_template *t, uint16_t id, const struct v9_field *fields,
+			  size_t n)
+{
+	size_t i;
+
+	t->id = id;
+	t->fields = fields;
+	t->n = n;
+	t->record_len = 0;
+	for (i = 0; i < n; i++)
+		t->record_len += fields[i].len;
+}
+
+struct export_sink *export_sink__new_netflow9(const struct collector *c,
+					      const struct export_options *opts, int *err,
+					      char *msg, size_t msg_len)
+{
+	struct v9_sink *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->uri = strdup(c->uri))) {
+		free(s);
+		*err = -ENOMEM;
+		snprintf(msg, msg_len, "netflow9: out of memory");
+		return NULL;
+	}
+	s->base.ops = &v9_ops;
+	s->source_id = opts->observation_domain_id;
+	s->boot_real_ms = (real_ms() / 1000 - 1) * 1000;	/* a whole second, before any header's */
+	template_init(&s->tmpl[0], V9_TID_FLOW4, fields4, sizeof(fields4) / sizeof(fields4[0]));
+	template_init(&s->tmpl[1], V9_TID_FLOW6, fields6, sizeof(fields6) / sizeof(fields6[0]));
+	template_schedule__init(&s->ts, opts->template_refresh_s, opts->template_refresh_messages,
+				opts->template_gap_s);
+	*err = transport__new(&s->tp, COLLECTOR_UDP, c->host, c->port, msg, msg_len);
+	if (*err) {
+		v9_free(&s->base);
+		return NULL;
+	}
+	s->pkt_max = transport__udp_message_max(s->tp, opts->udp_message_max);
+	s->pkt = malloc(s->pkt_max);
+	if (!s->pkt) {
+		v9_free(&s->base);
+		*err = -ENOMEM;
+		snprintf(msg, msg_len, "netflow9: out of memory");
+		return NULL;
+	}
+	s->pkt_len = V9_HEADER_LEN;
+	/* A collector that is not up yet is no start-up error: templates go again later. */
+	v9_templates(s);
+	*err = 0;
+	return &s->base;
+}
+
+static const struct export_sink_ops v9_ops = {
+	.add = v9_add,
+	.flush = v9_flush,
+	.stats = v9_stats,
+	.name = v9_name,
+	.free = v9_free,
+};

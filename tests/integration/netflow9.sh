@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# NetFlow v9 export (udp://HOST:PORT?protocol=v9) to a real nfcapd: 10 loopback
+# connections, 5 made as root and 5 as nobody (uid 65534). nfdump shows one record per
+# connection whose packets and bytes each way equal a capture's, and the client's user
+# in NSEL's user name field (%uname); tshark decodes every v9 packet on the wire without
+# a malformed-packet warning. A v9 collector URI over TCP is refused by --check.
+# shellcheck disable=SC2154,SC2119
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_btf
+require_tools nfcapd nfdump tshark dumpcap jq setpriv
+require_sockflow
+require_conngen
+
+N=5
+client_bin=$(conngen_as sfclient)
+chmod 755 "$TEST_TMP" "$TEST_TMP/bin"	# nobody runs the client from there
+
+"$SOCKFLOW" --check --collector "tcp://127.0.0.1:9995?protocol=v9" >"$TEST_TMP/check.out" 2>&1 &&
+	fail "--check took NetFlow v9 over TCP: $(cat "$TEST_TMP/check.out")"
+grep -q 'NetFlow v9 goes over UDP only' "$TEST_TMP/check.out" ||
+	fail "--check said: $(cat "$TEST_TMP/check.out")"
+log "ok: --check refuses v9 over TCP: $(tail -n 1 "$TEST_TMP/check.out")"
+
+conngen_serve --threads 2
+port=$CONNGEN_PORT
+nfcapd_start
+capture_start "tcp port $port or udp port $NFCAPD_PORT"
+sockflow_start --collector "udp://127.0.0.1:$NFCAPD_PORT?protocol=v9" --json
+
+"$client_bin" client --addr 127.0.0.1 --port "$port" --count "$N" --send 100,200,300,400,500 \
+	--recv 1000,2000,3000,4000,5000 >"$TEST_TMP/root.out" 2>&1 ||
+	fail "client as root: $(cat "$TEST_TMP/root.out")"
+setpriv --reuid=65534 --regid=65534 --clear-groups -- "$client_bin" client --addr 127.0.0.1 \
+	--port "$port" --count "$N" --send 16,32,64,128,256 --recv 10,20,30,40,50 \
+	>"$TEST_TMP/nobody.out" 2>&1 || fail "client as nobody: $(cat "$TEST_TMP/nobody.out")"
+wait_for 15 "$((2 * N)) records" has_records_to $((2 * N)) "$port" ||
+	fail "sockflow printed $(count_records_to "$port") of $((2 * N)) records"
+sockflow_stop
+capture_stop
+nfcapd_stop
+
+# Counters at nfcapd equal the capture's.
+pcap_conns "$CAPTURE_FILE" tcp "$port" >"$TEST_TMP/conns"
+assert_eq "connections in the capture" $((2 * N)) "$(wc -l <"$TEST_TMP/conns")"
+nfcapd_totals "proto tcp and dst port $port" >"$TEST_TMP/nfcapd.totals"
+assert_eq "records at nfcapd" $((2 * N)) "$(wc -l <"$TEST_TMP/nfcapd.totals")"
+assert_totals_match "$TEST_TMP/conns" "$TEST_TMP/nfcapd.totals"
+
+# The client's user, per client port.
+{
+	awk '{ print $1, "root" }' "$TEST_TMP/root.out"
+	awk '{ print $1, "nobody" }' "$TEST_TMP/nobody.out"
+} | sort -n >"$TEST_TMP/users.expected"
+nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %uname' "proto tcp and dst port $port" |
+	awk '$1 ~ /^[0-9]+$/ { print $1, $2 }' | sort -n >"$TEST_TMP/users"
+assert_lines_eq "nfdump %uname per client port" "$TEST_TMP/users.expected" "$TEST_TMP/users"
+
+# Start times to the millisecond, as sockflow --json printed them.
+records_to "$port" | jq -r '[.sourceTransportPort, (.flowStartMilliseconds / 1000 * 1000 | floor)]
+	| "\(.[0]) \(.[1])"' | sort -n >"$TEST_TMP/starts.expected"
+nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %tsr' "proto tcp and dst port $port" |
+	awk '$1 ~ /^[0-9]+$/ { split($2, t, "."); print $1, t[1] t[2] }' | sort -n \
+	>"$TEST_TMP/starts"
+assert_lines_eq "start times at nfcapd (ms)" "$TEST_TMP/starts.expected" "$TEST_TMP/starts"
+
+# tshark: every v9 packet decodes, none malformed.
+packets=$(tshark -r "$CAPTURE_FILE" -n -d "udp.port==$NFCAPD_PORT,cflow" -Y "cflow.version == 9" \
+	2>/dev/null | wc -l)
+((packets > 0)) || fail "tshark found no NetFlow v9 packet"
+assert_eq "malformed v9 packets (tshark)" 0 "$(tshark -r "$CAPTURE_FILE" -n \
+	-d "udp.port==$NFCAPD_PORT,cflow" -Y "_ws.malformed or _ws.expert.severity >= warning" \
+	2>/dev/null | wc -l)"
+log "ok: tshark decoded $packets NetFlow v9 packets"
