@@ -100,8 +100,18 @@ static int parse_parameter(struct collector *c, const char *kv, size_t len, char
 				       "protocol=ipfix or protocol=v9", (int)value_len, value);
 		return 0;
 	}
+	if (key_len == 7 && !strncmp(kv, "records", 7)) {
+		if (value_len == 6 && !strncmp(value, "biflow", 6))
+			c->records = COLLECTOR_BIFLOW;
+		else if (value_len == 7 && !strncmp(value, "uniflow", 7))
+			c->records = COLLECTOR_UNIFLOW;
+		else
+			return config__error(msg, msg_len, -EINVAL, "records \"%.*s\"; expected "
+				       "records=biflow or records=uniflow", (int)value_len, value);
+		return 0;
+	}
 	return config__error(msg, msg_len, -EINVAL, "unknown parameter \"%.*s\"; expected "
-		       "protocol=ipfix|v9", (int)len, kv);
+		       "protocol=ipfix|v9 or records=biflow|uniflow", (int)len, kv);
 }
 
 /*
@@ -131,6 +141,9 @@ static int parse_network(struct collector *c, const char *s, char *msg, size_t m
 	if (!rc && c->protocol == COLLECTOR_NETFLOW9 && c->transport != COLLECTOR_UDP)
 		return config__error(msg, msg_len, -EINVAL, "NetFlow v9 goes over UDP only; "
 			       "expected udp://HOST:PORT?protocol=v9");
+	if (!rc && c->records == COLLECTOR_UNIFLOW && c->protocol != COLLECTOR_NETFLOW9)
+		return config__error(msg, msg_len, -EINVAL, "uniflow records are built for "
+			       "NetFlow v9 only so far; expected protocol=v9&records=uniflow");
 	return rc;
 }
 
@@ -160,6 +173,7 @@ int config__parse_collector(struct collector *c, const char *uri, char *err, siz
 
 	memset(c, 0, sizeof(*c));
 	c->protocol = COLLECTOR_IPFIX;
+	c->records = COLLECTOR_BIFLOW;
 	if (strlen(uri) >= sizeof(c->uri))
 		return config__error(err, err_len, -EINVAL, "\"%.40s...\": too long; expected at most "
 			       "%zu characters", uri, sizeof(c->uri) - 1);

@@ -20,10 +20,16 @@ enum collector_protocol {
 	COLLECTOR_NETFLOW9,	/* RFC 3954, UDP only: ?protocol=v9 */
 };
 
+enum collector_records {
+	COLLECTOR_BIFLOW = 1,	/* one record per conversation, both directions (the default) */
+	COLLECTOR_UNIFLOW,	/* one record per direction: ?records=uniflow (v9 only so far) */
+};
+
 /* One export destination, parsed from udp://HOST:PORT, tcp://HOST:PORT or file:PATH. */
 struct collector {
 	enum collector_transport transport;
 	enum collector_protocol protocol;
+	enum collector_records records;
 	char host[256];		/* without brackets; empty for files */
 	char port[8];		/* service string for getaddrinfo */
 	char path[4096];	/* file: only */

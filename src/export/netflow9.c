@@ -3,7 +3,9 @@
  * NetFlow v9 (RFC 3954) export over UDP, for collectors that take v9 and not
  * IPFIX, and for what nfdump keeps of v9: one biflow record per conversation
  * with the 5-tuple, both directions' counters (IN_ and OUT_BYTES/PKTS), the
- * times, TCP flags and the local user (NSEL field 40000).
+ * times, TCP flags and the local user (NSEL field 40000); or, uniflow, one
+ * record per direction, marked by biflowDirection, each with its own
+ * source end's user.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -12,6 +14,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#include <glib.h>
 
 #include "clock.h"
 #include "export/export.h"
@@ -42,6 +46,7 @@ enum v9_type {
 	V9_OUT_PKTS = 24,
 	V9_IPV6_SRC_ADDR = 27,
 	V9_IPV6_DST_ADDR = 28,
+	V9_BIFLOW_DIRECTION = 239,	/* uniflow: 1 initiator (client to server), 2 reverse */
 	V9_NSEL_USERNAME = 40000,
 };
 
@@ -58,15 +63,32 @@ struct v9_field {
 
 #define V9_COMMON_FIELDS                                                                  \
 	{ V9_L4_SRC_PORT, 2 }, { V9_L4_DST_PORT, 2 }, { V9_PROTOCOL, 1 }, { V9_TCP_FLAGS, 1 }, \
-	{ V9_IN_BYTES, 8 }, { V9_IN_PKTS, 8 }, { V9_OUT_BYTES, 8 }, { V9_OUT_PKTS, 8 },       \
-	{ V9_FIRST_SWITCHED, 4 }, { V9_LAST_SWITCHED, 4 },                                   \
-	{ V9_NSEL_USERNAME, V9_USERNAME_LEN }
+	{ V9_IN_BYTES, 8 }, { V9_IN_PKTS, 8 }, { V9_FIRST_SWITCHED, 4 },                     \
+	{ V9_LAST_SWITCHED, 4 }, { V9_NSEL_USERNAME, V9_USERNAME_LEN }
+#define V9_BIFLOW_FIELDS { V9_OUT_BYTES, 8 }, { V9_OUT_PKTS, 8 }
+#define V9_UNIFLOW_FIELDS { V9_BIFLOW_DIRECTION, 1 }
 
-static const struct v9_field fields4[] = {
-	{ V9_IPV4_SRC_ADDR, 4 }, { V9_IPV4_DST_ADDR, 4 }, V9_COMMON_FIELDS,
+/* [family][uniflow] */
+static const struct v9_field fields4_bi[] = {
+	{ V9_IPV4_SRC_ADDR, 4 }, { V9_IPV4_DST_ADDR, 4 }, V9_COMMON_FIELDS, V9_BIFLOW_FIELDS,
 };
-static const struct v9_field fields6[] = {
-	{ V9_IPV6_SRC_ADDR, 16 }, { V9_IPV6_DST_ADDR, 16 }, V9_COMMON_FIELDS,
+static const struct v9_field fields6_bi[] = {
+	{ V9_IPV6_SRC_ADDR, 16 }, { V9_IPV6_DST_ADDR, 16 }, V9_COMMON_FIELDS, V9_BIFLOW_FIELDS,
+};
+static const struct v9_field fields4_uni[] = {
+	{ V9_IPV4_SRC_ADDR, 4 }, { V9_IPV4_DST_ADDR, 4 }, V9_COMMON_FIELDS, V9_UNIFLOW_FIELDS,
+};
+static const struct v9_field fields6_uni[] = {
+	{ V9_IPV6_SRC_ADDR, 16 }, { V9_IPV6_DST_ADDR, 16 }, V9_COMMON_FIELDS, V9_UNIFLOW_FIELDS,
+};
+
+/*
+ * One record as a v9 record sees it: the conversation (biflow), or one of
+ * its directions (uniflow; reverse: server to client).
+ */
+struct v9_view {
+	const struct flow_record *r;
+	bool reverse;
 };
 
 struct v9_template {
@@ -85,6 +107,7 @@ struct v9_sink {
 	uint64_t now_ms;		/* the exporter's clock (CLOCK_MONOTONIC) at its last flush */
 	uint64_t boot_real_ms;		/* sysUptime 0: when the sink was made, wall clock */
 	uint32_t source_id;		/* the observation domain */
+	bool uniflow;			/* ?records=uniflow: a record per direction */
 	uint32_t sequence;		/* packets sent, as RFC 3954 counts them */
 
 	uint8_t *pkt;			/* the packet being built */
@@ -225,33 +248,39 @@ static int v9_templates(struct v9_sink *s)
 }
 
 /*
- * The one user a v9 record has room for: the client's when it is local,
- * else the server's.
+ * The one user a v9 record has room for: its source end's when that end is
+ * local, else the other end's (a biflow record's source is the client).
  */
-static const char *record_user(const struct flow_record *r)
+static const char *view_user(const struct v9_view *v)
 {
-	return r->client.pid ? r->client.user : r->server.user;
+	const struct flow_process *src = v->reverse ? &v->r->server : &v->r->client;
+	const struct flow_process *dst = v->reverse ? &v->r->client : &v->r->server;
+
+	return src->pid ? src->user : dst->user;
 }
 
-static void put_field(uint8_t *p, const struct v9_field *f, const struct flow_record *r,
+static void put_field(uint8_t *p, const struct v9_field *f, const struct v9_view *v,
 		      const struct v9_sink *s)
 {
+	const struct flow_record *r = v->r;
+	const struct flow_counters *in = v->reverse ? &r->rev : &r->fwd;
+	const char *user;
 	size_t n;
 
 	switch (f->type) {
 	case V9_IPV4_SRC_ADDR:
 	case V9_IPV6_SRC_ADDR:
-		memcpy(p, r->key.client_addr, f->len);
+		memcpy(p, v->reverse ? r->key.server_addr : r->key.client_addr, f->len);
 		break;
 	case V9_IPV4_DST_ADDR:
 	case V9_IPV6_DST_ADDR:
-		memcpy(p, r->key.server_addr, f->len);
+		memcpy(p, v->reverse ? r->key.client_addr : r->key.server_addr, f->len);
 		break;
 	case V9_L4_SRC_PORT:
-		put16(p, r->key.client_port);
+		put16(p, v->reverse ? r->key.server_port : r->key.client_port);
 		break;
 	case V9_L4_DST_PORT:
-		put16(p, r->key.server_port);
+		put16(p, v->reverse ? r->key.client_port : r->key.server_port);
 		break;
 	case V9_PROTOCOL:
 		*p = r->key.protocol;
@@ -260,10 +289,10 @@ static void put_field(uint8_t *p, const struct v9_field *f, const struct flow_re
 		*p = r->tcp_flags;
 		break;
 	case V9_IN_BYTES:
-		put64(p, r->fwd.octets);
+		put64(p, in->octets);
 		break;
 	case V9_IN_PKTS:
-		put64(p, r->fwd.packets);
+		put64(p, in->packets);
 		break;
 	case V9_OUT_BYTES:
 		put64(p, r->rev.octets);
@@ -277,19 +306,41 @@ static void put_field(uint8_t *p, const struct v9_field *f, const struct flow_re
 	case V9_LAST_SWITCHED:
 		put32(p, uptime_at(s, r->end_ms));
 		break;
+	case V9_BIFLOW_DIRECTION:
+		*p = v->reverse ? 2 : 1;
+		break;
 	case V9_NSEL_USERNAME:
+		user = view_user(v);
 		memset(p, 0, f->len);
-		n = strnlen(record_user(r), f->len - 1);
-		memcpy(p, record_user(r), n);
+		n = strnlen(user, f->len - 1);
+		memcpy(p, user, n);
 		break;
 	}
+}
+
+/* One v9 record of @v. */
+static int put_record(struct v9_sink *s, const struct v9_view *v)
+{
+	const struct v9_template *t = &s->tmpl[v->r->key.family == AF_INET6];
+	size_t i;
+	int err = 0;
+
+	if (!s->pkt_count && template_schedule__due(&s->ts, s->now_ms))
+		err = v9_templates(s);
+	err = make_room(s, t->id, t->record_len) ?: err;
+	for (i = 0; i < t->n; i++) {
+		put_field(s->pkt + s->pkt_len, &t->fields[i], v, s);
+		s->pkt_len += t->fields[i].len;
+	}
+	s->pkt_count++;
+	s->pkt_records++;
+	return err;
 }
 
 static int v9_add(struct export_sink *sink, const struct flow_record *r)
 {
 	struct v9_sink *s = to_v9(sink);
-	const struct v9_template *t;
-	size_t i;
+	struct v9_view v = { r, false };
 	int err = 0;
 
 	s->st.records++;
@@ -297,16 +348,14 @@ static int v9_add(struct export_sink *sink, const struct flow_record *r)
 		s->st.records_lost++;
 		return -EAFNOSUPPORT;
 	}
-	t = &s->tmpl[r->key.family == AF_INET6];
-	if (!s->pkt_count && template_schedule__due(&s->ts, s->now_ms))
-		err = v9_templates(s);
-	err = make_room(s, t->id, t->record_len) ?: err;
-	for (i = 0; i < t->n; i++) {
-		put_field(s->pkt + s->pkt_len, &t->fields[i], r, s);
-		s->pkt_len += t->fields[i].len;
-	}
-	s->pkt_count++;
-	s->pkt_records++;
+	if (!s->uniflow)
+		return put_record(s, &v);
+	/* A direction without packets in this record's time has no record. */
+	if (r->fwd.packets)
+		err = put_record(s, &v);
+	v.reverse = true;
+	if (r->rev.packets)
+		err = put_record(s, &v) ?: err;
 	return err;
 }
 
@@ -377,8 +426,14 @@ struct export_sink *export_sink__new_netflow9(const struct collector *c,
 	s->base.ops = &v9_ops;
 	s->source_id = opts->observation_domain_id;
 	s->boot_real_ms = (real_ms() / 1000 - 1) * 1000;	/* a whole second, before any header's */
-	template_init(&s->tmpl[0], V9_TID_FLOW4, fields4, sizeof(fields4) / sizeof(fields4[0]));
-	template_init(&s->tmpl[1], V9_TID_FLOW6, fields6, sizeof(fields6) / sizeof(fields6[0]));
+	s->uniflow = c->records == COLLECTOR_UNIFLOW;
+	if (s->uniflow) {
+		template_init(&s->tmpl[0], V9_TID_FLOW4, fields4_uni, G_N_ELEMENTS(fields4_uni));
+		template_init(&s->tmpl[1], V9_TID_FLOW6, fields6_uni, G_N_ELEMENTS(fields6_uni));
+	} else {
+		template_init(&s->tmpl[0], V9_TID_FLOW4, fields4_bi, G_N_ELEMENTS(fields4_bi));
+		template_init(&s->tmpl[1], V9_TID_FLOW6, fields6_bi, G_N_ELEMENTS(fields6_bi));
+	}
 	template_schedule__init(&s->ts, opts->template_refresh_s, opts->template_refresh_messages,
 				opts->template_gap_s);
 	*err = transport__new(&s->tp, COLLECTOR_UDP, c->host, c->port, msg, msg_len);

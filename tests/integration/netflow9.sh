@@ -4,7 +4,10 @@
 # connections, 5 made as root and 5 as nobody (uid 65534). nfdump shows one record per
 # connection whose packets and bytes each way equal a capture's, and the client's user
 # in NSEL's user name field (%uname); tshark decodes every v9 packet on the wire without
-# a malformed-packet warning. A v9 collector URI over TCP is refused by --check.
+# a malformed-packet warning. Then uniflow (?protocol=v9&records=uniflow), 3 connections
+# from nobody to root's server: two records each at nfcapd, the client's (its user
+# nobody, the capture's client-to-server counts) and the server's (root, the reverse
+# counts). A v9 collector URI over TCP is refused by --check.
 # shellcheck disable=SC2154,SC2119
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck source=tests/integration/lib.sh
@@ -76,3 +79,27 @@ assert_eq "malformed v9 packets (tshark)" 0 "$(tshark -r "$CAPTURE_FILE" -n \
 	-d "udp.port==$NFCAPD_PORT,cflow" -Y "_ws.malformed or _ws.expert.severity >= warning" \
 	2>/dev/null | wc -l)"
 log "ok: tshark decoded $packets NetFlow v9 packets"
+
+# ---- uniflow: a record per direction, each with its own source's user ------------------
+M=3
+nfcapd_start "$TEST_TMP/uniflow"
+capture_start "tcp port $port"
+sockflow_start --collector "udp://127.0.0.1:$NFCAPD_PORT?protocol=v9&records=uniflow" --json
+before=$(count_records_to "$port")
+setpriv --reuid=65534 --regid=65534 --clear-groups -- "$client_bin" client --addr 127.0.0.1 \
+	--port "$port" --count "$M" --send 16,1000,20000 --recv 5,500,50000 \
+	>"$TEST_TMP/uni.out" 2>&1 || fail "client as nobody: $(cat "$TEST_TMP/uni.out")"
+wait_for 15 "$M records" has_records_to $((before + M)) "$port" ||
+	fail "sockflow printed $(($(count_records_to "$port") - before)) of $M records"
+sockflow_stop
+capture_stop
+nfcapd_stop
+pcap_conns "$CAPTURE_FILE" tcp "$port" >"$TEST_TMP/uni.conns"
+assert_eq "uniflow: connections in the capture" "$M" "$(wc -l <"$TEST_TMP/uni.conns")"
+awk -v p="$port" '{ print $1, p, $2, $3, "nobody"; print p, $1, $5, $6, "root" }' \
+	"$TEST_TMP/uni.conns" | sort -k1,1n -k2,2n >"$TEST_TMP/uni.expected"
+nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %dp %ipkt %ibyt %uname' "proto tcp and port $port" |
+	awk '$1 ~ /^[0-9]+$/ { print $1, $2, $3, $4, $5 }' | sort -k1,1n -k2,2n \
+	>"$TEST_TMP/uni.records"
+assert_lines_eq "uniflow records at nfcapd (sport dport pkts bytes user)" \
+	"$TEST_TMP/uni.expected" "$TEST_TMP/uni.records"

@@ -483,6 +483,7 @@ struct good_uri {
 	const char *port;
 	const char *path;
 	enum collector_protocol protocol;	/* 0: IPFIX */
+	enum collector_records records;		/* 0: biflow */
 };
 
 static const struct good_uri good_uris[] = {
@@ -500,6 +501,9 @@ static const struct good_uri good_uris[] = {
 	{ "tcp://h:4739?protocol=ipfix", COLLECTOR_TCP, "h", "4739", "" },
 	{ "udp://h:1?protocol=ipfix&protocol=v9", COLLECTOR_UDP, "h", "1", "", COLLECTOR_NETFLOW9 },
 	{ "file:/tmp/a?protocol=v9", COLLECTOR_FILE, "", "", "/tmp/a?protocol=v9" },
+	{ "udp://h:1?records=uniflow&protocol=v9", COLLECTOR_UDP, "h", "1", "", COLLECTOR_NETFLOW9,
+	  COLLECTOR_UNIFLOW },
+	{ "udp://h:1?protocol=v9&records=biflow", COLLECTOR_UDP, "h", "1", "", COLLECTOR_NETFLOW9 },
 };
 
 struct bad_uri {
@@ -534,7 +538,11 @@ static const struct bad_uri bad_uris[] = {
 	{ "tcp://h:4739?protocol=v9", "NetFlow v9 goes over UDP only; expected "
 				      "udp://HOST:PORT?protocol=v9" },
 	{ "udp://h:4739?protocol=v5", "protocol \"v5\"; expected protocol=ipfix or protocol=v9" },
-	{ "udp://h:4739?proto=v9", "unknown parameter \"proto=v9\"; expected protocol=ipfix|v9" },
+	{ "udp://h:4739?proto=v9", "unknown parameter \"proto=v9\"; expected protocol=ipfix|v9 "
+				   "or records=biflow|uniflow" },
+	{ "udp://h:4739?records=uniflow", "uniflow records are built for NetFlow v9 only so far" },
+	{ "udp://h:4739?protocol=v9&records=both", "records \"both\"; expected records=biflow or "
+						   "records=uniflow" },
 	{ "udp://h:4739?", "empty parameter" },
 	{ "udp://h:4739?protocol=v9&", "empty parameter" },
 	{ "udp://h:47x?protocol=v9", "port \"47x\" is not a number" },
@@ -557,6 +565,8 @@ static void test_uris(void)
 		g_assert_cmpstr(c.uri, ==, good_uris[i].uri);
 		g_assert_cmpint(c.protocol, ==,
 				good_uris[i].protocol ? good_uris[i].protocol : COLLECTOR_IPFIX);
+		g_assert_cmpint(c.records, ==,
+				good_uris[i].records ? good_uris[i].records : COLLECTOR_BIFLOW);
 	}
 	for (i = 0; i < G_N_ELEMENTS(bad_uris); i++) {
 		g_test_message("uri %s", bad_uris[i].uri);
