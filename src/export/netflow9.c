@@ -48,6 +48,11 @@ enum v9_type {
 	V9_IPV6_DST_ADDR = 28,
 	V9_BIFLOW_DIRECTION = 239,	/* uniflow: 1 initiator (client to server), 2 reverse */
 	V9_NSEL_USERNAME = 40000,
+	/* nProbe's network delays (57472 + ntop's id), which nfdump shows as %cl and %sl */
+	V9_CLIENT_NW_DELAY_SEC = 57554,
+	V9_CLIENT_NW_DELAY_USEC = 57555,
+	V9_SERVER_NW_DELAY_SEC = 57556,
+	V9_SERVER_NW_DELAY_USEC = 57557,
 };
 
 /*
@@ -64,7 +69,9 @@ struct v9_field {
 #define V9_COMMON_FIELDS                                                                  \
 	{ V9_L4_SRC_PORT, 2 }, { V9_L4_DST_PORT, 2 }, { V9_PROTOCOL, 1 }, { V9_TCP_FLAGS, 1 }, \
 	{ V9_IN_BYTES, 8 }, { V9_IN_PKTS, 8 }, { V9_FIRST_SWITCHED, 4 },                     \
-	{ V9_LAST_SWITCHED, 4 }, { V9_NSEL_USERNAME, V9_USERNAME_LEN }
+	{ V9_LAST_SWITCHED, 4 }, { V9_NSEL_USERNAME, V9_USERNAME_LEN },                      \
+	{ V9_CLIENT_NW_DELAY_SEC, 4 }, { V9_CLIENT_NW_DELAY_USEC, 4 },                        \
+	{ V9_SERVER_NW_DELAY_SEC, 4 }, { V9_SERVER_NW_DELAY_USEC, 4 }
 #define V9_BIFLOW_FIELDS { V9_OUT_BYTES, 8 }, { V9_OUT_PKTS, 8 }
 #define V9_UNIFLOW_FIELDS { V9_BIFLOW_DIRECTION, 1 }
 
@@ -305,6 +312,22 @@ static void put_field(uint8_t *p, const struct v9_field *f, const struct v9_view
 		break;
 	case V9_LAST_SWITCHED:
 		put32(p, uptime_at(s, r->end_ms));
+		break;
+	/*
+	 * Half the RTT each way, as nProbe means them: the server's socket
+	 * measures the path to the client, the client's the path to the server.
+	 */
+	case V9_CLIENT_NW_DELAY_SEC:
+		put32(p, r->server_q.rtt_us / 2 / 1000000);
+		break;
+	case V9_CLIENT_NW_DELAY_USEC:
+		put32(p, r->server_q.rtt_us / 2 % 1000000);
+		break;
+	case V9_SERVER_NW_DELAY_SEC:
+		put32(p, r->client_q.rtt_us / 2 / 1000000);
+		break;
+	case V9_SERVER_NW_DELAY_USEC:
+		put32(p, r->client_q.rtt_us / 2 % 1000000);
 		break;
 	case V9_BIFLOW_DIRECTION:
 		*p = v->reverse ? 2 : 1;

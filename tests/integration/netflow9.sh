@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # NetFlow v9 export (udp://HOST:PORT?protocol=v9) to a real nfcapd: 10 loopback
 # connections, 5 made as root and 5 as nobody (uid 65534). nfdump shows one record per
-# connection whose packets and bytes each way equal a capture's, and the client's user
-# in NSEL's user name field (%uname); tshark decodes every v9 packet on the wire without
+# connection whose packets and bytes each way equal a capture's, the client's user in
+# NSEL's user name field (%uname), both network latencies (%cl, %sl) and the start time; tshark decodes every v9 packet on the wire without
 # a malformed-packet warning. Then uniflow (?protocol=v9&records=uniflow), 3 connections
 # from nobody to root's server: two records each at nfcapd, the client's (its user
 # nobody, the capture's client-to-server counts) and the server's (root, the reverse
@@ -62,6 +62,14 @@ assert_totals_match "$TEST_TMP/conns" "$TEST_TMP/nfcapd.totals"
 nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %uname' "proto tcp and dst port $port" |
 	awk '$1 ~ /^[0-9]+$/ { print $1, $2 }' | sort -n >"$TEST_TMP/users"
 assert_lines_eq "nfdump %uname per client port" "$TEST_TMP/users.expected" "$TEST_TMP/users"
+
+# Both network latencies, as nfdump reads nProbe's fields: half each socket's RTT (on
+# loopback tens of microseconds, so above 0 and below 50 ms).
+nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %cl %sl' "proto tcp and dst port $port" |
+	awk '$1 ~ /^[0-9]+$/' >"$TEST_TMP/latencies"
+log "latencies (client port, %cl, %sl, ms):"$'\n'"$(cat "$TEST_TMP/latencies")"
+assert_eq "records with both latencies above 0 and below 50 ms" $((2 * N)) \
+	"$(awk '$2 > 0 && $2 < 50 && $3 > 0 && $3 < 50' "$TEST_TMP/latencies" | wc -l)"
 
 # Start times to the millisecond, as sockflow --json printed them.
 records_to "$port" | jq -r '[.sourceTransportPort, (.flowStartMilliseconds / 1000 * 1000 | floor)]
