@@ -2,6 +2,8 @@
 /* Collector URIs: udp://HOST:PORT, tcp://HOST:PORT (with ?KEY=VALUE parameters) and file:PATH. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,6 +83,28 @@ static int parse_host_port(struct collector *c, const char *s, char *msg, size_t
 	return 0;
 }
 
+/* The parameters a network collector's URI takes, each a choice among named values. */
+struct uri_param {
+	const char *key;
+	size_t offset;			/* of its int-sized enum in struct collector */
+	const char *names[2];		/* value i names enum value i + 1 */
+};
+
+_Static_assert(sizeof(enum collector_protocol) == sizeof(int) &&
+		       sizeof(enum collector_records) == sizeof(int),
+	       "a parameter's enum is stored as an int");
+
+static const struct uri_param uri_params[] = {
+	{ "protocol", offsetof(struct collector, protocol), { "ipfix", "v9" } },
+	{ "records", offsetof(struct collector, records), { "biflow", "uniflow" } },
+};
+
+/* Whether @s (@len bytes, not NUL-terminated) is @word. */
+static bool is_word(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && !strncmp(s, word, len);
+}
+
 /* One KEY=VALUE of a network collector's query into @c; as parse_host_port(). */
 static int parse_parameter(struct collector *c, const char *kv, size_t len, char *msg,
 			   size_t msg_len)
@@ -89,26 +113,22 @@ static int parse_parameter(struct collector *c, const char *kv, size_t len, char
 	size_t key_len = eq ? (size_t)(eq - kv) : len;
 	const char *value = eq ? eq + 1 : "";
 	size_t value_len = eq ? len - key_len - 1 : 0;
+	const struct uri_param *p;
+	size_t i, v;
 
-	if (key_len == 8 && !strncmp(kv, "protocol", 8)) {
-		if (value_len == 5 && !strncmp(value, "ipfix", 5))
-			c->protocol = COLLECTOR_IPFIX;
-		else if (value_len == 2 && !strncmp(value, "v9", 2))
-			c->protocol = COLLECTOR_NETFLOW9;
-		else
-			return config__error(msg, msg_len, -EINVAL, "protocol \"%.*s\"; expected "
-				       "protocol=ipfix or protocol=v9", (int)value_len, value);
-		return 0;
-	}
-	if (key_len == 7 && !strncmp(kv, "records", 7)) {
-		if (value_len == 6 && !strncmp(value, "biflow", 6))
-			c->records = COLLECTOR_BIFLOW;
-		else if (value_len == 7 && !strncmp(value, "uniflow", 7))
-			c->records = COLLECTOR_UNIFLOW;
-		else
-			return config__error(msg, msg_len, -EINVAL, "records \"%.*s\"; expected "
-				       "records=biflow or records=uniflow", (int)value_len, value);
-		return 0;
+	for (i = 0; i < G_N_ELEMENTS(uri_params); i++) {
+		p = &uri_params[i];
+		if (!is_word(kv, key_len, p->key))
+			continue;
+		for (v = 0; v < G_N_ELEMENTS(p->names); v++) {
+			if (is_word(value, value_len, p->names[v])) {
+				*(int *)((char *)c + p->offset) = (int)v + 1;
+				return 0;
+			}
+		}
+		return config__error(msg, msg_len, -EINVAL, "%s \"%.*s\"; expected %s=%s or %s=%s",
+				     p->key, (int)value_len, value, p->key, p->names[0], p->key,
+				     p->names[1]);
 	}
 	return config__error(msg, msg_len, -EINVAL, "unknown parameter \"%.*s\"; expected "
 		       "protocol=ipfix|v9 or records=biflow|uniflow", (int)len, kv);

@@ -15,6 +15,7 @@ enum collector_transport {
 	COLLECTOR_FILE,
 };
 
+/* URI parameters (collector.c): value i of a parameter's names is enum value i + 1. */
 enum collector_protocol {
 	COLLECTOR_IPFIX = 1,	/* RFC 7011, the default */
 	COLLECTOR_NETFLOW9,	/* RFC 3954, UDP only: ?protocol=v9 */
