@@ -99,15 +99,33 @@ static const struct uri_param uri_params[] = {
 	{ "records", offsetof(struct collector, records), { "biflow", "uniflow" } },
 };
 
+/*
+ * Profiles: what a kind of collector needs, for the parameters the URI
+ * does not set itself. nfdump (1.7.1) drops every enterprise element it
+ * gets over IPFIX, but keeps v9's user name and latencies, and has one
+ * user slot per record: v9, a record per direction.
+ */
+#define PROFILE_NAMES "nfdump"
+static const struct {
+	const char *name;
+	enum collector_protocol protocol;
+	enum collector_records records;
+} profiles[] = {
+	{ "nfdump", COLLECTOR_NETFLOW9, COLLECTOR_UNIFLOW },
+};
+
 /* Whether @s (@len bytes, not NUL-terminated) is @word. */
 static bool is_word(const char *s, size_t len, const char *word)
 {
 	return strlen(word) == len && !strncmp(s, word, len);
 }
 
-/* One KEY=VALUE of a network collector's query into @c; as parse_host_port(). */
-static int parse_parameter(struct collector *c, const char *kv, size_t len, char *msg,
-			   size_t msg_len)
+/*
+ * One KEY=VALUE of a network collector's query into @c, a profile's index
+ * into *@profile; as parse_host_port().
+ */
+static int parse_parameter(struct collector *c, const char *kv, size_t len, int *profile,
+			   char *msg, size_t msg_len)
 {
 	const char *eq = memchr(kv, '=', len);
 	size_t key_len = eq ? (size_t)(eq - kv) : len;
@@ -116,6 +134,16 @@ static int parse_parameter(struct collector *c, const char *kv, size_t len, char
 	const struct uri_param *p;
 	size_t i, v;
 
+	if (is_word(kv, key_len, "profile")) {
+		for (v = 0; v < G_N_ELEMENTS(profiles); v++) {
+			if (is_word(value, value_len, profiles[v].name)) {
+				*profile = (int)v;
+				return 0;
+			}
+		}
+		return config__error(msg, msg_len, -EINVAL, "profile \"%.*s\"; expected "
+				     "profile=" PROFILE_NAMES, (int)value_len, value);
+	}
 	for (i = 0; i < G_N_ELEMENTS(uri_params); i++) {
 		p = &uri_params[i];
 		if (!is_word(kv, key_len, p->key))
@@ -131,19 +159,21 @@ static int parse_parameter(struct collector *c, const char *kv, size_t len, char
 				     p->names[1]);
 	}
 	return config__error(msg, msg_len, -EINVAL, "unknown parameter \"%.*s\"; expected "
-		       "protocol=ipfix|v9 or records=biflow|uniflow", (int)len, kv);
+		       "protocol=ipfix|v9, records=biflow|uniflow or profile=" PROFILE_NAMES,
+		       (int)len, kv);
 }
 
 /*
  * "HOST:PORT" with an optional "?KEY=VALUE&KEY=VALUE" into @c; as
- * parse_host_port(). NetFlow v9 goes over UDP only.
+ * parse_host_port(). A parameter the URI sets wins over its profile's.
+ * NetFlow v9 goes over UDP only.
  */
 static int parse_network(struct collector *c, const char *s, char *msg, size_t msg_len)
 {
 	const char *query = strchr(s, '?'), *kv, *end;
 	char hostport[sizeof(c->host) + 16];
 	size_t len = query ? (size_t)(query - s) : strlen(s);
-	int rc;
+	int rc, profile = -1;
 
 	if (len >= sizeof(hostport))
 		return config__error(msg, msg_len, -EINVAL, "host too long; expected at most %zu "
@@ -151,13 +181,26 @@ static int parse_network(struct collector *c, const char *s, char *msg, size_t m
 	memcpy(hostport, s, len);
 	hostport[len] = '\0';
 	rc = parse_host_port(c, hostport, msg, msg_len);
+	/* Parameters left at 0 are not given: the profile's, then the defaults, apply. */
+	c->protocol = 0;
+	c->records = 0;
 	for (kv = query ? query + 1 : NULL; kv && !rc; kv = *end ? end + 1 : NULL) {
 		end = kv + strcspn(kv, "&");
 		if (end == kv)
 			return config__error(msg, msg_len, -EINVAL, "empty parameter; expected "
 				       "?KEY=VALUE&KEY=VALUE");
-		rc = parse_parameter(c, kv, (size_t)(end - kv), msg, msg_len);
+		rc = parse_parameter(c, kv, (size_t)(end - kv), &profile, msg, msg_len);
 	}
+	if (profile >= 0) {
+		if (!c->protocol)
+			c->protocol = profiles[profile].protocol;
+		if (!c->records)
+			c->records = profiles[profile].records;
+	}
+	if (!c->protocol)
+		c->protocol = COLLECTOR_IPFIX;
+	if (!c->records)
+		c->records = COLLECTOR_BIFLOW;
 	if (!rc && c->protocol == COLLECTOR_NETFLOW9 && c->transport != COLLECTOR_UDP)
 		return config__error(msg, msg_len, -EINVAL, "NetFlow v9 goes over UDP only; "
 			       "expected udp://HOST:PORT?protocol=v9");

@@ -4,7 +4,7 @@
 # connections, 5 made as root and 5 as nobody (uid 65534). nfdump shows one record per
 # connection whose packets and bytes each way equal a capture's, the client's user in
 # NSEL's user name field (%uname), both network latencies (%cl, %sl) and the start time; tshark decodes every v9 packet on the wire without
-# a malformed-packet warning. Then uniflow (?protocol=v9&records=uniflow), 3 connections
+# a malformed-packet warning. Then ?profile=nfdump (v9, uniflow), 3 connections
 # from nobody to root's server: two records each at nfcapd, the client's (its user
 # nobody, the capture's client-to-server counts) and the server's (root, the reverse
 # counts). A v9 collector URI over TCP is refused by --check.
@@ -92,7 +92,7 @@ log "ok: tshark decoded $packets NetFlow v9 packets"
 M=3
 nfcapd_start "$TEST_TMP/uniflow"
 capture_start "tcp port $port"
-sockflow_start --collector "udp://127.0.0.1:$NFCAPD_PORT?protocol=v9&records=uniflow" --json
+sockflow_start --collector "udp://127.0.0.1:$NFCAPD_PORT?profile=nfdump" --json
 before=$(count_records_to "$port")
 setpriv --reuid=65534 --regid=65534 --clear-groups -- "$client_bin" client --addr 127.0.0.1 \
 	--port "$port" --count "$M" --send 16,1000,20000 --recv 5,500,50000 \

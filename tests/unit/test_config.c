@@ -504,6 +504,10 @@ static const struct good_uri good_uris[] = {
 	{ "udp://h:1?records=uniflow&protocol=v9", COLLECTOR_UDP, "h", "1", "", COLLECTOR_NETFLOW9,
 	  COLLECTOR_UNIFLOW },
 	{ "udp://h:1?protocol=v9&records=biflow", COLLECTOR_UDP, "h", "1", "", COLLECTOR_NETFLOW9 },
+	{ "udp://h:1?profile=nfdump", COLLECTOR_UDP, "h", "1", "", COLLECTOR_NETFLOW9,
+	  COLLECTOR_UNIFLOW },
+	{ "udp://h:1?records=biflow&profile=nfdump", COLLECTOR_UDP, "h", "1", "", COLLECTOR_NETFLOW9,
+	  COLLECTOR_BIFLOW },
 };
 
 struct bad_uri {
@@ -538,8 +542,12 @@ static const struct bad_uri bad_uris[] = {
 	{ "tcp://h:4739?protocol=v9", "NetFlow v9 goes over UDP only; expected "
 				      "udp://HOST:PORT?protocol=v9" },
 	{ "udp://h:4739?protocol=v5", "protocol \"v5\"; expected protocol=ipfix or protocol=v9" },
-	{ "udp://h:4739?proto=v9", "unknown parameter \"proto=v9\"; expected protocol=ipfix|v9 "
-				   "or records=biflow|uniflow" },
+	{ "udp://h:4739?proto=v9", "unknown parameter \"proto=v9\"; expected protocol=ipfix|v9, "
+				   "records=biflow|uniflow or profile=nfdump" },
+	{ "udp://h:4739?profile=pmacct", "profile \"pmacct\"; expected profile=nfdump" },
+	{ "tcp://h:4739?profile=nfdump", "NetFlow v9 goes over UDP only" },
+	{ "udp://h:4739?profile=nfdump&protocol=ipfix", "uniflow records are built for NetFlow v9 "
+							"only so far" },
 	{ "udp://h:4739?records=uniflow", "uniflow records are built for NetFlow v9 only so far" },
 	{ "udp://h:4739?protocol=v9&records=both", "records \"both\"; expected records=biflow or "
 						   "records=uniflow" },
