@@ -8,7 +8,8 @@
 #   - keep running, count the loss and say so (stats line, warning);
 #   - end the 50 flows whose close events were lost (it asks the kernel which sockets are
 #     gone once it sees the loss), each with a final record: "flows open" gets to 0;
-#   - export a connection made afterwards with counters equal to its capture.
+#   - export a connection made afterwards with counters equal to its capture;
+#   - send the loss to its collector (an IPFIX file) in the stats options records.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +19,7 @@ HELD=50
 
 require_root
 require_btf
-require_tools tshark dumpcap jq
+require_tools tshark dumpcap jq ipfixDump
 require_sockflow
 require_conngen
 [[ -x $TCPBENCH ]] || skip "tcpbench not built ($TCPBENCH); run make check"
@@ -35,7 +36,7 @@ ringbuf_size_kib = 64
 stats_interval = 1
 EOF
 conngen_serve --threads 2
-sockflow_start -c "$TEST_TMP/sockflow.conf" --json
+sockflow_start -c "$TEST_TMP/sockflow.conf" --json --collector "file:$TEST_TMP/flows.ipfix"
 
 bg_start hold_pid "$TEST_TMP/hold.out" "$TCPBENCH" hold --conns "$HELD"
 wait_for 10 "the held connections" grep -qs '^ready' "$TEST_TMP/hold.out" ||
@@ -84,3 +85,10 @@ records_to "$port" >"$TEST_TMP/after.jsonl"
 flow_totals "$TEST_TMP/after.jsonl" >"$TEST_TMP/totals"
 assert_totals_match "$TEST_TMP/conns" "$TEST_TMP/totals"
 sockflow_stop
+
+# The loss reached the collector too: the stats options records, as ipfixDump decodes
+# them, end with the total of the last stats line.
+final=$(stat_of 'ring buffer full')
+reported=$(ipfixDump --rfc5610 -d -i "$TEST_TMP/flows.ipfix" |
+	sed -n 's/.*sockflowRingbufLostEventTotalCount *: *\([0-9]*\).*/\1/p' | tail -n 1)
+assert_eq "ring-buffer losses in the last options record (ipfixDump)" "$final" "$reported"
