@@ -73,7 +73,8 @@ int export_sink__check_ipfix(const struct export_options *opts, char *msg, size_
  * A NetFlow v9 (RFC 3954) exporter to the UDP collector @c (?protocol=v9):
  * the 5-tuple, both directions' counters, times, TCP flags and the local
  * user (NSEL 40000), with @opts' observation domain as source id and its
- * template re-send settings. No options records.
+ * template re-send settings; biflow, or uniflow as @c says. Its stats
+ * options records carry the exporter's own counters only.
  */
 struct export_sink *export_sink__new_netflow9(const struct collector *c,
 					      const struct export_options *opts, int *err,

@@ -27,8 +27,10 @@
 #define V9_HEADER_LEN 20
 #define V9_SET_HEADER_LEN 4
 #define V9_TEMPLATE_SET_ID 0
+#define V9_OPTIONS_TEMPLATE_SET_ID 1
 #define V9_TID_FLOW4 256
 #define V9_TID_FLOW6 257
+#define V9_TID_STATS 258
 
 /* Field types (RFC 3954 section 8, and Cisco's NSEL user name that nfdump reads). */
 enum v9_type {
@@ -75,7 +77,25 @@ struct v9_field {
 #define V9_BIFLOW_FIELDS { V9_OUT_BYTES, 8 }, { V9_OUT_PKTS, 8 }
 #define V9_UNIFLOW_FIELDS { V9_BIFLOW_DIRECTION, 1 }
 
-/* [family][uniflow] */
+/*
+ * The exporter's counters as an options record, scoped to the system (the
+ * source id): packets and flow records sent before it, and records lost
+ * (IPFIX's notSentFlowTotalCount). sockflow's own loss counters have no
+ * v9 field (v9 has no enterprise numbers); the log and IPFIX carry them.
+ */
+enum {
+	V9_SCOPE_SYSTEM = 1,
+	V9_TOTAL_PKTS_EXP = 41,
+	V9_TOTAL_FLOWS_EXP = 42,
+	V9_NOT_SENT_FLOWS = 166,
+};
+static const struct v9_field stats_scope[] = { { V9_SCOPE_SYSTEM, 4 } };
+static const struct v9_field stats_fields[] = {
+	{ V9_TOTAL_PKTS_EXP, 8 }, { V9_TOTAL_FLOWS_EXP, 8 }, { V9_NOT_SENT_FLOWS, 8 },
+};
+#define V9_STATS_RECORD_LEN (4 + 3 * 8)
+
+
 static const struct v9_field fields4_bi[] = {
 	{ V9_IPV4_SRC_ADDR, 4 }, { V9_IPV4_DST_ADDR, 4 }, V9_COMMON_FIELDS, V9_BIFLOW_FIELDS,
 };
@@ -228,11 +248,23 @@ static int make_room(struct v9_sink *s, uint16_t set_id, size_t need)
 	return err;
 }
 
-/* Both templates, in a packet of their own. */
+/* @n field specifiers (type, length) at the end of the packet; room was made. */
+static void put_specs(struct v9_sink *s, const struct v9_field *fields, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		put16(s->pkt + s->pkt_len, fields[k].type);
+		put16(s->pkt + s->pkt_len + 2, fields[k].len);
+		s->pkt_len += 4;
+	}
+}
+
+/* Both flow templates and the stats options template, in a packet of their own. */
 static int v9_templates(struct v9_sink *s)
 {
 	const struct v9_template *t;
-	size_t i, k;
+	size_t i;
 	int err;
 
 	err = v9_emit(s);
@@ -242,13 +274,18 @@ static int v9_templates(struct v9_sink *s)
 		put16(s->pkt + s->pkt_len, t->id);
 		put16(s->pkt + s->pkt_len + 2, (uint16_t)t->n);
 		s->pkt_len += 4;
-		for (k = 0; k < t->n; k++) {
-			put16(s->pkt + s->pkt_len, t->fields[k].type);
-			put16(s->pkt + s->pkt_len + 2, t->fields[k].len);
-			s->pkt_len += 4;
-		}
+		put_specs(s, t->fields, t->n);
 		s->pkt_count++;
 	}
+	err = make_room(s, V9_OPTIONS_TEMPLATE_SET_ID,
+			6 + 4 * (G_N_ELEMENTS(stats_scope) + G_N_ELEMENTS(stats_fields))) ?: err;
+	put16(s->pkt + s->pkt_len, V9_TID_STATS);
+	put16(s->pkt + s->pkt_len + 2, 4 * G_N_ELEMENTS(stats_scope));
+	put16(s->pkt + s->pkt_len + 4, 4 * G_N_ELEMENTS(stats_fields));
+	s->pkt_len += 6;
+	put_specs(s, stats_scope, G_N_ELEMENTS(stats_scope));
+	put_specs(s, stats_fields, G_N_ELEMENTS(stats_fields));
+	s->pkt_count++;
 	err = v9_emit(s) ?: err;
 	template_schedule__templates_sent(&s->ts, s->now_ms);
 	return err;
@@ -404,6 +441,28 @@ static void v9_stats(const struct export_sink *sink, struct export_stats *st)
 	export_stats__add_transport(st, s->tp);
 }
 
+/* The exporter's counters (see stats_fields) in a packet of their own, after what is pending. */
+static int v9_add_stats(struct export_sink *sink, const struct export_loss_stats *loss)
+{
+	struct v9_sink *s = to_v9(sink);
+	struct export_stats st;
+	int err;
+
+	(void)loss;	/* sockflow's own counters have no v9 field */
+	err = v9_emit(s);
+	if (template_schedule__due(&s->ts, s->now_ms))
+		err = v9_templates(s) ?: err;
+	v9_stats(sink, &st);
+	err = make_room(s, V9_TID_STATS, V9_STATS_RECORD_LEN) ?: err;
+	put32(s->pkt + s->pkt_len, s->source_id);
+	put64(s->pkt + s->pkt_len + 4, st.messages_sent);
+	put64(s->pkt + s->pkt_len + 12, st.records_sent);
+	put64(s->pkt + s->pkt_len + 20, st.records_lost);
+	s->pkt_len += V9_STATS_RECORD_LEN;
+	s->pkt_count++;
+	return v9_emit(s) ?: err;
+}
+
 static const char *v9_name(const struct export_sink *sink)
 {
 	return to_v9(sink)->uri;
@@ -483,6 +542,7 @@ static const struct export_sink_ops v9_ops = {
 	.add = v9_add,
 	.flush = v9_flush,
 	.stats = v9_stats,
+	.add_stats = v9_add_stats,
 	.name = v9_name,
 	.free = v9_free,
 };

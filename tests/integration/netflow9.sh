@@ -3,7 +3,8 @@
 # NetFlow v9 export (udp://HOST:PORT?protocol=v9) to a real nfcapd: 10 loopback
 # connections, 5 made as root and 5 as nobody (uid 65534). nfdump shows one record per
 # connection whose packets and bytes each way equal a capture's, the client's user in
-# NSEL's user name field (%uname), both network latencies (%cl, %sl) and the start time; tshark decodes every v9 packet on the wire without
+# NSEL's user name field (%uname), both network latencies (%cl, %sl) and the start time;
+# the options record sent at exit counts the records; tshark decodes every v9 packet on the wire without
 # a malformed-packet warning. Then ?profile=nfdump (v9, uniflow), 3 connections
 # from nobody to root's server: two records each at nfcapd, the client's (its user
 # nobody, the capture's client-to-server counts) and the server's (root, the reverse
@@ -87,6 +88,12 @@ assert_eq "malformed v9 packets (tshark)" 0 "$(tshark -r "$CAPTURE_FILE" -n \
 	-d "udp.port==$NFCAPD_PORT,cflow" -Y "_ws.malformed or _ws.expert.severity >= warning" \
 	2>/dev/null | wc -l)"
 log "ok: tshark decoded $packets NetFlow v9 packets"
+# The exporter's counters in the options record sent at exit: every flow record before it.
+stats=$(tshark -r "$CAPTURE_FILE" -n -d "udp.port==$NFCAPD_PORT,cflow" \
+	-Y "cflow.flowset_id == 258" -T fields -e cflow.flowsexp -e cflow.notsent_flows \
+	2>/dev/null | tail -n 1)
+assert_eq "options record: flow records sent, records lost (tshark)" "$((2 * N)) 0" \
+	"$(tr '\t' ' ' <<<"$stats")"
 
 # ---- uniflow: a record per direction, each with its own source's user ------------------
 M=3
