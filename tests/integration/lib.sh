@@ -198,6 +198,18 @@ free_port() {
 	EOF
 }
 
+# free_port_other PROTO ADDR PORT...: as free_port, but none of PORT...: IPv4 and IPv6 free
+# ports are drawn apart and can coincide, and a capture tells connections apart by port.
+free_port_other() {
+	local proto=$1 addr=$2 p
+	shift 2
+	for (( ; ; )); do
+		p=$(free_port "$proto" "$addr")
+		[[ " $* " == *" $p "* ]] || break
+	done
+	echo "$p"
+}
+
 # sysctl_set KEY VALUE: set a sysctl for this run; the original value is restored on exit.
 sysctl_set() {
 	local key=$1 val=$2 old

@@ -42,8 +42,8 @@ received_at_least() { (($(server_received "$1") >= $2)); }
 # Servers start after sockflow (it sees them listen); ports are chosen first so that the
 # capture runs before sockflow sends its templates.
 port4=$(free_port tcp)
-port6=$(free_port tcp ::1)
-refused_port=$(free_port tcp)
+port6=$(free_port_other tcp ::1 "$port4")
+refused_port=$(free_port_other tcp 127.0.0.1 "$port4" "$port6")
 nfcapd_start
 capture_start "tcp port $port4 or tcp port $port6 or tcp port $refused_port or \
 udp port $NFCAPD_PORT"

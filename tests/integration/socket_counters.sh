@@ -50,8 +50,8 @@ stats_interval = 1
 EOF
 
 port4=$(free_port tcp)
-port6=$(free_port tcp ::1)
-refused_port=$(free_port tcp)
+port6=$(free_port_other tcp ::1 "$port4")
+refused_port=$(free_port_other tcp 127.0.0.1 "$port4" "$port6")
 capture_start "tcp port $port4 or tcp port $port6 or tcp port $refused_port"
 sockflow_start -c "$TEST_TMP/sockflow.conf" --collector "file:$IPFIX_FILE" --json
 grep -q 'kernel: tcp_counters: tcp_socket_counters ' "$SOCKFLOW_LOG" ||
