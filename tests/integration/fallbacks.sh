@@ -22,6 +22,7 @@ ROUNDS=(
 	"fentry|sock_length_tp|fentry|tcp_nfcapd udp lifecycle"
 	"kprobe|sock_length_tp fentry|kprobe|tcp_nfcapd udp lifecycle"
 	"exec_filename|exec_path_walk|exec_filename|tcp_nfcapd"
+	"tcp_socket_counters|tcp_packets|tcp_socket_counters|tcp_nfcapd lifecycle active_timeout"
 )
 
 # chosen_by_probe MECH [sockflow args...]: whether `sockflow --probe ARGS` chooses MECH.

@@ -22,8 +22,8 @@ ROUNDS=(
 # probe logs what the guest kernel gives each capability; fallbacks forces, inside the guest,
 # the fallbacks this host cannot run at all (FALLBACK_ROUNDS: kprobes where 6.1 would choose
 # fentry). The long run: KERNEL_MATRIX_KERNELS="6.1 6.12" and KERNEL_MATRIX_FALLBACKS="map_batch
-# map_lookup sock_diag_scan kprobe exec_filename" KERNEL_MATRIX_TEST_TIMEOUT_S=1200 (fallbacks then
-# runs 11 tests in each guest; about 25 min). active_timeout: interim counters read through
+# map_lookup sock_diag_scan kprobe exec_filename tcp_socket_counters"
+# KERNEL_MATRIX_TEST_TIMEOUT_S=1200 (fallbacks then runs 14 tests in each guest; about 30 min). active_timeout: interim counters read through
 # 6.1's map iterator, which only this guest uses. socket_counters: the cheaper TCP counter
 # mode reads tcp_sock's own counters, whose layout is the guest kernel's.
 TESTS=(probe tcp_nfcapd udp lifecycle active_timeout socket_counters fallbacks)
