@@ -251,19 +251,22 @@ static __always_inline void emit(const struct sf_sock *s, __u8 type, __u8 old_st
 /*
  * TCP's RTT estimate and retransmissions as TCP_INFO computes them, and
  * the segments it counted lost over the connection's life (tcp_sock.lost).
+ * Returns the tcp_sock it read, NULL if @sk is none.
  */
-static __always_inline void read_quality(const struct sock *sk, struct sf_tcp_quality *q)
+static __always_inline struct tcp_sock *read_quality(const struct sock *sk,
+						     struct sf_tcp_quality *q)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
 
 	if (!tp)
-		return;
+		return NULL;
 	q->srtt_us = tp->srtt_us >> 3;
 	q->rttvar_us = tp->mdev_us >> 2;
 	if (tp->total_retrans > q->total_retrans)
 		q->total_retrans = tp->total_retrans;
 	if (tp->lost > q->lost)
 		q->lost = tp->lost;
+	return tp;
 }
 
 /*
@@ -271,12 +274,9 @@ static __always_inline void read_quality(const struct sock *sk, struct sf_tcp_qu
  * way, retransmissions included. User space estimates the IP-layer octets
  * from them (the header sizes depend on the family and on timestamps).
  */
-static __always_inline void read_socket_counters(const struct sock *sk, struct sf_sock *s)
+static __always_inline void read_socket_counters(const struct sock *sk,
+						 const struct tcp_sock *tp, struct sf_sock *s)
 {
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
-
-	if (!tp)
-		return;
 	s->cnt.packets[SF_DIR_OUT] = tp->segs_out;
 	s->cnt.packets[SF_DIR_IN] = tp->segs_in;
 	s->cnt.payload[SF_DIR_OUT] = tcp_bytes_sent(tp);
@@ -396,6 +396,7 @@ static __always_inline bool fin_state(int state)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 {
+	struct tcp_sock *tp;
 	struct sf_sock *s;
 	__u64 cookie;
 
@@ -439,9 +440,9 @@ int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 		/* The port is already released here: keep the tuple we have. */
 		if (fin_state(oldstate))
 			s->flags |= SF_FLAG_FIN;
-		read_quality(sk, &s->q);
-		if (tcp_socket_counters)
-			read_socket_counters(sk, s);
+		tp = read_quality(sk, &s->q);
+		if (tcp_socket_counters && tp)
+			read_socket_counters(sk, tp, s);
 		emit(s, SF_EVENT_CLOSE, oldstate);
 		if (s->role == SF_ROLE_SERVER && !(s->flags & SF_FLAG_ACCEPTED))
 			server_named();	/* closed before any I/O: nobody to wait for */

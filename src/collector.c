@@ -120,6 +120,15 @@ static bool is_word(const char *s, size_t len, const char *word)
 	return strlen(word) == len && !strncmp(s, word, len);
 }
 
+/* What a parameter not given means. */
+static void set_defaults(struct collector *c)
+{
+	if (!c->protocol)
+		c->protocol = COLLECTOR_IPFIX;
+	if (!c->records)
+		c->records = COLLECTOR_BIFLOW;
+}
+
 /*
  * One KEY=VALUE of a network collector's query into @c, a profile's index
  * into *@profile; as parse_host_port().
@@ -181,9 +190,7 @@ static int parse_network(struct collector *c, const char *s, char *msg, size_t m
 	memcpy(hostport, s, len);
 	hostport[len] = '\0';
 	rc = parse_host_port(c, hostport, msg, msg_len);
-	/* Parameters left at 0 are not given: the profile's, then the defaults, apply. */
-	c->protocol = 0;
-	c->records = 0;
+	/* Parameters left at 0 are not given: the profile's apply, then the defaults. */
 	for (kv = query ? query + 1 : NULL; kv && !rc; kv = *end ? end + 1 : NULL) {
 		end = kv + strcspn(kv, "&");
 		if (end == kv)
@@ -197,10 +204,7 @@ static int parse_network(struct collector *c, const char *s, char *msg, size_t m
 		if (!c->records)
 			c->records = profiles[profile].records;
 	}
-	if (!c->protocol)
-		c->protocol = COLLECTOR_IPFIX;
-	if (!c->records)
-		c->records = COLLECTOR_BIFLOW;
+	set_defaults(c);
 	if (!rc && c->protocol == COLLECTOR_NETFLOW9 && c->transport != COLLECTOR_UDP)
 		return config__error(msg, msg_len, -EINVAL, "NetFlow v9 goes over UDP only; "
 			       "expected udp://HOST:PORT?protocol=v9");
@@ -235,8 +239,6 @@ int config__parse_collector(struct collector *c, const char *uri, char *err, siz
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	c->protocol = COLLECTOR_IPFIX;
-	c->records = COLLECTOR_BIFLOW;
 	if (strlen(uri) >= sizeof(c->uri))
 		return config__error(err, err_len, -EINVAL, "\"%.40s...\": too long; expected at most "
 			       "%zu characters", uri, sizeof(c->uri) - 1);
@@ -244,6 +246,7 @@ int config__parse_collector(struct collector *c, const char *uri, char *err, siz
 	if (!strncmp(uri, "file:", 5)) {
 		c->transport = COLLECTOR_FILE;
 		rc = parse_file_path(c, uri + 5, msg, sizeof(msg));
+		set_defaults(c);
 	} else if (!strncmp(uri, "udp://", 6) || !strncmp(uri, "tcp://", 6)) {
 		c->transport = uri[0] == 'u' ? COLLECTOR_UDP : COLLECTOR_TCP;
 		rc = parse_network(c, uri + 6, msg, sizeof(msg));

@@ -43,7 +43,6 @@ struct daemon {
 	struct diag_poll_stats diag_stats;	/* last poll */
 	uint64_t diag_vanished;		/* namespaces gone while polled, since start */
 	uint64_t last_poll_ns;
-	uint64_t poll_ns;		/* when the poll running now started */
 	bool socket_counters;		/* TCP counted from its sockets (tcp_socket_counters) */
 	struct ct_source *ct;		/* conntrack in every netns; NULL: off or failed */
 	uint64_t last_ct_rescan_ns;
@@ -201,7 +200,7 @@ static void on_diag_socket(void *ctx, const struct diag_socket *s)
 	if (d->socket_counters) {
 		socket_counters__from_diag(&e->cnt, s);
 		idle_ns = (uint64_t)s->info.idle_ms * 1000000;
-		e->last_ns = d->poll_ns > idle_ns ? d->poll_ns - idle_ns : 0;
+		e->last_ns = d->last_poll_ns > idle_ns ? d->last_poll_ns - idle_ns : 0;
 	}
 	g_hash_table_replace(d->tcp_info, &e->cookie, e);
 }
@@ -236,8 +235,7 @@ static void poll_tcp_info(struct daemon *d, uint64_t now)
 	g_array_set_size(d->live_sockets, 0);
 	flow_table__live_sockets(d->table, d->live_sockets,
 				 d->socket_counters ? 0 : d->last_poll_ns);
-	d->last_poll_ns = now;
-	d->poll_ns = now;
+	d->last_poll_ns = now;	/* the poll's time, for on_diag_socket() too */
 	_Static_assert(sizeof(struct flow_socket) == sizeof(struct diag_lookup) &&
 		       offsetof(struct flow_socket, tuple) == offsetof(struct diag_lookup, tuple),
 		       "a flow socket is a diag lookup");

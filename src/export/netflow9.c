@@ -350,21 +350,17 @@ static void put_field(uint8_t *p, const struct v9_field *f, const struct v9_view
 	case V9_LAST_SWITCHED:
 		put32(p, uptime_at(s, r->end_ms));
 		break;
-	/*
-	 * Half the RTT each way, as nProbe means them: the server's socket
-	 * measures the path to the client, the client's the path to the server.
-	 */
 	case V9_CLIENT_NW_DELAY_SEC:
-		put32(p, r->server_q.rtt_us / 2 / 1000000);
+		put32(p, flow_record__client_latency_us(r) / 1000000);
 		break;
 	case V9_CLIENT_NW_DELAY_USEC:
-		put32(p, r->server_q.rtt_us / 2 % 1000000);
+		put32(p, flow_record__client_latency_us(r) % 1000000);
 		break;
 	case V9_SERVER_NW_DELAY_SEC:
-		put32(p, r->client_q.rtt_us / 2 / 1000000);
+		put32(p, flow_record__server_latency_us(r) / 1000000);
 		break;
 	case V9_SERVER_NW_DELAY_USEC:
-		put32(p, r->client_q.rtt_us / 2 % 1000000);
+		put32(p, flow_record__server_latency_us(r) % 1000000);
 		break;
 	case V9_BIFLOW_DIRECTION:
 		*p = v->reverse ? 2 : 1;
@@ -499,12 +495,11 @@ struct export_sink *export_sink__new_netflow9(const struct collector *c,
 {
 	struct v9_sink *s = calloc(1, sizeof(*s));
 
-	if (!s || !(s->uri = strdup(c->uri))) {
-		free(s);
-		*err = -ENOMEM;
-		snprintf(msg, msg_len, "netflow9: out of memory");
-		return NULL;
-	}
+	if (!s)
+		goto err_nomem;
+	s->uri = strdup(c->uri);
+	if (!s->uri)
+		goto err_nomem;
 	s->base.ops = &v9_ops;
 	s->source_id = opts->observation_domain_id;
 	s->boot_real_ms = (real_ms() / 1000 - 1) * 1000;	/* a whole second, before any header's */
@@ -525,17 +520,20 @@ struct export_sink *export_sink__new_netflow9(const struct collector *c,
 	}
 	s->pkt_max = transport__udp_message_max(s->tp, opts->udp_message_max);
 	s->pkt = malloc(s->pkt_max);
-	if (!s->pkt) {
-		v9_free(&s->base);
-		*err = -ENOMEM;
-		snprintf(msg, msg_len, "netflow9: out of memory");
-		return NULL;
-	}
+	if (!s->pkt)
+		goto err_nomem;
 	s->pkt_len = V9_HEADER_LEN;
 	/* A collector that is not up yet is no start-up error: templates go again later. */
 	v9_templates(s);
 	*err = 0;
 	return &s->base;
+
+err_nomem:
+	if (s)
+		v9_free(&s->base);
+	*err = -ENOMEM;
+	snprintf(msg, msg_len, "netflow9: out of memory");
+	return NULL;
 }
 
 static const struct export_sink_ops v9_ops = {

@@ -144,14 +144,24 @@ struct flow_record {
  * client, the client's the path to the server; 0 when that end is not
  * local.
  */
+static inline uint32_t flow_record__client_latency_us(const struct flow_record *r)
+{
+	return r->server_q.rtt_us / 2;
+}
+
+static inline uint32_t flow_record__server_latency_us(const struct flow_record *r)
+{
+	return r->client_q.rtt_us / 2;
+}
+
 static inline uint32_t flow_record__client_latency_ms(const struct flow_record *r)
 {
-	return r->server_q.rtt_us / 2000;
+	return flow_record__client_latency_us(r) / 1000;
 }
 
 static inline uint32_t flow_record__server_latency_ms(const struct flow_record *r)
 {
-	return r->client_q.rtt_us / 2000;
+	return flow_record__server_latency_us(r) / 1000;
 }
 
 #endif

@@ -377,6 +377,19 @@ static void ct_netns__resync(struct ct_netns *ns, uint64_t now)
 	ns->resync_pending = false;
 }
 
+/* The scratch of event reads: each message slot points at its own buffer, once. */
+static struct ct_batch *ct_batch__new(void)
+{
+	struct ct_batch *b = calloc(1, sizeof(*b));
+	int i;
+
+	for (i = 0; b && i < CT_BATCH; i++) {
+		b->iov[i] = (struct iovec){ b->buf[i], CT_MSG_BYTES };
+		b->msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &b->iov[i], .msg_iovlen = 1 };
+	}
+	return b;
+}
+
 /* The conntrack messages in one datagram of @ns's event socket, each handed on. */
 static void ct_netns__parse(struct ct_netns *ns, const void *buf, size_t len)
 {
@@ -408,10 +421,6 @@ static int ct_netns__read(struct ct_netns *ns)
 	struct ct_batch *b = ns->src->batch;
 	int n, i;
 
-	for (i = 0; i < CT_BATCH; i++) {
-		b->iov[i] = (struct iovec){ b->buf[i], CT_MSG_BYTES };
-		b->msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &b->iov[i], .msg_iovlen = 1 };
-	}
 	n = recvmmsg(nfct_fd(ns->events), b->msgs, CT_BATCH, MSG_DONTWAIT, NULL);
 	if (n < 0)
 		return -errno;
@@ -487,7 +496,7 @@ int ct_source__new(struct ct_source **out, const struct ct_source_options *o, ch
 	s->ctx = o->ctx;
 	s->by_ino = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, ct_netns__free);
 	s->found = netns__refs_new();
-	s->batch = malloc(sizeof(*s->batch));
+	s->batch = ct_batch__new();
 	if (!s->proc_root || !s->netns_dir || !s->batch) {
 		snprintf(msg, msg_len, "conntrack: out of memory");
 		err = -ENOMEM;
