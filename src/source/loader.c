@@ -516,25 +516,28 @@ char *loader__table(const struct kernel_probe *kp)
 	const struct sf_mech_info *mi;
 	char why[512];
 	enum sf_mech m;
-	int c, i;
+	int c, i, w = 0;	/* the mechanism column: as wide as the longest name */
 
-	g_string_append_printf(s, "%-17s %-15s %-9s %s\n", "capability", "mechanism", "result",
+	for (m = 0; m < SF_MECH__MAX; m++)
+		w = MAX(w, (int)strlen(sf_mech__info(m)->name));
+	g_string_append_printf(s, "%-17s %-*s %-9s %s\n", "capability", w, "mechanism", "result",
 			       "what (first kernel; option)");
 	for (c = 0; c < SF_CAP__MAX; c++) {
 		ci = sf_cap__info(c);
 		for (i = 0; (m = ci->mechs[i]) != SF_MECH_NONE; i++) {
 			mi = sf_mech__info(m);
-			g_string_append_printf(s, "%-17s %-15s %-9s %s (%s; %s)\n",
-					       i ? "" : ci->name, mi->name,
+			g_string_append_printf(s, "%-17s %-*s %-9s %s (%s; %s)\n",
+					       i ? "" : ci->name, w, mi->name,
 					       outcome_word(kp->mech[m].outcome), mi->what,
 					       mi->first_kernel, mi->kconfig);
 			if (kp->mech[m].outcome == MECH_REFUSED) {
 				loader__refusal(kp, m, why, sizeof(why));
-				g_string_append_printf(s, "%-17s %-15s %-9s   %s\n", "", "", "", why);
+				g_string_append_printf(s, "%-17s %-*s %-9s   %s\n", "", w, "", "",
+						       why);
 			}
 		}
 		if (kp->chosen[c] == SF_MECH_NONE)
-			g_string_append_printf(s, "%-17s %-15s %-9s   %s: %s\n", "", "", "",
+			g_string_append_printf(s, "%-17s %-*s %-9s   %s: %s\n", "", w, "", "",
 					       ci->required ? "REQUIRED, missing" : "lost", ci->lost);
 	}
 	if (kp->caps_known)

@@ -586,8 +586,9 @@ sockflow_start() {
 # probe_table FILE: `sockflow --probe`'s table as "capability mechanism result" lines (the
 # capability carried down to the rows of its later mechanisms).
 probe_table() {
-	awk '/^privileges:|^probed in|^capability / { next }
-		{ cap = substr($0, 1, 17); name = substr($0, 19, 15); res = substr($0, 35, 9)
+	awk '/^capability / { m = index($0, "mechanism"); r = index($0, "result"); next }
+		/^privileges:|^probed in/ { next }
+		{ cap = substr($0, 1, m - 2); name = substr($0, m, r - m - 1); res = substr($0, r, 9)
 		  gsub(/ /, "", cap); gsub(/ /, "", name); gsub(/ /, "", res) }
 		cap != "" { current = cap }
 		name != "" { print current, name, res }' "$1"
