@@ -771,6 +771,9 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 
 	drain(&d);
 	snapshot(&d, now_ns(), true);
+	/* Counted from the sockets themselves, open flows learn their last counts from a poll. */
+	if (d.socket_counters && d.diag)
+		poll_tcp_info(&d, now_ns());
 	update_clock(&d);
 	flow_table__flush(d.table, now_ns());
 	for (n = 0; n < d.n_sinks; n++)
