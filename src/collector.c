@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Collector URIs: udp://HOST:PORT, tcp://HOST:PORT (with ?KEY=VALUE parameters) and file:PATH. */
+/*
+ * Collector URIs: udp://HOST:PORT, tcp://HOST:PORT (with ?KEY=VALUE
+ * parameters) and file:PATH (no parameters: a '?' is part of the path).
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -101,17 +104,31 @@ static const struct uri_param uri_params[] = {
 
 /*
  * Profiles: what a kind of collector needs, for the parameters the URI
- * does not set itself. nfdump (1.7.1) drops every enterprise element it
- * gets over IPFIX, but keeps v9's user name and latencies, and has one
- * user slot per record: v9, a record per direction.
+ * does not set itself (a template of NULL leaves [export] template).
+ *   nfdump (1.7.1) drops every enterprise element it gets over IPFIX, but
+ *     keeps v9's user name, application and latencies, with one user and
+ *     application slot per record: v9, a record per direction.
+ *   pmacct (nfacctd 1.7.7) keeps enterprise elements through its
+ *     aggregate_primitives, but sums one direction only (no RFC 5103
+ *     reverse counters) and takes about 1 KiB of strings per record:
+ *     IPFIX, a record per direction, the pmacct field list (both ends'
+ *     identity, no command lines or cgroup paths).
+ *   ntop (nProbe in collector mode, then ntopng) knows its own process
+ *     elements: IPFIX biflows with the ntop field list.
+ *   wireshark (tshark 4.0) decodes every element of the default list
+ *     (at most 60 per template, its limit) and RFC 5103 biflows.
  */
-#define PROFILE_NAMES "nfdump"
+#define PROFILE_NAMES "nfdump|pmacct|ntop|wireshark"
 static const struct {
 	const char *name;
 	enum collector_protocol protocol;
 	enum collector_records records;
+	const char *template_name;
 } profiles[] = {
-	{ "nfdump", COLLECTOR_NETFLOW9, COLLECTOR_UNIFLOW },
+	{ "nfdump", COLLECTOR_NETFLOW9, COLLECTOR_UNIFLOW, NULL },
+	{ "pmacct", COLLECTOR_IPFIX, COLLECTOR_UNIFLOW, "pmacct" },
+	{ "ntop", COLLECTOR_IPFIX, COLLECTOR_BIFLOW, "ntop" },
+	{ "wireshark", COLLECTOR_IPFIX, COLLECTOR_BIFLOW, "default" },
 };
 
 /* Whether @s (@len bytes, not NUL-terminated) is @word. */
@@ -153,6 +170,33 @@ static int parse_parameter(struct collector *c, const char *kv, size_t len, int 
 		return config__error(msg, msg_len, -EINVAL, "profile \"%.*s\"; expected "
 				     "profile=" PROFILE_NAMES, (int)value_len, value);
 	}
+	if (is_word(kv, key_len, "template")) {
+		if (value_len == 0 || value_len >= sizeof(c->template_name))
+			return config__error(msg, msg_len, -EINVAL, "template \"%.*s\"; expected "
+					     "a template name or path of 1..%zu characters",
+					     (int)value_len, value, sizeof(c->template_name) - 1);
+		memcpy(c->template_name, value, value_len);
+		c->template_name[value_len] = '\0';
+		if (!config__is_template(c->template_name))
+			return config__error(msg, msg_len, -EINVAL, "template \"%s\"; expected "
+					     "default, full, ntop, pmacct, minimal, another name "
+					     "in the templates directory, or a path holding a '/'",
+					     c->template_name);
+		return 0;
+	}
+	if (is_word(kv, key_len, "observation_domain")) {
+		char num[16] = "";
+
+		if (value_len < sizeof(num))
+			memcpy(num, value, value_len);
+		if (value_len >= sizeof(num) ||
+		    config__parse_u32(num, 0, UINT32_MAX, &c->observation_domain))
+			return config__error(msg, msg_len, -EINVAL, "observation_domain \"%.*s\"; "
+					     "expected a number 0..4294967295", (int)value_len,
+					     value);
+		c->has_observation_domain = true;
+		return 0;
+	}
 	for (i = 0; i < G_N_ELEMENTS(uri_params); i++) {
 		p = &uri_params[i];
 		if (!is_word(kv, key_len, p->key))
@@ -168,8 +212,8 @@ static int parse_parameter(struct collector *c, const char *kv, size_t len, int 
 				     p->names[1]);
 	}
 	return config__error(msg, msg_len, -EINVAL, "unknown parameter \"%.*s\"; expected "
-		       "protocol=ipfix|v9, records=biflow|uniflow or profile=" PROFILE_NAMES,
-		       (int)len, kv);
+		       "protocol=ipfix|v9, records=biflow|uniflow, template=NAME|PATH, "
+		       "observation_domain=N or profile=" PROFILE_NAMES, (int)len, kv);
 }
 
 /*
@@ -203,14 +247,16 @@ static int parse_network(struct collector *c, const char *s, char *msg, size_t m
 			c->protocol = profiles[profile].protocol;
 		if (!c->records)
 			c->records = profiles[profile].records;
+		if (!c->template_name[0] && profiles[profile].template_name)
+			strcpy(c->template_name, profiles[profile].template_name);
 	}
 	set_defaults(c);
+	if (!rc && c->protocol == COLLECTOR_NETFLOW9 && c->template_name[0])
+		return config__error(msg, msg_len, -EINVAL, "NetFlow v9 records have fixed fields; "
+			       "expected template= with protocol=ipfix only");
 	if (!rc && c->protocol == COLLECTOR_NETFLOW9 && c->transport != COLLECTOR_UDP)
 		return config__error(msg, msg_len, -EINVAL, "NetFlow v9 goes over UDP only; "
 			       "expected udp://HOST:PORT?protocol=v9");
-	if (!rc && c->records == COLLECTOR_UNIFLOW && c->protocol != COLLECTOR_NETFLOW9)
-		return config__error(msg, msg_len, -EINVAL, "uniflow records are built for "
-			       "NetFlow v9 only so far; expected protocol=v9&records=uniflow");
 	return rc;
 }
 

@@ -278,8 +278,7 @@ static void key_spec__expected(const struct key_spec *k, char *buf, size_t len)
 	}
 }
 
-/* A field list: a name (letters, digits, '.', '_', '-', not starting with '.') or a path. */
-static bool is_template(const char *s)
+bool config__is_template(const char *s)
 {
 	if (strchr(s, '/'))
 		return true;
@@ -657,7 +656,7 @@ static int key_spec__apply(const struct key_spec *k, struct config *cfg, const c
 		if (strlen(value) >= sizeof(cfg->template))
 			return config__error(err, err_len, -EINVAL, "\"%.40s...\": too long; expected "
 				       "at most %zu characters", value, sizeof(cfg->template) - 1);
-		if (!is_template(value))
+		if (!config__is_template(value))
 			return config__error(err, err_len, -EINVAL, "\"%.64s\" is not a template; %s",
 				       value, expected);
 		strcpy(cfg->template, value);

@@ -23,7 +23,7 @@ enum collector_protocol {
 
 enum collector_records {
 	COLLECTOR_BIFLOW = 1,	/* one record per conversation, both directions (the default) */
-	COLLECTOR_UNIFLOW,	/* one record per direction: ?records=uniflow (v9 only so far) */
+	COLLECTOR_UNIFLOW,	/* one record per direction: ?records=uniflow */
 };
 
 /* One export destination, parsed from udp://HOST:PORT, tcp://HOST:PORT or file:PATH. */
@@ -31,6 +31,9 @@ struct collector {
 	enum collector_transport transport;
 	enum collector_protocol protocol;
 	enum collector_records records;
+	char template_name[256];	/* ?template= or the profile's; "": [export] template */
+	uint32_t observation_domain;	/* ?observation_domain=, when has_observation_domain */
+	bool has_observation_domain;	/* else [export] observation_domain_id */
 	char host[256];		/* without brackets; empty for files */
 	char port[8];		/* service string for getaddrinfo */
 	char path[4096];	/* file: only */
@@ -101,6 +104,13 @@ void config__defaults(struct config *cfg);
  * -EINVAL with a message "FILE:LINE: what is expected" in @err.
  */
 int config__load(struct config *cfg, const char *path, char *err, size_t err_len);
+
+/*
+ * Whether @s names a field list: a name in the templates directory
+ * (letters, digits, '.', '_', '-', not starting with '.') or a path (with a
+ * '/').
+ */
+bool config__is_template(const char *s);
 
 /* Parse one collector URI (collector.c). Returns 0 or -EINVAL with a message in @err. */
 int config__parse_collector(struct collector *c, const char *uri, char *err, size_t err_len);

@@ -309,49 +309,6 @@ static void free_sinks(struct daemon *d)
 	d->n_sinks = 0;
 }
 
-/* Build the sinks @cfg asks for into @sinks; returns how many, or -errno. */
-static int open_sinks(const struct config *cfg, struct export_sink **sinks)
-{
-	struct export_options opts = {
-		.observation_domain_id = cfg->observation_domain_id,
-		.template_refresh_s = cfg->template_refresh_s,
-		.template_refresh_messages = cfg->template_refresh_messages,
-		.template_gap_s = cfg->template_gap_s,
-		.buffer_records = cfg->tcp_buffer_records,
-		.enterprise_id = cfg->enterprise_id,
-		.template_name = cfg->template,
-	};
-	char msg[512];
-	int i, n = 0, err = 0;
-
-	for (i = 0; i < cfg->n_collectors; i++) {
-		const struct collector *c = &cfg->collectors[i];
-
-		sinks[n] = c->protocol == COLLECTOR_NETFLOW9 ?
-				   export_sink__new_netflow9(c, &opts, &err, msg, sizeof(msg)) :
-				   export_sink__new_ipfix(c, &opts, &err, msg, sizeof(msg));
-		if (!sinks[n]) {
-			log_error("export: %s: %s", cfg->collectors[i].uri, msg);
-			goto err_free;
-		}
-		n++;
-	}
-	if (cfg->print == PRINT_TEXT || cfg->print == PRINT_JSON) {
-		sinks[n] = export_sink__new_print(stdout, cfg->print);
-		if (!sinks[n]) {
-			err = -ENOMEM;
-			goto err_free;
-		}
-		n++;
-	}
-	return n;
-
-err_free:
-	while (n > 0)
-		export_sink__free(sinks[--n]);
-	return err ? err : -EINVAL;
-}
-
 /* Compile @cfg's [filter] into *@out; 0, or -errno after logging why. */
 static int open_filter(const struct config *cfg, struct flow_filter **out)
 {
@@ -575,7 +532,7 @@ static gboolean on_reload(gpointer data)
 		log_error("reload: keeping the running configuration");
 		return G_SOURCE_CONTINUE;
 	}
-	n = open_sinks(&next, sinks);
+	n = export__open_sinks(&next, sinks);
 	if (n < 0) {
 		flow_filter__free(filter);
 		log_error("reload: keeping the running exporters");
@@ -661,7 +618,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	err = open_filter(cfg, &d.filter);
 	if (err)
 		return err;
-	n = open_sinks(cfg, d.sinks);
+	n = export__open_sinks(cfg, d.sinks);
 	if (n < 0) {
 		err = n;
 		goto err_free_filter;

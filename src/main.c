@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "export/export.h"
 #include "log.h"
 
 #ifndef PACKAGE_VERSION
@@ -32,6 +33,7 @@ enum {
 	OPT_EXCLUDE_CONTAINER,
 	OPT_DISABLE_MECHANISM,
 	OPT_PROBE,
+	OPT_PMACCT_PRIMITIVES,
 };
 
 static const char short_options[] = ":c:o:pjthV";
@@ -51,6 +53,7 @@ static const struct option long_options[] = {
 	{ "disable-mechanism", required_argument, NULL, OPT_DISABLE_MECHANISM },
 	{ "check", no_argument, NULL, 't' },
 	{ "probe", no_argument, NULL, OPT_PROBE },
+	{ "pmacct-primitives", no_argument, NULL, OPT_PMACCT_PRIMITIVES },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -70,6 +73,7 @@ struct cmdline {
 	int n_values;
 	bool check;
 	bool probe;
+	bool pmacct_primitives;
 	bool help;
 	bool version;
 };
@@ -89,8 +93,10 @@ static void usage(FILE *out)
 		"  -o, --collector URI        export to URI: udp://HOST:PORT, tcp://HOST:PORT or\n"
 		"                             file:PATH; IPv6 as udp://[ADDRESS]:PORT; NetFlow v9\n"
 		"                             instead of IPFIX: udp://HOST:PORT?protocol=v9, a\n"
-		"                             record per direction: &records=uniflow, both for\n"
-		"                             nfdump: ?profile=nfdump;\n"
+		"                             record per direction: &records=uniflow, a field\n"
+		"                             list: &template=NAME, an observation domain:\n"
+		"                             &observation_domain=N; what a collector needs:\n"
+		"                             ?profile=nfdump|pmacct|ntop|wireshark;\n"
 		"                             repeat for more (replaces the file's collectors;\n"
 		"                             default none)\n"
 		"  -p, --print                print flows as text (default when there is no\n"
@@ -123,6 +129,9 @@ static void usage(FILE *out)
 		"                             kernel is not touched)\n"
 		"      --probe                try every kernel mechanism sockflow can use, print\n"
 		"                             which each capability gets and what is lost, exit\n"
+		"      --pmacct-primitives    print the nfacctd aggregate_primitives for the\n"
+		"                             records pmacct gets (the first IPFIX collector with\n"
+		"                             uniflow records, else the pmacct field list), exit\n"
 		"  -h, --help                 show this help and exit\n"
 		"  -V, --version              show the version and exit\n"
 		"\n"
@@ -193,6 +202,9 @@ static int cmdline__parse(struct cmdline *cl, int argc, char **argv)
 			break;
 		case OPT_PROBE:
 			cl->probe = true;
+			break;
+		case OPT_PMACCT_PRIMITIVES:
+			cl->pmacct_primitives = true;
 			break;
 		case 'h':
 			cl->help = true;
@@ -370,9 +382,18 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (cl.check) {
+		if (export__check(cfg)) {
+			status = EXIT_USAGE;
+			goto cleanup;
+		}
 		text = config__to_string(cfg);
 		fputs(text, stdout);
 		g_free(text);
+		goto cleanup;
+	}
+	if (cl.pmacct_primitives) {
+		if (export__print_pmacct_primitives(cfg, stdout))
+			status = EXIT_USAGE;
 		goto cleanup;
 	}
 	if (cl.probe) {

@@ -82,6 +82,34 @@ struct export_sink *export_sink__new_netflow9(const struct collector *c,
 
 struct export_sink *export_sink__new_print(FILE *out, enum print_format format);
 
+/*
+ * The export settings of collector @c: its URI's or profile's template and
+ * observation domain, else @cfg's, and @cfg's for the rest.
+ */
+void export_options__of(const struct config *cfg, const struct collector *c,
+			struct export_options *opts);
+
+/*
+ * Read and check the field list of [export] template and of every IPFIX
+ * collector (its URI's or profile's), as the sinks would at start
+ * (sockflow --check). 0, or -errno after logging what is wrong.
+ */
+int export__check(const struct config *cfg);
+
+/*
+ * Build the sinks @cfg asks for (its collectors, then the print sink)
+ * into @sinks; returns how many, or -errno after logging why.
+ */
+int export__open_sinks(const struct config *cfg, struct export_sink **sinks);
+
+/*
+ * Print the nfacctd aggregate_primitives for the records pmacct gets: the
+ * field list of the first IPFIX uniflow collector (?profile=pmacct), else
+ * the pmacct list (sockflow --pmacct-primitives). 0, or -errno after
+ * logging why.
+ */
+int export__print_pmacct_primitives(const struct config *cfg, FILE *out);
+
 /* Hand one record to the sink. Returns 0 or -errno (the record is counted lost). */
 int export_sink__add(struct export_sink *s, const struct flow_record *r);
 

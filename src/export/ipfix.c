@@ -41,6 +41,7 @@
 struct ipfix_sink {
 	struct export_sink base;
 	enum collector_transport kind;
+	bool uniflow;			/* a record per direction, not RFC 5103 biflows */
 	char *uri;
 	struct export_options opts;
 
@@ -431,7 +432,8 @@ static size_t record_need(const struct ipfix_sink *s, uint16_t tid, size_t len)
  * record that then does not fit would leave an empty set at the end of
  * the message, which libfixbuf's own buffer collector rejects.
  */
-static int append(struct ipfix_sink *s, const struct flow_record *r)
+static int append_direction(struct ipfix_sink *s, const struct flow_record *r,
+			    enum templates_direction dir)
 {
 	size_t room = s->msg_max - IPFIX_MSG_OVERHEAD;
 	struct templates_flow4 rec4;
@@ -441,11 +443,11 @@ static int append(struct ipfix_sink *s, const struct flow_record *r)
 	int err;
 
 	if (r->key.family == AF_INET) {
-		templates__fill_flow4(&rec4, r);
+		templates__fill_flow4(&rec4, r, dir);
 		it = (struct item){ TEMPLATES_TID_FLOW4, NULL, (uint8_t *)&rec4, sizeof(rec4) };
 		len = templates__fit(&s->sel.layout[TEMPLATES_FLOW4], &rec4, room);
 	} else if (r->key.family == AF_INET6) {
-		templates__fill_flow6(&rec6, r);
+		templates__fill_flow6(&rec6, r, dir);
 		it = (struct item){ TEMPLATES_TID_FLOW6, NULL, (uint8_t *)&rec6, sizeof(rec6) };
 		len = templates__fit(&s->sel.layout[TEMPLATES_FLOW6], &rec6, room);
 	} else {
@@ -468,6 +470,24 @@ static int append(struct ipfix_sink *s, const struct flow_record *r)
 	s->set_tid = it.tid;
 	s->msg_records++;
 	return 0;
+}
+
+/*
+ * Encode @r: one biflow record, or (uniflow) a record for each direction
+ * that had packets in this record's time. Returns 0, or -errno if one is
+ * lost.
+ */
+static int append(struct ipfix_sink *s, const struct flow_record *r)
+{
+	int err = 0;
+
+	if (!s->uniflow)
+		return append_direction(s, r, TEMPLATES_INITIATOR);
+	if (r->fwd.packets)
+		err = append_direction(s, r, TEMPLATES_INITIATOR);
+	if (r->rev.packets)
+		err = append_direction(s, r, TEMPLATES_RESPONDER) ?: err;
+	return err;
 }
 
 /* TCP: the connection broke while encoding; the open message goes with it. */
@@ -631,27 +651,6 @@ static void ipfix_free(struct export_sink *sink)
 	free(s);
 }
 
-/*
- * A new information model with sockflow's elements under @pen in *@model
- * (the caller frees it, even on failure), and in @sel the elements of the
- * field list @name. Returns 0 or -errno.
- */
-static int select_elements(fbInfoModel_t **model, struct templates_selection *sel,
-			   const char *name, uint32_t pen, char *msg, size_t msg_len)
-{
-	struct field_list *fl;
-	int err;
-
-	*model = fbInfoModelAlloc();
-	templates__add_elements(*model, pen ? pen : TEMPLATES_PEN_DEFAULT);
-	err = field_list__load(&fl, name, msg, msg_len);
-	if (err)
-		return err;
-	err = templates__select(sel, *model, fl, msg, msg_len);
-	field_list__free(fl);
-	return err;
-}
-
 int export_sink__check_ipfix(const struct export_options *opts, char *msg, size_t msg_len)
 {
 	struct templates_selection *sel;
@@ -663,7 +662,7 @@ int export_sink__check_ipfix(const struct export_options *opts, char *msg, size_
 		snprintf(msg, msg_len, "ipfix: out of memory");
 		return -ENOMEM;
 	}
-	err = select_elements(&model, sel, opts->template_name, opts->enterprise_id, msg,
+	err = templates__load(&model, sel, opts->template_name, opts->enterprise_id, false, msg,
 			      msg_len);
 	fbInfoModelFree(model);
 	free(sel);
@@ -681,13 +680,14 @@ struct export_sink *export_sink__new_ipfix(const struct collector *c,
 		goto err_nomem;
 	s->base.ops = &ipfix_ops;
 	s->kind = c->transport;
+	s->uniflow = c->records == COLLECTOR_UNIFLOW;
 	s->opts = *opts;
 	s->uri = strdup(c->uri);
 	if (!s->uri)
 		goto err_nomem_free_sink;
 	s->opts.template_name = NULL;	/* the caller's; read here only */
-	*err = select_elements(&s->model, &s->sel, opts->template_name, opts->enterprise_id, msg,
-			       msg_len);
+	*err = templates__load(&s->model, &s->sel, opts->template_name, opts->enterprise_id,
+			       s->uniflow, msg, msg_len);
 	if (*err)
 		goto err_free_sink;
 

@@ -3,9 +3,10 @@
  * NetFlow v9 (RFC 3954) export over UDP, for collectors that take v9 and not
  * IPFIX, and for what nfdump keeps of v9: one biflow record per conversation
  * with the 5-tuple, both directions' counters (IN_ and OUT_BYTES/PKTS), the
- * times, TCP flags and the local user (NSEL field 40000); or, uniflow, one
- * record per direction, marked by biflowDirection, each with its own
- * source end's user.
+ * times, TCP flags, the local user (NSEL field 40000) and the local
+ * application (applicationId, mapped to its name by options records); or,
+ * uniflow, one record per direction, marked by biflowDirection, each with
+ * its own source end's user and application.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -18,9 +19,11 @@
 #include <glib.h>
 
 #include "clock.h"
+#include "export/applications.h"
 #include "export/export.h"
 #include "export/sink.h"
 #include "export/template_schedule.h"
+#include "export/templates.h"
 #include "export/transport.h"
 
 #define V9_VERSION 9
@@ -31,6 +34,7 @@
 #define V9_TID_FLOW4 256
 #define V9_TID_FLOW6 257
 #define V9_TID_STATS 258
+#define V9_TID_APPLICATION 259
 
 /* Field types (RFC 3954 section 8, and Cisco's NSEL user name that nfdump reads). */
 enum v9_type {
@@ -48,6 +52,9 @@ enum v9_type {
 	V9_OUT_PKTS = 24,
 	V9_IPV6_SRC_ADDR = 27,
 	V9_IPV6_DST_ADDR = 28,
+	V9_APPLICATION_DESCRIPTION = 94,
+	V9_APPLICATION_ID = 95,
+	V9_APPLICATION_NAME = 96,
 	V9_BIFLOW_DIRECTION = 239,	/* uniflow: 1 initiator (client to server), 2 reverse */
 	V9_NSEL_USERNAME = 40000,
 	/* nProbe's network delays (57472 + ntop's id), which nfdump shows as %cl and %sl */
@@ -63,6 +70,15 @@ enum v9_type {
  */
 #define V9_USERNAME_LEN 32
 
+/*
+ * An application's name and description (its executable's path) in a
+ * mapping record. nfdump 1.7.1 takes them only at a fixed length, ends each
+ * with a NUL in its last octet, and shows nothing when the two lengths add
+ * up to more than 253: a path longer than 203 octets is cut.
+ */
+#define V9_APPLICATION_NAME_LEN 48
+#define V9_APPLICATION_DESCRIPTION_LEN 204
+
 struct v9_field {
 	uint16_t type;
 	uint16_t len;
@@ -73,7 +89,8 @@ struct v9_field {
 	{ V9_IN_BYTES, 8 }, { V9_IN_PKTS, 8 }, { V9_FIRST_SWITCHED, 4 },                     \
 	{ V9_LAST_SWITCHED, 4 }, { V9_NSEL_USERNAME, V9_USERNAME_LEN },                      \
 	{ V9_CLIENT_NW_DELAY_SEC, 4 }, { V9_CLIENT_NW_DELAY_USEC, 4 },                        \
-	{ V9_SERVER_NW_DELAY_SEC, 4 }, { V9_SERVER_NW_DELAY_USEC, 4 }
+	{ V9_SERVER_NW_DELAY_SEC, 4 }, { V9_SERVER_NW_DELAY_USEC, 4 },                        \
+	{ V9_APPLICATION_ID, APPLICATIONS_ID_LEN }
 #define V9_BIFLOW_FIELDS { V9_OUT_BYTES, 8 }, { V9_OUT_PKTS, 8 }
 #define V9_UNIFLOW_FIELDS { V9_BIFLOW_DIRECTION, 1 }
 
@@ -94,6 +111,20 @@ static const struct v9_field stats_fields[] = {
 	{ V9_TOTAL_PKTS_EXP, 8 }, { V9_TOTAL_FLOWS_EXP, 8 }, { V9_NOT_SENT_FLOWS, 8 },
 };
 #define V9_STATS_RECORD_LEN (4 + 3 * 8)
+
+/*
+ * applicationId -> name and description, scoped to the system: one record
+ * per application, sent before the first record that names it (and again
+ * after templates are re-sent). nfdump 1.7.1 reads every record of such a
+ * v9 options flowset.
+ */
+static const struct v9_field application_fields[] = {
+	{ V9_APPLICATION_ID, APPLICATIONS_ID_LEN },
+	{ V9_APPLICATION_NAME, V9_APPLICATION_NAME_LEN },
+	{ V9_APPLICATION_DESCRIPTION, V9_APPLICATION_DESCRIPTION_LEN },
+};
+#define V9_APPLICATION_RECORD_LEN \
+	(4 + APPLICATIONS_ID_LEN + V9_APPLICATION_NAME_LEN + V9_APPLICATION_DESCRIPTION_LEN)
 
 
 static const struct v9_field fields4_bi[] = {
@@ -116,6 +147,8 @@ static const struct v9_field fields6_uni[] = {
 struct v9_view {
 	const struct flow_record *r;
 	bool reverse;
+	const struct flow_process *local;	/* the end it is attributed to (pid 0: none) */
+	const struct application *app;		/* local's; NULL: none */
 };
 
 struct v9_template {
@@ -131,6 +164,7 @@ struct v9_sink {
 	struct transport *tp;
 	struct template_schedule ts;
 	struct v9_template tmpl[2];	/* IPv4, IPv6 */
+	struct applications *apps;	/* the applications records name */
 	uint64_t now_ms;		/* the exporter's clock (CLOCK_MONOTONIC) at its last flush */
 	uint64_t boot_real_ms;		/* sysUptime 0: when the sink was made, wall clock */
 	uint32_t source_id;		/* the observation domain */
@@ -260,7 +294,30 @@ static void put_specs(struct v9_sink *s, const struct v9_field *fields, size_t n
 	}
 }
 
-/* Both flow templates and the stats options template, in a packet of their own. */
+/*
+ * An options template @id of @scope and @fields at the end of the packet,
+ * in a flowset of its own: nfcapd 1.7.1 reads only the first options
+ * template of a flowset.
+ */
+static int put_options_template(struct v9_sink *s, uint16_t id, const struct v9_field *scope,
+				size_t n_scope, const struct v9_field *fields, size_t n_fields)
+{
+	int err;
+
+	set_close(s);
+	err = make_room(s, V9_OPTIONS_TEMPLATE_SET_ID, 6 + 4 * (n_scope + n_fields));
+
+	put16(s->pkt + s->pkt_len, id);
+	put16(s->pkt + s->pkt_len + 2, 4 * n_scope);
+	put16(s->pkt + s->pkt_len + 4, 4 * n_fields);
+	s->pkt_len += 6;
+	put_specs(s, scope, n_scope);
+	put_specs(s, fields, n_fields);
+	s->pkt_count++;
+	return err;
+}
+
+/* Both flow templates and the options templates, in a packet of their own. */
 static int v9_templates(struct v9_sink *s)
 {
 	const struct v9_template *t;
@@ -277,30 +334,57 @@ static int v9_templates(struct v9_sink *s)
 		put_specs(s, t->fields, t->n);
 		s->pkt_count++;
 	}
-	err = make_room(s, V9_OPTIONS_TEMPLATE_SET_ID,
-			6 + 4 * (G_N_ELEMENTS(stats_scope) + G_N_ELEMENTS(stats_fields))) ?: err;
-	put16(s->pkt + s->pkt_len, V9_TID_STATS);
-	put16(s->pkt + s->pkt_len + 2, 4 * G_N_ELEMENTS(stats_scope));
-	put16(s->pkt + s->pkt_len + 4, 4 * G_N_ELEMENTS(stats_fields));
-	s->pkt_len += 6;
-	put_specs(s, stats_scope, G_N_ELEMENTS(stats_scope));
-	put_specs(s, stats_fields, G_N_ELEMENTS(stats_fields));
-	s->pkt_count++;
+	err = put_options_template(s, V9_TID_STATS, stats_scope, G_N_ELEMENTS(stats_scope),
+				   stats_fields, G_N_ELEMENTS(stats_fields)) ?: err;
+	err = put_options_template(s, V9_TID_APPLICATION, stats_scope, G_N_ELEMENTS(stats_scope),
+				   application_fields, G_N_ELEMENTS(application_fields)) ?: err;
 	err = v9_emit(s) ?: err;
 	template_schedule__templates_sent(&s->ts, s->now_ms);
+	/* A collector that lost the templates lost the mappings too. */
+	applications__reset(s->apps);
+	return err;
+}
+
+/* @str in a fixed field of @len octets, cut to leave at least one NUL at the end. */
+static void put_string(uint8_t *p, const char *str, size_t len)
+{
+	size_t n = strnlen(str, len - 1);
+
+	memcpy(p, str, n);
+	memset(p + n, 0, len - n);
+}
+
+/* The mapping of @app to its name and description, before the first record naming it. */
+static int announce(struct v9_sink *s, struct application *app)
+{
+	uint8_t *p;
+	int err;
+
+	err = make_room(s, V9_TID_APPLICATION, V9_APPLICATION_RECORD_LEN);
+	p = s->pkt + s->pkt_len;
+	put32(p, s->source_id);
+	p += 4;
+	memcpy(p, app->id, APPLICATIONS_ID_LEN);
+	p += APPLICATIONS_ID_LEN;
+	put_string(p, app->name, V9_APPLICATION_NAME_LEN);
+	put_string(p + V9_APPLICATION_NAME_LEN, app->description, V9_APPLICATION_DESCRIPTION_LEN);
+	s->pkt_len += V9_APPLICATION_RECORD_LEN;
+	s->pkt_count++;
+	app->announced = true;
 	return err;
 }
 
 /*
- * The one user a v9 record has room for: its source end's when that end is
- * local, else the other end's (a biflow record's source is the client).
+ * The end a v9 record's single-slot fields (user, application) describe:
+ * its source end when that end is local, else the other end (a biflow
+ * record's source is the client).
  */
-static const char *view_user(const struct v9_view *v)
+static const struct flow_process *view_local(const struct v9_view *v)
 {
 	const struct flow_process *src = v->reverse ? &v->r->server : &v->r->client;
 	const struct flow_process *dst = v->reverse ? &v->r->client : &v->r->server;
 
-	return src->pid ? src->user : dst->user;
+	return src->pid ? src : dst;
 }
 
 static void put_field(uint8_t *p, const struct v9_field *f, const struct v9_view *v,
@@ -308,8 +392,6 @@ static void put_field(uint8_t *p, const struct v9_field *f, const struct v9_view
 {
 	const struct flow_record *r = v->r;
 	const struct flow_counters *in = v->reverse ? &r->rev : &r->fwd;
-	const char *user;
-	size_t n;
 
 	switch (f->type) {
 	case V9_IPV4_SRC_ADDR:
@@ -366,23 +448,32 @@ static void put_field(uint8_t *p, const struct v9_field *f, const struct v9_view
 		*p = v->reverse ? 2 : 1;
 		break;
 	case V9_NSEL_USERNAME:
-		user = view_user(v);
-		memset(p, 0, f->len);
-		n = strnlen(user, f->len - 1);
-		memcpy(p, user, n);
+		put_string(p, v->local->user, f->len);
+		break;
+	case V9_APPLICATION_ID:
+		if (v->app)
+			memcpy(p, v->app->id, APPLICATIONS_ID_LEN);
+		else
+			memset(p, 0, f->len);	/* engine 0: invalid, no application */
 		break;
 	}
 }
 
-/* One v9 record of @v. */
-static int put_record(struct v9_sink *s, const struct v9_view *v)
+/* One v9 record of @v, after the mapping of its application if that has not gone yet. */
+static int put_record(struct v9_sink *s, struct v9_view *v)
 {
 	const struct v9_template *t = &s->tmpl[v->r->key.family == AF_INET6];
+	struct application *app;
 	size_t i;
 	int err = 0;
 
 	if (!s->pkt_count && template_schedule__due(&s->ts, s->now_ms))
 		err = v9_templates(s);
+	v->local = view_local(v);
+	app = applications__of(s->apps, v->local);
+	if (app && !app->announced)
+		err = announce(s, app) ?: err;
+	v->app = app;
 	err = make_room(s, t->id, t->record_len) ?: err;
 	for (i = 0; i < t->n; i++) {
 		put_field(s->pkt + s->pkt_len, &t->fields[i], v, s);
@@ -396,7 +487,7 @@ static int put_record(struct v9_sink *s, const struct v9_view *v)
 static int v9_add(struct export_sink *sink, const struct flow_record *r)
 {
 	struct v9_sink *s = to_v9(sink);
-	struct v9_view v = { r, false };
+	struct v9_view v = { .r = r };
 	int err = 0;
 
 	s->st.records++;
@@ -471,6 +562,7 @@ static void v9_free(struct export_sink *sink)
 	if (s->tp)
 		v9_emit(s);
 	transport__free(s->tp);
+	applications__free(s->apps);
 	free(s->pkt);
 	free(s->uri);
 	free(s);
@@ -504,6 +596,9 @@ struct export_sink *export_sink__new_netflow9(const struct collector *c,
 	s->source_id = opts->observation_domain_id;
 	s->boot_real_ms = (real_ms() / 1000 - 1) * 1000;	/* a whole second, before any header's */
 	s->uniflow = c->records == COLLECTOR_UNIFLOW;
+	s->apps = applications__new(opts->enterprise_id ?: TEMPLATES_PEN_DEFAULT);
+	if (!s->apps)
+		goto err_nomem;
 	if (s->uniflow) {
 		template_init(&s->tmpl[0], V9_TID_FLOW4, fields4_uni, G_N_ELEMENTS(fields4_uni));
 		template_init(&s->tmpl[1], V9_TID_FLOW6, fields6_uni, G_N_ELEMENTS(fields6_uni));

@@ -2,11 +2,11 @@
 /* IPFIX records: element definitions, spec arrays and the C structs they describe. */
 
 /*
- * Biflow, not uniflow: each record is one RFC 5103 biflow, source =
- * client (the initiator, biflowDirection 1), forward counters client ->
- * server in octetDeltaCount/packetDeltaCount, server -> client in the
- * reverse elements (PEN 29305, same ids). Checked with the collectors we
- * test against:
+ * Biflow by default: each record is one RFC 5103 biflow, source = client
+ * (the initiator, biflowDirection 1), forward counters client -> server
+ * in octetDeltaCount/packetDeltaCount, server -> client in the reverse
+ * elements (PEN 29305, same ids). Checked with the collectors we test
+ * against:
  *   - nfdump 1.7.1 (nfcapd) maps 29305/1 and 29305/2 to its out bytes and
  *     out packets (its ipfixReverseMap turns them into postOctetDeltaCount
  *     23 / postPacketDeltaCount 24), so `nfdump -o "fmt:%ibyt %obyt %ipkt
@@ -15,12 +15,14 @@
  *     else: those count the same direction after a middlebox.
  *   - tshark 4.0 shows them as cflow.octets / cflow.packets "(Reverse ...)".
  *   - libfixbuf (ipfixDump) and other RFC 5103 collectors read them natively.
- * Uniflow (two records per connection) would double the record count,
- * split one connection across records and lose the client/server roles.
+ * A collector may ask for uniflow records instead (?records=uniflow, for
+ * those that sum one direction only, as pmacct does): a record per
+ * direction, the responder's with the server as source and
+ * biflowDirection 2, and no reverse elements in the template.
  *
  * Our own reverse element follows RFC 5103 section 6.2 for enterprise
  * elements: reverseSockflowPayloadOctets is sockflowPayloadOctets' id with
- * the 0x4000 bit set (PEN/16385), as libfixbuf builds it for a reversible
+ * the 0x4000 bit set (PEN/17385), as libfixbuf builds it for a reversible
  * element.
  *
  * Internal and external templates: the C structs below are always the
@@ -124,95 +126,99 @@ static fbInfoElement_t ntop_elements[] = {
  * sockflow's own elements, for what ntop has no element for. Their PEN is
  * set at run time ([export] enterprise_id). Names: "sockflow", then
  * Source (the client) or Destination (the server), as IANA's
- * sourceTransportPort and ntop's SRC_*; ids: 1 for the payload counter
- * (reversible: reverseSockflowPayloadOctets is 0x4001), then the client's
- * element at an even id and the server's at the next odd one; from 22
- * the loss counters of struct templates_loss_stats, total counters in the
- * style of IANA's notSentFlowTotalCount (166); from 28 TCP's view of the
- * path (struct templates_quality), client and server again in pairs; 39
- * says in the stats options record how TCP is counted. Ids are never
- * reused for another meaning.
+ * sourceTransportPort and ntop's SRC_*. Ids start at 1001, above every id
+ * of IANA's, RFC 5103's and ntop's elements that sockflow's templates
+ * carry, so that no id appears twice in a template whatever its
+ * enterprise (pmacct 1.7.7 tells repeated ids apart by the id alone): 1001
+ * for the payload counter (reversible: reverseSockflowPayloadOctets is
+ * 1001 | 0x4000), then the client's element at an even id and the
+ * server's at the next odd one; from 1022 the loss counters of struct
+ * templates_loss_stats, total counters in the style of IANA's
+ * notSentFlowTotalCount (166); from 1028 TCP's view of the path (struct
+ * templates_quality), client and server again in pairs; 1039 says in the
+ * stats options record how TCP is counted. Ids are never reused for
+ * another meaning.
  */
 static const fbInfoElement_t sockflow_elements[] = {
-	FB_IE_INIT_FULL("sockflowPayloadOctets", 0, 1, 8,
+	FB_IE_INIT_FULL("sockflowPayloadOctets", 0, 1001, 8,
 			FB_IE_DELTACOUNTER | FB_UNITS_OCTETS | FB_IE_F_ENDIAN |
 				FB_IE_F_REVERSIBLE,
 			0, 0, FB_UINT_64,
 			"transport payload octets, client to server (reverse: server to client)"),
-	SF_STRING("sockflowSourceExecutable", 2, "client process executable, full path"),
-	SF_STRING("sockflowDestinationExecutable", 3, "server process executable, full path"),
-	SF_STRING("sockflowSourceContainerName", 4, "name of the client process's container"),
-	SF_STRING("sockflowDestinationContainerName", 5,
+	SF_STRING("sockflowSourceExecutable", 1002, "client process executable, full path"),
+	SF_STRING("sockflowDestinationExecutable", 1003, "server process executable, full path"),
+	SF_STRING("sockflowSourceContainerName", 1004, "name of the client process's container"),
+	SF_STRING("sockflowDestinationContainerName", 1005,
 		  "name of the server process's container"),
-	SF_STRING("sockflowSourceContainerRuntime", 6,
+	SF_STRING("sockflowSourceContainerRuntime", 1006,
 		  "runtime of the client process's container: podman, docker, containerd, "
 		  "cri-o or systemd; empty on the host"),
-	SF_STRING("sockflowDestinationContainerRuntime", 7,
+	SF_STRING("sockflowDestinationContainerRuntime", 1007,
 		  "runtime of the server process's container: podman, docker, containerd, "
 		  "cri-o or systemd; empty on the host"),
-	SF_STRING("sockflowSourceContainerImage", 8, "image of the client process's container"),
-	SF_STRING("sockflowDestinationContainerImage", 9,
+	SF_STRING("sockflowSourceContainerImage", 1008, "image of the client process's container"),
+	SF_STRING("sockflowDestinationContainerImage", 1009,
 		  "image of the server process's container"),
-	SF_STRING("sockflowSourcePodName", 10, "Kubernetes pod of the client process"),
-	SF_STRING("sockflowDestinationPodName", 11, "Kubernetes pod of the server process"),
-	SF_STRING("sockflowSourcePodNamespace", 12,
+	SF_STRING("sockflowSourcePodName", 1010, "Kubernetes pod of the client process"),
+	SF_STRING("sockflowDestinationPodName", 1011, "Kubernetes pod of the server process"),
+	SF_STRING("sockflowSourcePodNamespace", 1012,
 		  "Kubernetes namespace of the client process's pod"),
-	SF_STRING("sockflowDestinationPodNamespace", 13,
+	SF_STRING("sockflowDestinationPodNamespace", 1013,
 		  "Kubernetes namespace of the server process's pod"),
-	SF_STRING("sockflowSourcePodUid", 14, "Kubernetes uid of the client process's pod"),
-	SF_STRING("sockflowDestinationPodUid", 15, "Kubernetes uid of the server process's pod"),
-	SF_ID("sockflowSourceNetnsInode", 16, 4, FB_UINT_32,
+	SF_STRING("sockflowSourcePodUid", 1014, "Kubernetes uid of the client process's pod"),
+	SF_STRING("sockflowDestinationPodUid", 1015, "Kubernetes uid of the server process's pod"),
+	SF_ID("sockflowSourceNetnsInode", 1016, 4, FB_UINT_32,
 	      "inode number of the client socket's network namespace"),
-	SF_ID("sockflowDestinationNetnsInode", 17, 4, FB_UINT_32,
+	SF_ID("sockflowDestinationNetnsInode", 1017, 4, FB_UINT_32,
 	      "inode number of the server socket's network namespace"),
-	SF_ID("sockflowSourceCgroupId", 18, 8, FB_UINT_64,
+	SF_ID("sockflowSourceCgroupId", 1018, 8, FB_UINT_64,
 	      "cgroup v2 id of the client process"),
-	SF_ID("sockflowDestinationCgroupId", 19, 8, FB_UINT_64,
+	SF_ID("sockflowDestinationCgroupId", 1019, 8, FB_UINT_64,
 	      "cgroup v2 id of the server process"),
-	SF_STRING("sockflowSourceCgroupPath", 20, "cgroup v2 path of the client process"),
-	SF_STRING("sockflowDestinationCgroupPath", 21, "cgroup v2 path of the server process"),
-	SF_TOTAL("sockflowRingbufLostEventTotalCount", 22, 0,
+	SF_STRING("sockflowSourceCgroupPath", 1020, "cgroup v2 path of the client process"),
+	SF_STRING("sockflowDestinationCgroupPath", 1021, "cgroup v2 path of the server process"),
+	SF_TOTAL("sockflowRingbufLostEventTotalCount", 1022, 0,
 		 "socket events the kernel dropped because the BPF ring buffer was full, "
 		 "since the exporter started"),
-	SF_TOTAL("sockflowProcessLostEventTotalCount", 23, 0,
+	SF_TOTAL("sockflowProcessLostEventTotalCount", 1023, 0,
 		 "process exec/fork/exit and cgroup events the kernel dropped because the "
 		 "BPF ring buffer was full, since the exporter started"),
-	SF_TOTAL("sockflowUntrackedSocketTotalCount", 24, 0,
+	SF_TOTAL("sockflowUntrackedSocketTotalCount", 1024, 0,
 		 "sockets not tracked because the kernel socket map was full or out of "
 		 "memory, since the exporter started"),
-	SF_TOTAL("sockflowHandshakeNotKeptTotalCount", 25, FB_UNITS_PACKETS,
+	SF_TOTAL("sockflowHandshakeNotKeptTotalCount", 1025, FB_UNITS_PACKETS,
 		 "handshake packets not kept because the kernel handshake map was full, "
 		 "since the exporter started"),
-	SF_TOTAL("sockflowEvictedFlowTotalCount", 26, FB_UNITS_FLOWS,
+	SF_TOTAL("sockflowEvictedFlowTotalCount", 1026, FB_UNITS_FLOWS,
 		 "flows ended early (flowEndReason 5) because the flow table was full, "
 		 "since the exporter started"),
-	SF_TOTAL("sockflowFilteredFlowTotalCount", 27, FB_UNITS_FLOWS,
+	SF_TOTAL("sockflowFilteredFlowTotalCount", 1027, FB_UNITS_FLOWS,
 		 "flow records not exported because the configured filter excluded them, "
 		 "since the exporter started"),
-	SF_NUMBER("sockflowSourceRttMicroseconds", 28, 4, FB_UINT_32, FB_IE_QUANTITY,
+	SF_NUMBER("sockflowSourceRttMicroseconds", 1028, 4, FB_UINT_32, FB_IE_QUANTITY,
 		  FB_UNITS_MICROSECONDS, "smoothed RTT of the client's TCP socket"),
-	SF_NUMBER("sockflowDestinationRttMicroseconds", 29, 4, FB_UINT_32, FB_IE_QUANTITY,
+	SF_NUMBER("sockflowDestinationRttMicroseconds", 1029, 4, FB_UINT_32, FB_IE_QUANTITY,
 		  FB_UNITS_MICROSECONDS, "smoothed RTT of the server's TCP socket"),
-	SF_NUMBER("sockflowSourceRttVarMicroseconds", 30, 4, FB_UINT_32, FB_IE_QUANTITY,
+	SF_NUMBER("sockflowSourceRttVarMicroseconds", 1030, 4, FB_UINT_32, FB_IE_QUANTITY,
 		  FB_UNITS_MICROSECONDS, "RTT variation of the client's TCP socket"),
-	SF_NUMBER("sockflowDestinationRttVarMicroseconds", 31, 4, FB_UINT_32, FB_IE_QUANTITY,
+	SF_NUMBER("sockflowDestinationRttVarMicroseconds", 1031, 4, FB_UINT_32, FB_IE_QUANTITY,
 		  FB_UNITS_MICROSECONDS, "RTT variation of the server's TCP socket"),
-	SF_NUMBER("sockflowSourceLostSegments", 32, 4, FB_UINT_32, FB_IE_DELTACOUNTER,
+	SF_NUMBER("sockflowSourceLostSegments", 1032, 4, FB_UINT_32, FB_IE_DELTACOUNTER,
 		  FB_UNITS_PACKETS, "TCP segments the client's socket counted lost"),
-	SF_NUMBER("sockflowDestinationLostSegments", 33, 4, FB_UINT_32, FB_IE_DELTACOUNTER,
+	SF_NUMBER("sockflowDestinationLostSegments", 1033, 4, FB_UINT_32, FB_IE_DELTACOUNTER,
 		  FB_UNITS_PACKETS, "TCP segments the server's socket counted lost"),
-	SF_NUMBER("sockflowSourceResetsSent", 34, 1, FB_UINT_8, FB_IE_DELTACOUNTER, 0,
+	SF_NUMBER("sockflowSourceResetsSent", 1034, 1, FB_UINT_8, FB_IE_DELTACOUNTER, 0,
 		  "TCP resets the client's socket sent"),
-	SF_NUMBER("sockflowDestinationResetsSent", 35, 1, FB_UINT_8, FB_IE_DELTACOUNTER, 0,
+	SF_NUMBER("sockflowDestinationResetsSent", 1035, 1, FB_UINT_8, FB_IE_DELTACOUNTER, 0,
 		  "TCP resets the server's socket sent"),
-	SF_NUMBER("sockflowSourceResetsReceived", 36, 1, FB_UINT_8, FB_IE_DELTACOUNTER, 0,
+	SF_NUMBER("sockflowSourceResetsReceived", 1036, 1, FB_UINT_8, FB_IE_DELTACOUNTER, 0,
 		  "TCP resets the client's socket received"),
-	SF_NUMBER("sockflowDestinationResetsReceived", 37, 1, FB_UINT_8, FB_IE_DELTACOUNTER, 0,
+	SF_NUMBER("sockflowDestinationResetsReceived", 1037, 1, FB_UINT_8, FB_IE_DELTACOUNTER, 0,
 		  "TCP resets the server's socket received"),
-	SF_NUMBER("sockflowFlowStartUnknown", 38, 1, FB_UINT_8, FB_IE_FLAGS, 0,
+	SF_NUMBER("sockflowFlowStartUnknown", 1038, 1, FB_UINT_8, FB_IE_FLAGS, 0,
 		  "1: the connection was open when the exporter started; flowStartMilliseconds "
 		  "is when it was found"),
-	SF_NUMBER("sockflowTcpCountsEstimated", 39, 1, FB_UINT_8, FB_IE_FLAGS, 0,
+	SF_NUMBER("sockflowTcpCountsEstimated", 1039, 1, FB_UINT_8, FB_IE_FLAGS, 0,
 		  "1: the exporter counts TCP from each socket's own counters (mechanism "
 		  "tcp_socket_counters): packet counts are TCP segments and octet counts are "
 		  "estimated from them; 0: every packet is counted as a capture counts it"),
@@ -405,6 +411,22 @@ void templates__add_elements(fbInfoModel_t *model, uint32_t pen)
 	}
 }
 
+int templates__load(fbInfoModel_t **model, struct templates_selection *sel, const char *name,
+		    uint32_t pen, bool uniflow, char *msg, size_t msg_len)
+{
+	struct field_list *fl;
+	int err;
+
+	*model = fbInfoModelAlloc();
+	templates__add_elements(*model, pen ? pen : TEMPLATES_PEN_DEFAULT);
+	err = field_list__load(&fl, name, msg, msg_len);
+	if (err)
+		return err;
+	err = templates__select(sel, *model, fl, uniflow, msg, msg_len);
+	field_list__free(fl);
+	return err;
+}
+
 /* Index of @name in @spec and its offset in the struct, or -1. */
 static int spec_find(const fbInfoElementSpec_t *spec, const char *name, size_t *offset)
 {
@@ -450,8 +472,14 @@ static void layout_add(struct templates_layout *lay, const fbInfoElementSpec_t *
 	lay->n_var++;
 }
 
+/* Whether @ie counts the reverse direction (RFC 5103): nothing to say in a uniflow record. */
+static bool is_reverse(const fbInfoElement_t *ie)
+{
+	return ie->ent == FB_IE_PEN_REVERSE || (ie->ent && (ie->num & FB_IE_VENDOR_BIT_REVERSE));
+}
+
 int templates__select(struct templates_selection *sel, fbInfoModel_t *model,
-		      const struct field_list *fl, char *msg, size_t msg_len)
+		      const struct field_list *fl, bool uniflow, char *msg, size_t msg_len)
 {
 	static fbInfoElementSpec_t *const full[TEMPLATES_N_FAMILIES] = {
 		templates_flow4_spec, templates_flow6_spec,
@@ -473,6 +501,8 @@ int templates__select(struct templates_selection *sel, fbInfoModel_t *model,
 				 "them all)", fl->path, e->line, e->name);
 			return -EINVAL;
 		}
+		if (uniflow && is_reverse(ie))
+			continue;
 		found = 0;
 		for (f = 0; f < TEMPLATES_N_FAMILIES; f++) {
 			idx = spec_find(full[f], e->name, &offset);
@@ -582,11 +612,13 @@ static void fill_string(fbVarfield_t *v, const struct flow_process *p, const cha
 
 #define FILL_STRING(v, p, member) fill_string(&(v), (p), (p)->member, sizeof((p)->member))
 
-/* The process part of @e from @r's two ends; an end with pid 0 is all empty. */
-static void fill_ends(struct templates_ends *e, const struct flow_record *r)
+/*
+ * The process part of @e from the record's source end @c and destination
+ * end @s; an end with pid 0 is all empty.
+ */
+static void fill_ends(struct templates_ends *e, const struct flow_process *c,
+		      const struct flow_process *s)
 {
-	const struct flow_process *c = &r->client, *s = &r->server;
-
 	e->sockflowSourceCgroupId = c->pid ? c->cgroup_id : 0;
 	e->sockflowDestinationCgroupId = s->pid ? s->cgroup_id : 0;
 	FILL_STRING(e->SRC_PROC_NAME, c, name);
@@ -625,88 +657,148 @@ static void fill_ends(struct templates_ends *e, const struct flow_record *r)
 	e->sockflowDestinationNetnsInode = s->pid ? s->netns_ino : 0;
 }
 
-static void fill_counters(struct templates_counters *c, const struct flow_record *r)
+/*
+ * A record's two ends in the order it names them: biflow and the
+ * initiator's direction, client first; the responder's direction, server
+ * first (RFC 5103 uniflow, biflowDirection 2).
+ */
+struct record_ends {
+	const struct flow_process *src, *dst;
+	const struct flow_counters *src_out, *dst_out;	/* what each end sent */
+	const struct flow_quality *src_q, *dst_q;
+	const uint8_t *src_addr, *dst_addr;
+	uint16_t src_port, dst_port;
+	const uint8_t *nat_src_addr, *nat_dst_addr;
+	uint16_t nat_src_port, nat_dst_port;
+};
+
+static void record_ends(struct record_ends *e, const struct flow_record *r,
+			enum templates_direction dir)
+{
+	bool rev = dir == TEMPLATES_RESPONDER;
+
+	e->src = rev ? &r->server : &r->client;
+	e->dst = rev ? &r->client : &r->server;
+	e->src_out = rev ? &r->rev : &r->fwd;
+	e->dst_out = rev ? &r->fwd : &r->rev;
+	e->src_q = rev ? &r->server_q : &r->client_q;
+	e->dst_q = rev ? &r->client_q : &r->server_q;
+	e->src_addr = rev ? r->key.server_addr : r->key.client_addr;
+	e->dst_addr = rev ? r->key.client_addr : r->key.server_addr;
+	e->src_port = rev ? r->key.server_port : r->key.client_port;
+	e->dst_port = rev ? r->key.client_port : r->key.server_port;
+	e->nat_src_addr = rev ? r->post_nat.server_addr : r->post_nat.client_addr;
+	e->nat_dst_addr = rev ? r->post_nat.client_addr : r->post_nat.server_addr;
+	e->nat_src_port = rev ? r->post_nat.server_port : r->post_nat.client_port;
+	e->nat_dst_port = rev ? r->post_nat.client_port : r->post_nat.server_port;
+}
+
+/* Counters: forward = what the record's source sent; reverse (biflow only) the rest. */
+static void fill_counters(struct templates_counters *c, const struct flow_record *r,
+			  const struct record_ends *e)
 {
 	c->flowStartMilliseconds = r->start_ms;
 	c->flowEndMilliseconds = r->end_ms;
-	c->octetDeltaCount = r->fwd.octets;
-	c->packetDeltaCount = r->fwd.packets;
-	c->reverseOctetDeltaCount = r->rev.octets;
-	c->reversePacketDeltaCount = r->rev.packets;
-	c->sockflowPayloadOctets = r->fwd.payload;
-	c->reverseSockflowPayloadOctets = r->rev.payload;
+	c->octetDeltaCount = e->src_out->octets;
+	c->packetDeltaCount = e->src_out->packets;
+	c->reverseOctetDeltaCount = e->dst_out->octets;
+	c->reversePacketDeltaCount = e->dst_out->packets;
+	c->sockflowPayloadOctets = e->src_out->payload;
+	c->reverseSockflowPayloadOctets = e->dst_out->payload;
 }
 
-static void fill_quality(struct templates_quality *q, const struct flow_record *r)
+/*
+ * TCP quality per end, following the record's addresses. The network
+ * latencies are the connection's, client (initiator) and server, whichever
+ * direction the record is.
+ */
+static void fill_quality(struct templates_quality *q, const struct flow_record *r,
+			 const struct record_ends *e)
 {
 	memset(q, 0, sizeof(*q));
-	q->RETRANSMITTED_IN_PKTS = r->client_q.retrans;
-	q->RETRANSMITTED_OUT_PKTS = r->server_q.retrans;
+	q->RETRANSMITTED_IN_PKTS = e->src_q->retrans;
+	q->RETRANSMITTED_OUT_PKTS = e->dst_q->retrans;
 	q->CLIENT_NW_LATENCY_MS = flow_record__client_latency_ms(r);
 	q->SERVER_NW_LATENCY_MS = flow_record__server_latency_ms(r);
-	q->sockflowSourceRttMicroseconds = r->client_q.rtt_us;
-	q->sockflowDestinationRttMicroseconds = r->server_q.rtt_us;
-	q->sockflowSourceRttVarMicroseconds = r->client_q.rttvar_us;
-	q->sockflowDestinationRttVarMicroseconds = r->server_q.rttvar_us;
-	q->sockflowSourceLostSegments = r->client_q.lost;
-	q->sockflowDestinationLostSegments = r->server_q.lost;
-	q->sockflowSourceResetsSent = r->client_q.resets_sent;
-	q->sockflowDestinationResetsSent = r->server_q.resets_sent;
-	q->sockflowSourceResetsReceived = r->client_q.resets_received;
-	q->sockflowDestinationResetsReceived = r->server_q.resets_received;
+	q->sockflowSourceRttMicroseconds = e->src_q->rtt_us;
+	q->sockflowDestinationRttMicroseconds = e->dst_q->rtt_us;
+	q->sockflowSourceRttVarMicroseconds = e->src_q->rttvar_us;
+	q->sockflowDestinationRttVarMicroseconds = e->dst_q->rttvar_us;
+	q->sockflowSourceLostSegments = e->src_q->lost;
+	q->sockflowDestinationLostSegments = e->dst_q->lost;
+	q->sockflowSourceResetsSent = e->src_q->resets_sent;
+	q->sockflowDestinationResetsSent = e->dst_q->resets_sent;
+	q->sockflowSourceResetsReceived = e->src_q->resets_received;
+	q->sockflowDestinationResetsReceived = e->dst_q->resets_received;
 	q->sockflowFlowStartUnknown = !!(r->flags & FLOW_RECORD_START_UNKNOWN);
 }
 
-static void fill_tail(struct templates_tail *t, const struct flow_record *r)
+static void fill_tail(struct templates_tail *t, const struct flow_record *r,
+		      const struct record_ends *e, enum templates_direction dir)
 {
 	memset(t, 0, sizeof(*t));
-	t->sourceTransportPort = r->key.client_port;
-	t->destinationTransportPort = r->key.server_port;
+	t->sourceTransportPort = e->src_port;
+	t->destinationTransportPort = e->dst_port;
 	if (r->post_nat.nat) {
-		t->postNAPTSourceTransportPort = r->post_nat.client_port;
-		t->postNAPTDestinationTransportPort = r->post_nat.server_port;
+		t->postNAPTSourceTransportPort = e->nat_src_port;
+		t->postNAPTDestinationTransportPort = e->nat_dst_port;
 	}
 	t->protocolIdentifier = r->key.protocol;
 	t->tcpControlBits = r->tcp_flags;
 	t->flowEndReason = r->end_reason;
-	t->biflowDirection = 1;
+	t->biflowDirection = dir == TEMPLATES_RESPONDER ? 2 : 1;
 }
 
-void templates__fill_flow4(struct templates_flow4 *rec, const struct flow_record *r)
+/* The parts both families share; returns the record's ends for its addresses. */
+static void fill_common(struct templates_counters *c, struct templates_ends *en,
+			struct templates_quality *q, struct templates_tail *t,
+			struct record_ends *e, const struct flow_record *r,
+			enum templates_direction dir)
+{
+	record_ends(e, r, dir);
+	fill_counters(c, r, e);
+	fill_ends(en, e->src, e->dst);
+	fill_quality(q, r, e);
+	fill_tail(t, r, e, dir);
+}
+
+static uint32_t ipv4_host_order(const uint8_t *addr)
 {
 	uint32_t a;
 
-	fill_counters(&rec->counters, r);
-	fill_ends(&rec->ends, r);
-	fill_quality(&rec->quality, r);
-	fill_tail(&rec->tail, r);
-	memcpy(&a, r->key.client_addr, sizeof(a));
-	rec->sourceIPv4Address = ntohl(a);
-	memcpy(&a, r->key.server_addr, sizeof(a));
-	rec->destinationIPv4Address = ntohl(a);
+	memcpy(&a, addr, sizeof(a));
+	return ntohl(a);
+}
+
+void templates__fill_flow4(struct templates_flow4 *rec, const struct flow_record *r,
+			   enum templates_direction dir)
+{
+	struct record_ends e;
+
+	fill_common(&rec->counters, &rec->ends, &rec->quality, &rec->tail, &e, r, dir);
+	rec->sourceIPv4Address = ipv4_host_order(e.src_addr);
+	rec->destinationIPv4Address = ipv4_host_order(e.dst_addr);
 	rec->postNATSourceIPv4Address = 0;
 	rec->postNATDestinationIPv4Address = 0;
 	if (r->post_nat.nat) {
-		memcpy(&a, r->post_nat.client_addr, sizeof(a));
-		rec->postNATSourceIPv4Address = ntohl(a);
-		memcpy(&a, r->post_nat.server_addr, sizeof(a));
-		rec->postNATDestinationIPv4Address = ntohl(a);
+		rec->postNATSourceIPv4Address = ipv4_host_order(e.nat_src_addr);
+		rec->postNATDestinationIPv4Address = ipv4_host_order(e.nat_dst_addr);
 	}
 }
 
-void templates__fill_flow6(struct templates_flow6 *rec, const struct flow_record *r)
+void templates__fill_flow6(struct templates_flow6 *rec, const struct flow_record *r,
+			   enum templates_direction dir)
 {
-	fill_counters(&rec->counters, r);
-	fill_ends(&rec->ends, r);
-	fill_quality(&rec->quality, r);
-	fill_tail(&rec->tail, r);
-	memcpy(rec->sourceIPv6Address, r->key.client_addr, 16);
-	memcpy(rec->destinationIPv6Address, r->key.server_addr, 16);
+	struct record_ends e;
+
+	fill_common(&rec->counters, &rec->ends, &rec->quality, &rec->tail, &e, r, dir);
+	memcpy(rec->sourceIPv6Address, e.src_addr, 16);
+	memcpy(rec->destinationIPv6Address, e.dst_addr, 16);
 	memset(rec->postNATSourceIPv6Address, 0, 16);
 	memset(rec->postNATDestinationIPv6Address, 0, 16);
 	if (r->post_nat.nat) {
-		memcpy(rec->postNATSourceIPv6Address, r->post_nat.client_addr, 16);
-		memcpy(rec->postNATDestinationIPv6Address, r->post_nat.server_addr, 16);
+		memcpy(rec->postNATSourceIPv6Address, e.nat_src_addr, 16);
+		memcpy(rec->postNATDestinationIPv6Address, e.nat_dst_addr, 16);
 	}
 }
 

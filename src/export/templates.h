@@ -128,7 +128,7 @@ struct templates_tail {
 	uint8_t protocolIdentifier;
 	uint8_t tcpControlBits;		/* reduced-size encoding of unsigned16 */
 	uint8_t flowEndReason;
-	uint8_t biflowDirection;	/* always 1: initiator */
+	uint8_t biflowDirection;	/* 1: source is the initiator; 2: uniflow, the responder */
 	uint8_t paddingOctets[4];	/* internal only */
 };
 
@@ -242,18 +242,41 @@ void templates__add_elements(fbInfoModel_t *model, uint32_t pen);
 
 /*
  * Build @sel from the field list @fl, resolving names in @model (which
- * has had templates__add_elements()). Returns 0, or -EINVAL with
+ * has had templates__add_elements()); for @uniflow records without the
+ * list's reverse (RFC 5103) elements. Returns 0, or -EINVAL with
  * "FILE:LINE: what is wrong; what is expected" in @msg for a name that
  * is no element, or no element sockflow fills.
  */
 int templates__select(struct templates_selection *sel, fbInfoModel_t *model,
-		      const struct field_list *fl, char *msg, size_t msg_len);
+		      const struct field_list *fl, bool uniflow, char *msg, size_t msg_len);
 
-/* Fill @rec from @r (family AF_INET); @rec borrows @r's strings. */
-void templates__fill_flow4(struct templates_flow4 *rec, const struct flow_record *r);
+/*
+ * A new information model with sockflow's elements under @pen (0: the
+ * default PEN) in *@model (the caller frees it, even on failure), and in
+ * @sel the elements of the field list @name, as templates__select().
+ * Returns 0 or -errno with a message in @msg.
+ */
+int templates__load(fbInfoModel_t **model, struct templates_selection *sel, const char *name,
+		    uint32_t pen, bool uniflow, char *msg, size_t msg_len);
 
-/* Fill @rec from @r (family AF_INET6); @rec borrows @r's strings. */
-void templates__fill_flow6(struct templates_flow6 *rec, const struct flow_record *r);
+/*
+ * Which way a record looks at a conversation: biflow records and the
+ * initiator's uniflow record have the client as source (biflowDirection
+ * 1); the responder's uniflow record has the server as source, its
+ * counters and its end's elements first (biflowDirection 2).
+ */
+enum templates_direction {
+	TEMPLATES_INITIATOR,
+	TEMPLATES_RESPONDER,
+};
+
+/* Fill @rec from @r (family AF_INET) as @dir sees it; @rec borrows @r's strings. */
+void templates__fill_flow4(struct templates_flow4 *rec, const struct flow_record *r,
+			   enum templates_direction dir);
+
+/* Fill @rec from @r (family AF_INET6) as @dir sees it; @rec borrows @r's strings. */
+void templates__fill_flow6(struct templates_flow6 *rec, const struct flow_record *r,
+			   enum templates_direction dir);
 
 /*
  * Fill @rec from @loss and the exporter's own @st; @odid is the

@@ -284,14 +284,14 @@ ipfix_fields() {
 		 v(.DST_PROC_CMDLINE // ."35632/557"; false),
 		 v(.SRC_PROC_CONTAINER_ID // ."35632/558"; false),
 		 v(.DST_PROC_CONTAINER_ID // ."35632/559"; false),
-		 v(.sockflowSourceExecutable // .["\($pen)/2"]; false),
-		 v(.sockflowDestinationExecutable // .["\($pen)/3"]; false),
-		 v(.sockflowSourceContainerName // .["\($pen)/4"]; false),
-		 v(.sockflowDestinationContainerName // .["\($pen)/5"]; false),
-		 v(.sockflowSourceContainerRuntime // .["\($pen)/6"]; false),
-		 v(.sockflowDestinationContainerRuntime // .["\($pen)/7"]; false),
-		 v(.sockflowSourceContainerImage // .["\($pen)/8"]; false),
-		 v(.sockflowDestinationContainerImage // .["\($pen)/9"]; false)]
+		 v(.sockflowSourceExecutable // .["\($pen)/1002"]; false),
+		 v(.sockflowDestinationExecutable // .["\($pen)/1003"]; false),
+		 v(.sockflowSourceContainerName // .["\($pen)/1004"]; false),
+		 v(.sockflowDestinationContainerName // .["\($pen)/1005"]; false),
+		 v(.sockflowSourceContainerRuntime // .["\($pen)/1006"]; false),
+		 v(.sockflowDestinationContainerRuntime // .["\($pen)/1007"]; false),
+		 v(.sockflowSourceContainerImage // .["\($pen)/1008"]; false),
+		 v(.sockflowDestinationContainerImage // .["\($pen)/1009"]; false)]
 		| map(tostring) | join(" ")' "$1" | sort
 }
 ipfix_fields "$TEST_TMP/json.records" >"$TEST_TMP/fields.json"

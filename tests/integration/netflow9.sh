@@ -3,12 +3,15 @@
 # NetFlow v9 export (udp://HOST:PORT?protocol=v9) to a real nfcapd: 10 loopback
 # connections, 5 made as root and 5 as nobody (uid 65534). nfdump shows one record per
 # connection whose packets and bytes each way equal a capture's, the client's user in
-# NSEL's user name field (%uname), both network latencies (%cl, %sl) and the start time;
+# NSEL's user name field (%uname), the client's program as its application (%nbnam: name and
+# executable, from the options records that map applicationId), both network latencies
+# (%cl, %sl) and the start time;
 # the options record sent at exit counts the records; tshark decodes every v9 packet on the wire without
 # a malformed-packet warning. Then ?profile=nfdump (v9, uniflow), 3 connections
 # from nobody to root's server: two records each at nfcapd, the client's (its user
 # nobody, the capture's client-to-server counts) and the server's (root, the reverse
-# counts). A v9 collector URI over TCP is refused by --check.
+# counts), and each its own program as application. A v9 collector URI over TCP is
+# refused by --check.
 # shellcheck disable=SC2154,SC2119
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck source=tests/integration/lib.sh
@@ -64,6 +67,17 @@ nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %uname' "proto tcp and dst port $port"
 	awk '$1 ~ /^[0-9]+$/ { print $1, $2 }' | sort -n >"$TEST_TMP/users"
 assert_lines_eq "nfdump %uname per client port" "$TEST_TMP/users.expected" "$TEST_TMP/users"
 
+# The client's program as the record's application: the mapping options records give
+# nfdump its name and executable path ("name/path"), under sockflow's PEN.
+client_exe=$(readlink -f "$client_bin")
+nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %nbid %nbnam' "proto tcp and dst port $port" |
+	awk '$1 ~ /^[0-9]+$/ { print $2, $3 }' | sort | uniq -c >"$TEST_TMP/apps"
+log "applications (records, %nbid, %nbnam):"$'\n'"$(cat "$TEST_TMP/apps")"
+assert_eq "records naming the client program" "$((2 * N)) sfclient/$client_exe" \
+	"$(awk '{ print $1, $3 }' "$TEST_TMP/apps")"
+grep -Eq '^ *[0-9]+ 20\.\.32473\.\.[0-9]+ ' "$TEST_TMP/apps" ||
+	fail "applicationId is not engine 20 (PANA-L7-PEN) under PEN 32473: $(cat "$TEST_TMP/apps")"
+
 # Both network latencies, as nfdump reads nProbe's fields: half each socket's RTT (on
 # loopback tens of microseconds, so above 0 and below 50 ms).
 nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %cl %sl' "proto tcp and dst port $port" |
@@ -112,10 +126,13 @@ capture_stop
 nfcapd_stop
 pcap_conns "$CAPTURE_FILE" tcp "$port" >"$TEST_TMP/uni.conns"
 assert_eq "uniflow: connections in the capture" "$M" "$(wc -l <"$TEST_TMP/uni.conns")"
-awk -v p="$port" '{ print $1, p, $2, $3, "nobody"; print p, $1, $5, $6, "root" }' \
+server_exe=$(readlink -f "$CONNGEN")
+awk -v p="$port" -v c="sfclient/$client_exe" -v s="${server_exe##*/}/$server_exe" \
+	'{ print $1, p, $2, $3, "nobody", c; print p, $1, $5, $6, "root", s }' \
 	"$TEST_TMP/uni.conns" | sort -k1,1n -k2,2n >"$TEST_TMP/uni.expected"
-nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %dp %ipkt %ibyt %uname' "proto tcp and port $port" |
-	awk '$1 ~ /^[0-9]+$/ { print $1, $2, $3, $4, $5 }' | sort -k1,1n -k2,2n \
+nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %dp %ipkt %ibyt %uname %nbnam' \
+	"proto tcp and port $port" |
+	awk '$1 ~ /^[0-9]+$/ { print $1, $2, $3, $4, $5, $6 }' | sort -k1,1n -k2,2n \
 	>"$TEST_TMP/uni.records"
-assert_lines_eq "uniflow records at nfcapd (sport dport pkts bytes user)" \
+assert_lines_eq "uniflow records at nfcapd (sport dport pkts bytes user application)" \
 	"$TEST_TMP/uni.expected" "$TEST_TMP/uni.records"

@@ -484,6 +484,9 @@ struct good_uri {
 	const char *path;
 	enum collector_protocol protocol;	/* 0: IPFIX */
 	enum collector_records records;		/* 0: biflow */
+	const char *template_name;		/* NULL: "" */
+	bool has_observation_domain;
+	uint32_t observation_domain;
 };
 
 static const struct good_uri good_uris[] = {
@@ -508,6 +511,22 @@ static const struct good_uri good_uris[] = {
 	  COLLECTOR_UNIFLOW },
 	{ "udp://h:1?records=biflow&profile=nfdump", COLLECTOR_UDP, "h", "1", "", COLLECTOR_NETFLOW9,
 	  COLLECTOR_BIFLOW },
+	{ "udp://h:1?records=uniflow", COLLECTOR_UDP, "h", "1", "", COLLECTOR_IPFIX,
+	  COLLECTOR_UNIFLOW },
+	{ "tcp://h:1?profile=pmacct", COLLECTOR_TCP, "h", "1", "", COLLECTOR_IPFIX,
+	  COLLECTOR_UNIFLOW, "pmacct" },
+	{ "udp://h:1?profile=pmacct&template=full&records=biflow", COLLECTOR_UDP, "h", "1", "",
+	  COLLECTOR_IPFIX, COLLECTOR_BIFLOW, "full" },
+	{ "udp://h:1?profile=ntop", COLLECTOR_UDP, "h", "1", "", COLLECTOR_IPFIX, COLLECTOR_BIFLOW,
+	  "ntop" },
+	{ "udp://h:1?profile=wireshark", COLLECTOR_UDP, "h", "1", "", COLLECTOR_IPFIX,
+	  COLLECTOR_BIFLOW, "default" },
+	{ "udp://h:1?template=/etc/sockflow/my.tmpl", COLLECTOR_UDP, "h", "1", "", COLLECTOR_IPFIX,
+	  COLLECTOR_BIFLOW, "/etc/sockflow/my.tmpl" },
+	{ "udp://h:1?observation_domain=4294967295", COLLECTOR_UDP, "h", "1", "", COLLECTOR_IPFIX,
+	  COLLECTOR_BIFLOW, "", true, 4294967295u },
+	{ "udp://h:1?observation_domain=0&protocol=v9", COLLECTOR_UDP, "h", "1", "",
+	  COLLECTOR_NETFLOW9, COLLECTOR_BIFLOW, "", true, 0 },
 };
 
 struct bad_uri {
@@ -543,12 +562,17 @@ static const struct bad_uri bad_uris[] = {
 				      "udp://HOST:PORT?protocol=v9" },
 	{ "udp://h:4739?protocol=v5", "protocol \"v5\"; expected protocol=ipfix or protocol=v9" },
 	{ "udp://h:4739?proto=v9", "unknown parameter \"proto=v9\"; expected protocol=ipfix|v9, "
-				   "records=biflow|uniflow or profile=nfdump" },
-	{ "udp://h:4739?profile=pmacct", "profile \"pmacct\"; expected profile=nfdump" },
+				   "records=biflow|uniflow, template=NAME|PATH, "
+				   "observation_domain=N or profile=nfdump|pmacct|ntop|wireshark" },
+	{ "udp://h:4739?profile=softflowd", "profile \"softflowd\"; expected "
+					    "profile=nfdump|pmacct|ntop|wireshark" },
 	{ "tcp://h:4739?profile=nfdump", "NetFlow v9 goes over UDP only" },
-	{ "udp://h:4739?profile=nfdump&protocol=ipfix", "uniflow records are built for NetFlow v9 "
-							"only so far" },
-	{ "udp://h:4739?records=uniflow", "uniflow records are built for NetFlow v9 only so far" },
+	{ "udp://h:4739?template=", "template \"\"; expected a template name or path" },
+	{ "udp://h:4739?template=.hidden", "template \".hidden\"; expected default, full" },
+	{ "udp://h:4739?protocol=v9&template=full", "NetFlow v9 records have fixed fields" },
+	{ "udp://h:4739?observation_domain=-1", "observation_domain \"-1\"; expected a number" },
+	{ "udp://h:4739?observation_domain=4294967296", "observation_domain \"4294967296\"" },
+	{ "udp://h:4739?observation_domain=", "observation_domain \"\"; expected a number" },
 	{ "udp://h:4739?protocol=v9&records=both", "records \"both\"; expected records=biflow or "
 						   "records=uniflow" },
 	{ "udp://h:4739?", "empty parameter" },
@@ -575,6 +599,10 @@ static void test_uris(void)
 				good_uris[i].protocol ? good_uris[i].protocol : COLLECTOR_IPFIX);
 		g_assert_cmpint(c.records, ==,
 				good_uris[i].records ? good_uris[i].records : COLLECTOR_BIFLOW);
+		g_assert_cmpstr(c.template_name, ==,
+				good_uris[i].template_name ? good_uris[i].template_name : "");
+		g_assert_cmpint(c.has_observation_domain, ==, good_uris[i].has_observation_domain);
+		g_assert_cmpuint(c.observation_domain, ==, good_uris[i].observation_domain);
 	}
 	for (i = 0; i < G_N_ELEMENTS(bad_uris); i++) {
 		g_test_message("uri %s", bad_uris[i].uri);

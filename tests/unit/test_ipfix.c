@@ -306,7 +306,8 @@ struct decoder {
 	GArray *seqs;			/* uint32_t sequence number of every message */
 	GPtrArray *described;		/* "PEN/ID NAME" from RFC 5610 type records */
 	GArray *loss;			/* struct templates_loss_stats, options records */
-	guint flow_biflow_dir_bad;
+	GArray *directions;		/* uint8_t biflowDirection of every flow record */
+	guint flow_biflow_dir_bad;	/* records whose biflowDirection is not 1 */
 };
 
 /* A decoded string into the NUL-terminated field @dst of @size bytes. */
@@ -320,8 +321,17 @@ static void string_from_varfield(char *dst, size_t size, const fbVarfield_t *v)
 
 #define FROM_VARFIELD(dst, v) string_from_varfield((dst), sizeof(dst), &(v))
 
-static void quality_to_record(struct flow_record *r, const struct templates_quality *q)
+/*
+ * TCP quality of the record's source (client_q) and destination (server_q);
+ * ntop's latencies are the connection's client's and server's, so a
+ * responder's record (@direction 2, source = server) has them the other
+ * way round.
+ */
+static void quality_to_record(struct flow_record *r, const struct templates_quality *q,
+			      uint8_t direction)
 {
+	const struct flow_quality *to_client, *to_server;
+
 	r->client_q = (struct flow_quality){
 		q->sockflowSourceRttMicroseconds, q->sockflowSourceRttVarMicroseconds,
 		q->RETRANSMITTED_IN_PKTS, q->sockflowSourceLostSegments,
@@ -334,10 +344,12 @@ static void quality_to_record(struct flow_record *r, const struct templates_qual
 	};
 	r->flags = q->sockflowFlowStartUnknown ? FLOW_RECORD_START_UNKNOWN : 0;
 	/* ntop's latencies are what the RTTs make of them, whichever were sent. */
-	if (r->server_q.rtt_us)
-		g_assert_cmpuint(q->CLIENT_NW_LATENCY_MS, ==, r->server_q.rtt_us / 2000);
-	if (r->client_q.rtt_us)
-		g_assert_cmpuint(q->SERVER_NW_LATENCY_MS, ==, r->client_q.rtt_us / 2000);
+	to_client = direction == 2 ? &r->client_q : &r->server_q;
+	to_server = direction == 2 ? &r->server_q : &r->client_q;
+	if (to_client->rtt_us)
+		g_assert_cmpuint(q->CLIENT_NW_LATENCY_MS, ==, to_client->rtt_us / 2000);
+	if (to_server->rtt_us)
+		g_assert_cmpuint(q->SERVER_NW_LATENCY_MS, ==, to_server->rtt_us / 2000);
 }
 
 static void ends_to_record(struct flow_record *r, const struct templates_ends *e)
@@ -433,6 +445,7 @@ static void decoder_init_pen(struct decoder *d, const char *path, uint32_t pen)
 	d->seqs = g_array_new(FALSE, TRUE, sizeof(uint32_t));
 	d->described = g_ptr_array_new_with_free_func(g_free);
 	d->loss = g_array_new(FALSE, TRUE, sizeof(struct templates_loss_stats));
+	d->directions = g_array_new(FALSE, TRUE, sizeof(uint8_t));
 }
 
 static void decoder_init(struct decoder *d, const char *path)
@@ -449,6 +462,7 @@ static void decoder_free(struct decoder *d)
 	g_array_free(d->seqs, TRUE);
 	g_ptr_array_free(d->described, TRUE);
 	g_array_free(d->loss, TRUE);
+	g_array_free(d->directions, TRUE);
 }
 
 /* Read every record libfixbuf has for us now. */
@@ -499,10 +513,11 @@ static void decoder_read(struct decoder *d)
 			(rec).counters.reversePacketDeltaCount,                       \
 			(rec).counters.reverseSockflowPayloadOctets };                \
 		ends_to_record(&r, &(rec).ends);                                      \
-		quality_to_record(&r, &(rec).quality);                                \
+		quality_to_record(&r, &(rec).quality, (rec).tail.biflowDirection);   \
 		r.end_reason = (rec).tail.flowEndReason;                              \
 		r.tcp_flags = (rec).tail.tcpControlBits;                              \
 		d->flow_biflow_dir_bad += (rec).tail.biflowDirection != 1;            \
+		g_array_append_val(d->directions, (rec).tail.biflowDirection);       \
 	} while (0)
 			FROM_COMMON(r4);
 			g_array_append_val(d->records, r);
@@ -758,28 +773,28 @@ static const struct wire_element wire_elements[] = {
 	{ "DST_PROC_CMDLINE", TEMPLATES_PEN_NTOP, 557, TMPL_NTOP, 0 },
 	{ "SRC_PROC_CONTAINER_ID", TEMPLATES_PEN_NTOP, 558, TMPL_NTOP, 0 },
 	{ "DST_PROC_CONTAINER_ID", TEMPLATES_PEN_NTOP, 559, TMPL_NTOP, 0 },
-	{ "sockflowPayloadOctets", PEN_OURS, 1, TMPL_DEFAULT, 0 },
-	{ "reverseSockflowPayloadOctets", PEN_OURS, 0x4001, TMPL_DEFAULT, 0 },
-	{ "sockflowSourceExecutable", PEN_OURS, 2, TMPL_DEFAULT, 0 },
-	{ "sockflowDestinationExecutable", PEN_OURS, 3, TMPL_DEFAULT, 0 },
-	{ "sockflowSourceContainerName", PEN_OURS, 4, TMPL_DEFAULT, 0 },
-	{ "sockflowDestinationContainerName", PEN_OURS, 5, TMPL_DEFAULT, 0 },
-	{ "sockflowSourceContainerRuntime", PEN_OURS, 6, TMPL_DEFAULT, 0 },
-	{ "sockflowDestinationContainerRuntime", PEN_OURS, 7, TMPL_DEFAULT, 0 },
-	{ "sockflowSourceContainerImage", PEN_OURS, 8, TMPL_DEFAULT, 0 },
-	{ "sockflowDestinationContainerImage", PEN_OURS, 9, TMPL_DEFAULT, 0 },
-	{ "sockflowSourcePodName", PEN_OURS, 10, TMPL_DEFAULT, 0 },
-	{ "sockflowDestinationPodName", PEN_OURS, 11, TMPL_DEFAULT, 0 },
-	{ "sockflowSourcePodNamespace", PEN_OURS, 12, TMPL_DEFAULT, 0 },
-	{ "sockflowDestinationPodNamespace", PEN_OURS, 13, TMPL_DEFAULT, 0 },
-	{ "sockflowSourcePodUid", PEN_OURS, 14, TMPL_DEFAULT, 0 },
-	{ "sockflowDestinationPodUid", PEN_OURS, 15, TMPL_DEFAULT, 0 },
-	{ "sockflowSourceNetnsInode", PEN_OURS, 16, TMPL_DEFAULT, 0 },
-	{ "sockflowDestinationNetnsInode", PEN_OURS, 17, TMPL_DEFAULT, 0 },
-	{ "sockflowSourceCgroupId", PEN_OURS, 18, TMPL_DEFAULT, 0 },
-	{ "sockflowDestinationCgroupId", PEN_OURS, 19, TMPL_DEFAULT, 0 },
-	{ "sockflowSourceCgroupPath", PEN_OURS, 20, TMPL_DEFAULT, 0 },
-	{ "sockflowDestinationCgroupPath", PEN_OURS, 21, TMPL_DEFAULT, 0 },
+	{ "sockflowPayloadOctets", PEN_OURS, 1001, TMPL_DEFAULT, 0 },
+	{ "reverseSockflowPayloadOctets", PEN_OURS, 0x4000 | 1001, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceExecutable", PEN_OURS, 1002, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationExecutable", PEN_OURS, 1003, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceContainerName", PEN_OURS, 1004, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationContainerName", PEN_OURS, 1005, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceContainerRuntime", PEN_OURS, 1006, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationContainerRuntime", PEN_OURS, 1007, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceContainerImage", PEN_OURS, 1008, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationContainerImage", PEN_OURS, 1009, TMPL_DEFAULT, 0 },
+	{ "sockflowSourcePodName", PEN_OURS, 1010, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationPodName", PEN_OURS, 1011, TMPL_DEFAULT, 0 },
+	{ "sockflowSourcePodNamespace", PEN_OURS, 1012, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationPodNamespace", PEN_OURS, 1013, TMPL_DEFAULT, 0 },
+	{ "sockflowSourcePodUid", PEN_OURS, 1014, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationPodUid", PEN_OURS, 1015, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceNetnsInode", PEN_OURS, 1016, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationNetnsInode", PEN_OURS, 1017, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceCgroupId", PEN_OURS, 1018, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationCgroupId", PEN_OURS, 1019, TMPL_DEFAULT, 0 },
+	{ "sockflowSourceCgroupPath", PEN_OURS, 1020, TMPL_DEFAULT, 0 },
+	{ "sockflowDestinationCgroupPath", PEN_OURS, 1021, TMPL_DEFAULT, 0 },
 	{ "postNATSourceIPv4Address", 0, 225, TMPL_MINIMAL, AF_INET },
 	{ "postNATDestinationIPv4Address", 0, 226, TMPL_MINIMAL, AF_INET },
 	{ "postNATSourceIPv6Address", 0, 281, TMPL_MINIMAL, AF_INET6 },
@@ -790,32 +805,32 @@ static const struct wire_element wire_elements[] = {
 	{ "RETRANSMITTED_OUT_PKTS", TEMPLATES_PEN_NTOP, 110, TMPL_NTOP, 0 },
 	{ "CLIENT_NW_LATENCY_MS", TEMPLATES_PEN_NTOP, 123, TMPL_NTOP, 0 },
 	{ "SERVER_NW_LATENCY_MS", TEMPLATES_PEN_NTOP, 124, TMPL_NTOP, 0 },
-	{ "sockflowSourceRttMicroseconds", PEN_OURS, 28, TMPL_FULL, 0 },
-	{ "sockflowDestinationRttMicroseconds", PEN_OURS, 29, TMPL_FULL, 0 },
-	{ "sockflowSourceRttVarMicroseconds", PEN_OURS, 30, TMPL_FULL, 0 },
-	{ "sockflowDestinationRttVarMicroseconds", PEN_OURS, 31, TMPL_FULL, 0 },
-	{ "sockflowSourceLostSegments", PEN_OURS, 32, TMPL_FULL, 0 },
-	{ "sockflowDestinationLostSegments", PEN_OURS, 33, TMPL_FULL, 0 },
-	{ "sockflowSourceResetsSent", PEN_OURS, 34, TMPL_FULL, 0 },
-	{ "sockflowDestinationResetsSent", PEN_OURS, 35, TMPL_FULL, 0 },
-	{ "sockflowSourceResetsReceived", PEN_OURS, 36, TMPL_FULL, 0 },
-	{ "sockflowDestinationResetsReceived", PEN_OURS, 37, TMPL_FULL, 0 },
-	{ "sockflowFlowStartUnknown", PEN_OURS, 38, TMPL_FULL, 0 },
+	{ "sockflowSourceRttMicroseconds", PEN_OURS, 1028, TMPL_FULL, 0 },
+	{ "sockflowDestinationRttMicroseconds", PEN_OURS, 1029, TMPL_FULL, 0 },
+	{ "sockflowSourceRttVarMicroseconds", PEN_OURS, 1030, TMPL_FULL, 0 },
+	{ "sockflowDestinationRttVarMicroseconds", PEN_OURS, 1031, TMPL_FULL, 0 },
+	{ "sockflowSourceLostSegments", PEN_OURS, 1032, TMPL_FULL, 0 },
+	{ "sockflowDestinationLostSegments", PEN_OURS, 1033, TMPL_FULL, 0 },
+	{ "sockflowSourceResetsSent", PEN_OURS, 1034, TMPL_FULL, 0 },
+	{ "sockflowDestinationResetsSent", PEN_OURS, 1035, TMPL_FULL, 0 },
+	{ "sockflowSourceResetsReceived", PEN_OURS, 1036, TMPL_FULL, 0 },
+	{ "sockflowDestinationResetsReceived", PEN_OURS, 1037, TMPL_FULL, 0 },
+	{ "sockflowFlowStartUnknown", PEN_OURS, 1038, TMPL_FULL, 0 },
 };
 
 /* The loss stats options template on the wire, scope first; padding stays inside. */
 static const struct wire_element loss_elements[] = {
 	{ "observationDomainId", 0, 149, TMPL_MINIMAL, 0 },
-	{ "sockflowTcpCountsEstimated", PEN_OURS, 39, TMPL_MINIMAL, 0 },
+	{ "sockflowTcpCountsEstimated", PEN_OURS, 1039, TMPL_MINIMAL, 0 },
 	{ "exportedMessageTotalCount", 0, 41, TMPL_MINIMAL, 0 },
 	{ "exportedFlowRecordTotalCount", 0, 42, TMPL_MINIMAL, 0 },
 	{ "notSentFlowTotalCount", 0, 166, TMPL_MINIMAL, 0 },
-	{ "sockflowRingbufLostEventTotalCount", PEN_OURS, 22, TMPL_MINIMAL, 0 },
-	{ "sockflowProcessLostEventTotalCount", PEN_OURS, 23, TMPL_MINIMAL, 0 },
-	{ "sockflowUntrackedSocketTotalCount", PEN_OURS, 24, TMPL_MINIMAL, 0 },
-	{ "sockflowHandshakeNotKeptTotalCount", PEN_OURS, 25, TMPL_MINIMAL, 0 },
-	{ "sockflowEvictedFlowTotalCount", PEN_OURS, 26, TMPL_MINIMAL, 0 },
-	{ "sockflowFilteredFlowTotalCount", PEN_OURS, 27, TMPL_MINIMAL, 0 },
+	{ "sockflowRingbufLostEventTotalCount", PEN_OURS, 1022, TMPL_MINIMAL, 0 },
+	{ "sockflowProcessLostEventTotalCount", PEN_OURS, 1023, TMPL_MINIMAL, 0 },
+	{ "sockflowUntrackedSocketTotalCount", PEN_OURS, 1024, TMPL_MINIMAL, 0 },
+	{ "sockflowHandshakeNotKeptTotalCount", PEN_OURS, 1025, TMPL_MINIMAL, 0 },
+	{ "sockflowEvictedFlowTotalCount", PEN_OURS, 1026, TMPL_MINIMAL, 0 },
+	{ "sockflowFilteredFlowTotalCount", PEN_OURS, 1027, TMPL_MINIMAL, 0 },
 };
 
 /*
@@ -941,6 +956,77 @@ static void file_round_trip(enum tmpl t, const char *template_name, uint32_t pen
 static void test_file_round_trip(void)
 {
 	file_round_trip(TMPL_DEFAULT, NULL, 0);
+}
+
+/* @r as its responder's uniflow record names it: the server as source, its counters only. */
+static void responder_view(struct flow_record *out, const struct flow_record *r)
+{
+	*out = *r;
+	memcpy(out->key.client_addr, r->key.server_addr, 16);
+	memcpy(out->key.server_addr, r->key.client_addr, 16);
+	out->key.client_port = r->key.server_port;
+	out->key.server_port = r->key.client_port;
+	memcpy(out->post_nat.client_addr, r->post_nat.server_addr, 16);
+	memcpy(out->post_nat.server_addr, r->post_nat.client_addr, 16);
+	out->post_nat.client_port = r->post_nat.server_port;
+	out->post_nat.server_port = r->post_nat.client_port;
+	out->fwd = r->rev;
+	out->client = r->server;
+	out->server = r->client;
+	out->client_q = r->server_q;
+	out->server_q = r->client_q;
+}
+
+/*
+ * ?records=uniflow: a record per direction with packets, the initiator's
+ * (biflowDirection 1) and then the responder's (2, source and destination
+ * swapped, with their processes, quality and NAT tuple); no reverse
+ * counters in the template.
+ */
+static void test_file_uniflow(void)
+{
+	struct export_options opts = default_opts();
+	struct collector c = { .transport = COLLECTOR_FILE, .records = COLLECTOR_UNIFLOW };
+	struct flow_record want[4], view;
+	struct export_stats st;
+	struct export_sink *s;
+	struct decoder d;
+	char msg[256];
+	guint k = 0;
+	int i, err;
+
+	g_strlcpy(c.path, tmp_path("uniflow.ipfix"), sizeof(c.path));
+	g_strlcpy(c.uri, "test:uniflow", sizeof(c.uri));
+	s = export_sink__new_ipfix(&c, &opts, &err, msg, sizeof(msg));
+	g_assert_nonnull(s);
+	for (i = 0; i < 4; i++) {
+		make_record(&want[i], i % 2 ? AF_INET6 : AF_INET, i);
+		if (i == 3)
+			want[i].rev.packets = 0;	/* nothing came back: one record */
+		g_assert_cmpint(export_sink__add(s, &want[i]), ==, 0);
+	}
+	g_assert_cmpint(export_sink__flush(s, 1000), ==, 0);
+	export_sink__stats(s, &st);
+	g_assert_cmpuint(st.records_sent, ==, 7);
+	export_sink__free(s);
+
+	decoder_init(&d, c.path);
+	decoder_read(&d);
+	g_assert_cmpuint(d.records->len, ==, 7);
+	for (i = 0; i < 4; i++) {
+		view = want[i];
+		view.rev = (struct flow_counters){ 0 };
+		g_assert_cmpuint(g_array_index(d.directions, uint8_t, k), ==, 1);
+		assert_record_as(&view, decoded(&d, k++), TMPL_DEFAULT);
+		if (i == 3)
+			break;
+		responder_view(&view, &want[i]);
+		view.rev = (struct flow_counters){ 0 };
+		g_assert_cmpuint(g_array_index(d.directions, uint8_t, k), ==, 2);
+		assert_record_as(&view, decoded(&d, k++), TMPL_DEFAULT);
+	}
+	decoder_free(&d);
+	g_unlink(c.path);
 }
 
 static void test_file_template_default(void)
@@ -1258,11 +1344,11 @@ static void test_fit(void)
 	g_assert_cmpint(field_list__parse(&fl, "t.tmpl", "sourceIPv6Address\nSRC_PROC_CMDLINE\n"
 					  "DST_PROC_CMDLINE\nSRC_PROC_NAME\n", msg, sizeof(msg)),
 			==, 0);
-	g_assert_cmpint(templates__select(&sel, model, fl, msg, sizeof(msg)), ==, 0);
+	g_assert_cmpint(templates__select(&sel, model, fl, false, msg, sizeof(msg)), ==, 0);
 	make_record(&r, AF_INET6, 1);
 	FILL_MAX(r.client.cmdline, "\xc3\xa9");	/* 254 bytes of é, then one 'x' */
 	snprintf(r.server.cmdline, sizeof(r.server.cmdline), "short");
-	templates__fill_flow6(&rec, &r);
+	templates__fill_flow6(&rec, &r, TEMPLATES_INITIATOR);
 	full = 16 + (3 + 255) + (1 + 5) + (1 + 4);
 	g_assert_cmpuint(templates__encoded_len(&sel.layout[TEMPLATES_FLOW6], &rec), ==, full);
 	g_assert_cmpuint(templates__fit(&sel.layout[TEMPLATES_FLOW6], &rec, full), ==, full);
@@ -1956,6 +2042,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ipfix/tcp_backoff", test_tcp_backoff);
 	g_test_add_func("/ipfix/tcp_partial_writes", test_tcp_partial_writes);
 	g_test_add_func("/ipfix/tcp_max_lengths", test_tcp_max_lengths);
+	g_test_add_func("/ipfix/file_uniflow", test_file_uniflow);
 	g_test_add_func("/print/json", test_print_json);
 	g_test_add_func("/print/text", test_print_text);
 	rc = g_test_run();
