@@ -326,6 +326,41 @@ nfcapd_count() { nfcapd_flows "$@" | wc -l; }
 # nfcapd_json: nfdump's full JSON (a list of objects: in_bytes, out_bytes, src_port, ...).
 nfcapd_json() { nfdump -R "$NFCAPD_DIR" -o json "$@"; }
 
+# ---- nfacctd (pmacct 1.7.7; IPFIX/NetFlow over UDP only) -----------------------
+
+# nfacctd_start [DIR]: nfacctd with the shipped etc/pmacct/nfacctd.conf and the primitives
+# sockflow prints (--pmacct-primitives), on a free UDP port of 127.0.0.1 (NFACCTD_PORT),
+# its print plugin appending JSON lines to DIR/flows.json (NFACCTD_JSON) every second.
+nfacctd_start() {
+	local dir=${1:-$TEST_TMP/nfacctd}
+	mkdir -p "$dir"
+	NFACCTD_JSON=$dir/flows.json
+	NFACCTD_LOG=$dir/nfacctd.log
+	NFACCTD_PORT=$(free_port udp)
+	"$SOCKFLOW" --pmacct-primitives >"$dir/sockflow.primitives" ||
+		fail "sockflow --pmacct-primitives failed"
+	sed -e "s|^nfacctd_port:.*|nfacctd_port: $NFACCTD_PORT|" \
+		-e "s|^aggregate_primitives:.*|aggregate_primitives: $dir/sockflow.primitives|" \
+		-e "s|^\(print_output_file\[[a-z]*\]\):.*|\1: $NFACCTD_JSON|" \
+		-e "s|^\(print_refresh_time\[[a-z]*\]\):.*|\1: 1|" \
+		"$top_srcdir/etc/pmacct/nfacctd.conf" >"$dir/nfacctd.conf"
+	bg_start NFACCTD_PID "$NFACCTD_LOG" nfacctd -f "$dir/nfacctd.conf"
+	wait_for 10 "nfacctd to listen" nfacctd_ready ||
+		fail "nfacctd would not start: $(cat "$NFACCTD_LOG")"
+}
+
+nfacctd_ready() { proc_alive "$NFACCTD_PID" && udp_port_bound "$NFACCTD_PORT"; }
+
+# nfacctd_stop: once its socket is drained, SIGINT (nfacctd ignores SIGTERM while idle):
+# its print plugin writes what it holds and it exits.
+nfacctd_stop() {
+	wait_for 30 "nfacctd to drain its socket" nfacctd_drained || true
+	sleep 1.5	# its core hands records to the plugin in batches
+	proc_stop "$NFACCTD_PID" INT 30 || fail "nfacctd exited with status $?: $(cat "$NFACCTD_LOG")"
+}
+
+nfacctd_drained() { [[ $(udp_rx_queue "$NFACCTD_PORT") == 0 ]]; }
+
 # ---- packet capture on lo -----------------------------------------------------
 
 # Capture readiness marker: one ICMP echo to an address on lo nobody uses. Raw ICMP, so
