@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Templates reach a UDP collector that starts after sockflow, and one that restarts, at
-# once, over IPFIX and over NetFlow v9: with the default settings, sockflow runs quiet
-# (nothing sent for longer than template_gap), a real nfcapd starts (then, later,
-# restarts on the same port with nothing sent while it was down), and every record of
-# 20 connections made a second later is decoded. Without the re-sends, nfcapd drops
-# every data set until the next template_refresh (60 s).
+# once, over IPFIX and over NetFlow v9, and with each profile: with the default settings,
+# sockflow runs quiet (nothing sent for longer than template_gap), a real collector starts
+# (then, later, restarts on the same port with nothing sent while it was down), and every
+# record of 20 connections made a second later is decoded: nfcapd for IPFIX, v9 and the
+# nfdump, ntop and wireshark profiles, nfacctd for the pmacct profile (each connection's
+# client-to-server record, uniflow profiles sending two). Without the re-sends, a
+# collector drops every data set until the next template_refresh (60 s).
 # shellcheck disable=SC2154,SC2119
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck source=tests/integration/lib.sh
@@ -13,7 +15,7 @@
 
 require_root
 require_btf
-require_tools nfcapd nfdump jq
+require_tools nfcapd nfdump nfacctd jq
 require_sockflow
 require_conngen
 
@@ -22,8 +24,25 @@ QUIET_S=6	# longer than the default template_gap (5 s)
 conngen_serve --threads 1
 server_port=$CONNGEN_PORT
 
-# connections_then_count: N connections a second after nfcapd came up; once sockflow has
-# printed their records, stop nfcapd and set DECODED to the number of its records of them.
+# collector_start KIND DIR PORT / collector_stop_count KIND: a real collector of KIND
+# (nfcapd or nfacctd); stop it and set DECODED to its records to the server's port.
+collector_start() {
+	if [[ $1 == nfacctd ]]; then nfacctd_start "$2" "$3"; else nfcapd_start "$2" "$3"; fi
+}
+
+collector_stop_count() {
+	if [[ $1 == nfacctd ]]; then
+		nfacctd_stop
+		DECODED=$(jq -c --argjson p "$server_port" 'select(.port_dst == $p)' \
+			"$NFACCTD_JSON" 2>/dev/null | wc -l)
+	else
+		nfcapd_stop
+		DECODED=$(nfcapd_count "proto tcp and dst port $server_port")
+	fi
+}
+
+# connections_then_count KIND: N connections a second after the collector came up; once
+# sockflow has printed their records, stop it and count (collector_stop_count).
 connections_then_count() {
 	local before
 	before=$(count_records_to "$server_port")
@@ -33,24 +52,26 @@ connections_then_count() {
 	wait_for 15 "$N records" has_records_to $((before + N)) "$server_port" ||
 		fail "sockflow printed $(($(count_records_to "$server_port") - before)) of $N records"
 	sleep 1	# the exporter flushes at its next tick
-	nfcapd_stop
-	DECODED=$(nfcapd_count "proto tcp and dst port $server_port")
+	collector_stop_count "$1"
 }
 
-for protocol in ipfix v9; do
+for params in protocol=ipfix protocol=v9 profile=nfdump profile=pmacct profile=ntop \
+	profile=wireshark; do
+	kind=nfcapd
+	[[ $params == profile=pmacct ]] && kind=nfacctd
 	port=$(free_port udp)
-	sockflow_start --collector "udp://127.0.0.1:$port?protocol=$protocol" --json
+	sockflow_start --collector "udp://127.0.0.1:$port?$params" --json
 
-	# (a) nfcapd starts after sockflow: sockflow's start-up templates were refused.
+	# (a) The collector starts after sockflow: sockflow's start-up templates were refused.
 	sleep "$QUIET_S"
-	nfcapd_start "$TEST_TMP/$protocol.late" "$port"
-	connections_then_count
-	assert_eq "$protocol: records decoded by a collector that started late" "$N" "$DECODED"
+	collector_start "$kind" "$TEST_TMP/$params.late" "$port"
+	connections_then_count "$kind"
+	assert_eq "$params: records decoded by a $kind that started late" "$N" "$DECODED"
 
-	# (b) nfcapd restarts on the same port: it lost the templates, nothing told sockflow.
+	# (b) It restarts on the same port: it lost the templates, nothing told sockflow.
 	sleep "$QUIET_S"
-	nfcapd_start "$TEST_TMP/$protocol.restarted" "$port"
-	connections_then_count
-	assert_eq "$protocol: records decoded by a restarted collector" "$N" "$DECODED"
+	collector_start "$kind" "$TEST_TMP/$params.restarted" "$port"
+	connections_then_count "$kind"
+	assert_eq "$params: records decoded by a restarted $kind" "$N" "$DECODED"
 	sockflow_stop
 done

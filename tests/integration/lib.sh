@@ -328,15 +328,16 @@ nfcapd_json() { nfdump -R "$NFCAPD_DIR" -o json "$@"; }
 
 # ---- nfacctd (pmacct 1.7.7; IPFIX/NetFlow over UDP only) -----------------------
 
-# nfacctd_start [DIR]: nfacctd with the shipped etc/pmacct/nfacctd.conf and the primitives
-# sockflow prints (--pmacct-primitives), on a free UDP port of 127.0.0.1 (NFACCTD_PORT),
-# its print plugin appending JSON lines to DIR/flows.json (NFACCTD_JSON) every second.
+# nfacctd_start [DIR [PORT]]: nfacctd with the shipped etc/pmacct/nfacctd.conf and the
+# primitives sockflow prints (--pmacct-primitives), on UDP PORT (default a free one) of
+# 127.0.0.1 (NFACCTD_PORT), its print plugin appending JSON lines to DIR/flows.json
+# (NFACCTD_JSON) every second.
 nfacctd_start() {
 	local dir=${1:-$TEST_TMP/nfacctd}
 	mkdir -p "$dir"
 	NFACCTD_JSON=$dir/flows.json
 	NFACCTD_LOG=$dir/nfacctd.log
-	NFACCTD_PORT=$(free_port udp)
+	NFACCTD_PORT=${2:-$(free_port udp)}
 	"$SOCKFLOW" --pmacct-primitives >"$dir/sockflow.primitives" ||
 		fail "sockflow --pmacct-primitives failed"
 	sed -e "s|^nfacctd_port:.*|nfacctd_port: $NFACCTD_PORT|" \

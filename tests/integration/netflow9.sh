@@ -113,7 +113,7 @@ assert_eq "options record: flow records sent, records lost (tshark)" "$(nfcapd_c
 # ---- uniflow: a record per direction, each with its own source's user ------------------
 M=3
 nfcapd_start "$TEST_TMP/uniflow"
-capture_start "tcp port $port"
+capture_start "tcp port $port or udp port $NFCAPD_PORT"
 sockflow_start --collector "udp://127.0.0.1:$NFCAPD_PORT?profile=nfdump" --json
 before=$(count_records_to "$port")
 setpriv --reuid=65534 --regid=65534 --clear-groups -- "$client_bin" client --addr 127.0.0.1 \
@@ -136,3 +136,6 @@ nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %dp %ipkt %ibyt %uname %nbnam' \
 	>"$TEST_TMP/uni.records"
 assert_lines_eq "uniflow records at nfcapd (sport dport pkts bytes user application)" \
 	"$TEST_TMP/uni.expected" "$TEST_TMP/uni.records"
+assert_eq "malformed v9 uniflow packets (tshark)" 0 "$(tshark -r "$CAPTURE_FILE" -n \
+	-d "udp.port==$NFCAPD_PORT,cflow" -Y "_ws.malformed or _ws.expert.severity >= warning" \
+	2>/dev/null | wc -l)"

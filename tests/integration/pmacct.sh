@@ -7,7 +7,8 @@
 # root, and 2 HTTP requests from one podman container to another. Every connection
 # arrives as two rows, one per direction: packets and bytes equal to that direction of a
 # capture, and both ends' program, user and parent (loopback), and both ends' program and
-# container name and runtime (containers), each end on its own side of the row.
+# container name and runtime (containers), each end on its own side of the row. tshark
+# decodes the uniflow records on the wire, without a warning.
 # shellcheck disable=SC2154,SC2119
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck source=tests/integration/lib.sh
@@ -44,7 +45,7 @@ srv_ip=$(podman_ip "$srv")
 conngen_serve
 port=$CONNGEN_PORT
 nfacctd_start
-capture_start "tcp port $port"
+capture_start "tcp port $port or udp port $NFACCTD_PORT"
 # The containers' traffic goes over podman's bridge, not lo: a capture of its own there.
 bridge=$(ip -o route get "$srv_ip" | sed -n 's/.* dev \([^ ]*\).*/\1/p')
 [[ -n $bridge ]] || fail "no route to the server container at $srv_ip"
@@ -114,3 +115,15 @@ rows "$HTTP_PORT" 14 | awk '{ print $1, $2, $3, $4, $5, $8, $11, $12, $13, $14 }
 	>"$TEST_TMP/http.rows"
 assert_lines_eq "container rows at nfacctd (sport dport pkts bytes, programs, source's \
 container runtime, destination's)" "$TEST_TMP/http.expected" "$TEST_TMP/http.rows"
+
+# tshark decodes the IPFIX uniflow records on the wire without a warning, each direction
+# of each connection with its biflowDirection (1: the source is the client; 2: the server).
+tshark_ipfix "$CAPTURE_FILE" "$NFACCTD_PORT" | jq -r --argjson p "$port" \
+	'select(.destinationTransportPort == $p or .sourceTransportPort == $p)
+	 | "\(.biflowDirection) \(.reverseOctetDeltaCount // "none")"' | sort | uniq -c \
+	| awk '{ print $1, $2, $3 }' >"$TEST_TMP/wire"
+assert_eq "IPFIX records of the loopback connections on the wire (count, biflowDirection, \
+reverse counters)" "$M 1 none;$M 2 none" "$(paste -sd';' "$TEST_TMP/wire")"
+assert_eq "malformed IPFIX packets (tshark)" 0 "$(tshark -r "$CAPTURE_FILE" -n \
+	-d "udp.port==$NFACCTD_PORT,cflow" -Y "_ws.malformed or _ws.expert.severity >= warning" \
+	2>/dev/null | wc -l)"
