@@ -265,7 +265,7 @@ static void key_spec__expected(const struct key_spec *k, char *buf, size_t len)
 			 "(RFC 5103) or 35632 (ntop)", k->min, k->max);
 		break;
 	case KEY_TEMPLATE:
-		snprintf(buf, len, "expected default, full, ntop, minimal, another name in the "
+		snprintf(buf, len, "expected default, full, ntop, pmacct, minimal, another name in the "
 			 "templates directory, or a file path holding a '/'");
 		break;
 	case KEY_FILTER:

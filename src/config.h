@@ -90,7 +90,7 @@ struct config {
 	char disable_mechanisms[512];		/* [kernel] disable_mechanisms in normal form */
 	uint32_t tcp_buffer_records;		/* records kept while a TCP collector is down */
 	uint32_t enterprise_id;			/* PEN of sockflow's own IPFIX elements */
-	char template[4096];			/* field list: default, full, ntop, minimal or a path */
+	char template[4096];			/* field list: default, full, ntop, pmacct, minimal or a path */
 	uint32_t stats_interval_s;		/* 0: never log stats */
 	char log_level[16];
 	struct filter_lists filter;

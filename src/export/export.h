@@ -46,7 +46,7 @@ struct export_options {
 	uint32_t template_gap_s;	/* UDP: and before a message after this long quiet; 0: off */
 	uint32_t buffer_records;	/* TCP: records kept while the collector is down */
 	uint32_t enterprise_id;		/* PEN of sockflow's own elements; 0: 32473 */
-	const char *template_name;	/* default, full, ntop, minimal or a path; NULL: default */
+	const char *template_name;	/* default, full, ntop, pmacct, minimal or a path; NULL: default */
 	uint32_t udp_message_max;	/* UDP: largest message; 0: the route's MTU, at most 8 KiB */
 };
 

@@ -198,7 +198,7 @@ int field_list__load(struct field_list **out, const char *spec, char *msg, size_
 		}
 		if (!path) {
 			snprintf(msg, msg_len, "template \"%s\": no %s.tmpl in %s%s%s; expected "
-				 "default, full, ntop, minimal or a file path holding a '/'", spec,
+				 "default, full, ntop, pmacct, minimal or a file path holding a '/'", spec,
 				 spec, search_dirs[0],
 				 strcmp(search_dirs[0], search_dirs[1]) ? " or " : "",
 				 strcmp(search_dirs[0], search_dirs[1]) ? search_dirs[1] : "");

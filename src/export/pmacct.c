@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <fixbuf/public.h>
+#include <glib.h>
 
 #include "export/pmacct.h"
 #include "export/templates.h"
@@ -53,6 +54,7 @@ int pmacct__print_primitives(FILE *out, const struct export_options *opts, char 
 	const fbInfoElement_t *ie;
 	char name[PMACCT_NAME_MAX + 2], len[8];
 	fbInfoModel_t *model;
+	GString *text = NULL;
 	unsigned int n = 0;
 	int err;
 
@@ -65,7 +67,8 @@ int pmacct__print_primitives(FILE *out, const struct export_options *opts, char 
 			      msg_len);
 	if (err)
 		goto out;
-	fprintf(out, "! nfacctd aggregate_primitives for sockflow's field list \"%s\", made by "
+	text = g_string_new(NULL);
+	g_string_append_printf(text, "! nfacctd aggregate_primitives for sockflow's field list \"%s\", made by "
 		"sockflow --pmacct-primitives\n", opts->template_name);
 	/* The IPv4 layout has every element of the list but the IPv6 addresses (all IANA). */
 	for (spec = sel->layout[TEMPLATES_FLOW4].spec; spec->name; spec++) {
@@ -84,10 +87,14 @@ int pmacct__print_primitives(FILE *out, const struct export_options *opts, char 
 			snprintf(len, sizeof(len), "vlen");
 		else
 			snprintf(len, sizeof(len), "%u", spec->len_override);
-		fprintf(out, "name=%s\tfield_type=%u:%u\tlen=%s\tsemantics=%s\n", name, ie->ent,
-			ie->num, len, semantics(ie));
+		g_string_append_printf(text, "name=%s\tfield_type=%u:%u\tlen=%s\tsemantics=%s\n",
+				       name, ie->ent, ie->num, len, semantics(ie));
 	}
+	/* All or nothing: a refused list prints no half file. */
+	fputs(text->str, out);
 out:
+	if (text)
+		g_string_free(text, TRUE);
 	fbInfoModelFree(model);
 	free(sel);
 	return err;

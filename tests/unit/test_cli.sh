@@ -73,7 +73,8 @@ for opt in "-c, --config FILE" "-o, --collector URI" "-p, --print" "-j, --json" 
 	   "--active-timeout SECONDS" "--idle-timeout SECONDS" "--odid N" "--log-level LEVEL" \
 	   "-t, --check" "-h, --help" "-V, --version" "(default 60)" "(default 15)" "(default 0)" \
 	   "(default info)" "(default /etc/sockflow/sockflow.conf" "--include-container NAME" \
-	   "--exclude-container NAME" "--disable-mechanism NAME" "--probe"; do
+	   "--exclude-container NAME" "--disable-mechanism NAME" "--probe" "--pmacct-primitives" \
+	   "?profile=nfdump|pmacct|ntop|wireshark" "&template=NAME" "&observation_domain=N"; do
 	succeeds "$opt" --help
 done
 succeeds "Usage: sockflow" -h
@@ -149,7 +150,7 @@ bad 'active_timeout = 5\n' '1: "active_timeout = 5" comes before any group'
 bad '[log]\nlevel = info\n[export\n' '3: "[export" is not a group header'
 bad '[export]\nenterprise_id = 35632\n' '2: enterprise_id: 35632 is taken by elements sockflow'
 bad '[export]\ntemplate = my list\n' \
-	'2: template: "my list" is not a template; expected default, full, ntop, minimal'
+	'2: template: "my list" is not a template; expected default, full, ntop, pmacct, minimal'
 bad '[export]\ncollectors = udp://a:1; tcp://[::1]:99999\n' \
 	'2: collectors: "tcp://[::1]:99999": port "99999" is out of range; expected 1..65535'
 bad '[filter]\ninclude_containers = web bad/name\n' \
@@ -235,6 +236,33 @@ run -c "$empty" -t
 if [ -s "$tmp/err" ]; then
 	fail "-t" "wrote on stderr at the default level"
 fi
+
+# --- per-collector field lists: --check reads them as the sinks would ------------
+usage_error 'collector udp://127.0.0.1:4739?template=nosuch: ' -c "$empty" --check \
+	--collector 'udp://127.0.0.1:4739?template=nosuch'
+usage_error 'nosuch' -c "$empty" --check --collector 'udp://127.0.0.1:4739?template=nosuch'
+printf 'flowStartMilliseconds\nsourceIPv4Address\nsourceIPv6Address\nnoSuchElement\n' \
+	>"$tmp/bad.tmpl"
+usage_error "$tmp/bad.tmpl:4: unknown element \"noSuchElement\"" -c "$empty" --check \
+	--collector "tcp://127.0.0.1:4739?template=$tmp/bad.tmpl"
+printf '[export]\ntemplate = nosuch\n' >"$tmp/tmpl.conf"
+usage_error '[export] template: ' -c "$tmp/tmpl.conf" --check
+succeeds 'template=default' -c "$empty" --check --collector 'udp://127.0.0.1:4739?profile=pmacct'
+usage_error 'NetFlow v9 records have fixed fields' -c "$empty" --check \
+	--collector 'udp://127.0.0.1:4739?protocol=v9&template=full'
+
+# --- --pmacct-primitives: one line per ntop and sockflow element of the list ----------
+succeeds 'name=src_proc_name	field_type=35632:169	len=vlen	semantics=str' \
+	-c "$empty" --pmacct-primitives
+succeeds 'name=sockflow_source_container_name	field_type=32473:1004	len=vlen' \
+	-c "$empty" --pmacct-primitives
+printf '[export]\nenterprise_id = 64000\n' >"$tmp/pen.conf"
+succeeds 'field_type=64000:1001	len=8	semantics=u_int' -c "$tmp/pen.conf" \
+	--collector 'udp://127.0.0.1:4739?profile=pmacct' --pmacct-primitives
+succeeds 'name=sockflow_source_cgroup_path' -c "$empty" \
+	--collector 'udp://127.0.0.1:4739?records=uniflow&template=default' --pmacct-primitives
+usage_error 'more than 48 ntop and sockflow elements' -c "$empty" \
+	--collector 'udp://127.0.0.1:4739?records=uniflow&template=full' --pmacct-primitives
 
 # Without -c, a missing default file is fine; only testable where it is missing.
 if [ ! -e /etc/sockflow/sockflow.conf ]; then

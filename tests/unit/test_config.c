@@ -238,7 +238,7 @@ static const struct bad_file bad_files[] = {
 	{ "[export]\nenterprise_id = 0x7ed9\n", 2,
 	  { "enterprise_id: \"0x7ed9\" is not a number" } },
 	{ "[export]\ntemplate = my template\n", 2,
-	  { "template: \"my template\" is not a template; expected default, full, ntop, minimal",
+	  { "template: \"my template\" is not a template; expected default, full, ntop, pmacct, minimal",
 	    "or a file path holding a '/'" } },
 	{ "[export]\ntemplate = \n", 2, { "template: \"\" is not a template" } },
 	{ "[export]\ntemplate = ..\n", 2, { "template: \"..\" is not a template" } },

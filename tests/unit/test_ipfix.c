@@ -1236,7 +1236,7 @@ static void test_bad_template(void)
 	g_assert_null(try_sink(COLLECTOR_FILE, NULL, 0, out, &opts, &err, msg, sizeof(msg)));
 	g_assert_cmpint(err, ==, -ENOENT);
 	g_assert_true(g_str_has_prefix(msg, "template \"nonesuch\": no nonesuch.tmpl in "));
-	g_assert_nonnull(strstr(msg, "expected default, full, ntop, minimal or a file path"));
+	g_assert_nonnull(strstr(msg, "expected default, full, ntop, pmacct, minimal or a file path"));
 	opts.template_name = "../default";
 	g_assert_null(try_sink(COLLECTOR_FILE, NULL, 0, out, &opts, &err, msg, sizeof(msg)));
 	g_assert_cmpint(err, ==, -ENOENT);
