@@ -3,10 +3,11 @@
  * NetFlow v9 (RFC 3954) export over UDP, for collectors that take v9 and not
  * IPFIX, and for what nfdump keeps of v9: one biflow record per conversation
  * with the 5-tuple, both directions' counters (IN_ and OUT_BYTES/PKTS), the
- * times, TCP flags, the local user (NSEL field 40000) and the local
- * application (applicationId, mapped to its name by options records); or,
- * uniflow, one record per direction, marked by biflowDirection, each with
- * its own source end's user and application.
+ * times, TCP flags, the tuple after NAT, the local user (NSEL field 40000)
+ * and the local application (applicationId, mapped to its name by options
+ * records), and both ends' processes as nProbe sends ntop's elements over
+ * v9; or, uniflow, one record per direction, marked by biflowDirection,
+ * each with its own source end first.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -55,13 +56,34 @@ enum v9_type {
 	V9_APPLICATION_DESCRIPTION = 94,
 	V9_APPLICATION_ID = 95,
 	V9_APPLICATION_NAME = 96,
+	V9_XLATE_SRC_ADDR_IPV4 = 225,	/* postNATSourceIPv4Address, nfdump's %xsa */
+	V9_XLATE_DST_ADDR_IPV4 = 226,
+	V9_XLATE_SRC_PORT = 227,
+	V9_XLATE_DST_PORT = 228,
 	V9_BIFLOW_DIRECTION = 239,	/* uniflow: 1 initiator (client to server), 2 reverse */
+	V9_XLATE_SRC_ADDR_IPV6 = 281,
+	V9_XLATE_DST_ADDR_IPV6 = 282,
 	V9_NSEL_USERNAME = 40000,
 	/* nProbe's network delays (57472 + ntop's id), which nfdump shows as %cl and %sl */
 	V9_CLIENT_NW_DELAY_SEC = 57554,
 	V9_CLIENT_NW_DELAY_USEC = 57555,
 	V9_SERVER_NW_DELAY_SEC = 57556,
 	V9_SERVER_NW_DELAY_USEC = 57557,
+	/* ntop's process elements the same way: 57472 + the element's id under PEN 35632 */
+	V9_RETRANSMITTED_IN_PKTS = 57472 + 109,
+	V9_RETRANSMITTED_OUT_PKTS = 57472 + 110,
+	V9_SRC_PROC_PID = 57472 + 168,
+	V9_SRC_PROC_NAME = 57472 + 169,
+	V9_SRC_PROC_USER_NAME = 57472 + 372,
+	V9_SRC_FATHER_PROC_PID = 57472 + 373,
+	V9_SRC_FATHER_PROC_NAME = 57472 + 374,
+	V9_DST_PROC_PID = 57472 + 375,
+	V9_DST_PROC_NAME = 57472 + 376,
+	V9_DST_PROC_USER_NAME = 57472 + 377,
+	V9_DST_FATHER_PROC_PID = 57472 + 378,
+	V9_DST_FATHER_PROC_NAME = 57472 + 379,
+	V9_SRC_PROC_UID = 57472 + 425,
+	V9_DST_PROC_UID = 57472 + 426,
 };
 
 /*
@@ -91,6 +113,21 @@ struct v9_field {
 	{ V9_CLIENT_NW_DELAY_SEC, 4 }, { V9_CLIENT_NW_DELAY_USEC, 4 },                        \
 	{ V9_SERVER_NW_DELAY_SEC, 4 }, { V9_SERVER_NW_DELAY_USEC, 4 },                        \
 	{ V9_APPLICATION_ID, APPLICATIONS_ID_LEN }
+/* Both ends' processes, fixed-length and NUL-padded as v9 needs (pid 0: not local). */
+#define V9_NTOP_FIELDS                                                                    \
+	{ V9_SRC_PROC_PID, 4 }, { V9_SRC_PROC_NAME, FLOW_COMM_LEN }, { V9_SRC_PROC_UID, 4 },  \
+	{ V9_SRC_PROC_USER_NAME, FLOW_USER_LEN }, { V9_SRC_FATHER_PROC_PID, 4 },            \
+	{ V9_SRC_FATHER_PROC_NAME, FLOW_COMM_LEN }, { V9_DST_PROC_PID, 4 },                  \
+	{ V9_DST_PROC_NAME, FLOW_COMM_LEN }, { V9_DST_PROC_UID, 4 },                         \
+	{ V9_DST_PROC_USER_NAME, FLOW_USER_LEN }, { V9_DST_FATHER_PROC_PID, 4 },            \
+	{ V9_DST_FATHER_PROC_NAME, FLOW_COMM_LEN }, { V9_RETRANSMITTED_IN_PKTS, 4 },         \
+	{ V9_RETRANSMITTED_OUT_PKTS, 4 }
+#define V9_NAT4_FIELDS                                                                    \
+	{ V9_XLATE_SRC_ADDR_IPV4, 4 }, { V9_XLATE_DST_ADDR_IPV4, 4 }, { V9_XLATE_SRC_PORT, 2 }, \
+	{ V9_XLATE_DST_PORT, 2 }
+#define V9_NAT6_FIELDS                                                                    \
+	{ V9_XLATE_SRC_ADDR_IPV6, 16 }, { V9_XLATE_DST_ADDR_IPV6, 16 },                      \
+	{ V9_XLATE_SRC_PORT, 2 }, { V9_XLATE_DST_PORT, 2 }
 #define V9_BIFLOW_FIELDS { V9_OUT_BYTES, 8 }, { V9_OUT_PKTS, 8 }
 #define V9_UNIFLOW_FIELDS { V9_BIFLOW_DIRECTION, 1 }
 
@@ -128,16 +165,20 @@ static const struct v9_field application_fields[] = {
 
 
 static const struct v9_field fields4_bi[] = {
-	{ V9_IPV4_SRC_ADDR, 4 }, { V9_IPV4_DST_ADDR, 4 }, V9_COMMON_FIELDS, V9_BIFLOW_FIELDS,
+	{ V9_IPV4_SRC_ADDR, 4 }, { V9_IPV4_DST_ADDR, 4 }, V9_COMMON_FIELDS, V9_NAT4_FIELDS,
+	V9_NTOP_FIELDS, V9_BIFLOW_FIELDS,
 };
 static const struct v9_field fields6_bi[] = {
-	{ V9_IPV6_SRC_ADDR, 16 }, { V9_IPV6_DST_ADDR, 16 }, V9_COMMON_FIELDS, V9_BIFLOW_FIELDS,
+	{ V9_IPV6_SRC_ADDR, 16 }, { V9_IPV6_DST_ADDR, 16 }, V9_COMMON_FIELDS, V9_NAT6_FIELDS,
+	V9_NTOP_FIELDS, V9_BIFLOW_FIELDS,
 };
 static const struct v9_field fields4_uni[] = {
-	{ V9_IPV4_SRC_ADDR, 4 }, { V9_IPV4_DST_ADDR, 4 }, V9_COMMON_FIELDS, V9_UNIFLOW_FIELDS,
+	{ V9_IPV4_SRC_ADDR, 4 }, { V9_IPV4_DST_ADDR, 4 }, V9_COMMON_FIELDS, V9_NAT4_FIELDS,
+	V9_NTOP_FIELDS, V9_UNIFLOW_FIELDS,
 };
 static const struct v9_field fields6_uni[] = {
-	{ V9_IPV6_SRC_ADDR, 16 }, { V9_IPV6_DST_ADDR, 16 }, V9_COMMON_FIELDS, V9_UNIFLOW_FIELDS,
+	{ V9_IPV6_SRC_ADDR, 16 }, { V9_IPV6_DST_ADDR, 16 }, V9_COMMON_FIELDS, V9_NAT6_FIELDS,
+	V9_NTOP_FIELDS, V9_UNIFLOW_FIELDS,
 };
 
 /*
@@ -147,6 +188,8 @@ static const struct v9_field fields6_uni[] = {
 struct v9_view {
 	const struct flow_record *r;
 	bool reverse;
+	const struct flow_process *src, *dst;	/* the record's source and destination ends */
+	const struct flow_quality *src_q, *dst_q;
 	const struct flow_process *local;	/* the end it is attributed to (pid 0: none) */
 	const struct application *app;		/* local's; NULL: none */
 };
@@ -381,10 +424,95 @@ static int announce(struct v9_sink *s, struct application *app)
  */
 static const struct flow_process *view_local(const struct v9_view *v)
 {
-	const struct flow_process *src = v->reverse ? &v->r->server : &v->r->client;
-	const struct flow_process *dst = v->reverse ? &v->r->client : &v->r->server;
+	return v->src->pid ? v->src : v->dst;
+}
 
-	return src->pid ? src : dst;
+/* @v's ends, the client first unless it is the responder's record. */
+static void view_ends(struct v9_view *v)
+{
+	const struct flow_record *r = v->r;
+
+	v->src = v->reverse ? &r->server : &r->client;
+	v->dst = v->reverse ? &r->client : &r->server;
+	v->src_q = v->reverse ? &r->server_q : &r->client_q;
+	v->dst_q = v->reverse ? &r->client_q : &r->server_q;
+	v->local = view_local(v);
+}
+
+/* An ntop process field of @proc (an end of the record; pid 0: not local, all zero). */
+static void put_process_field(uint8_t *p, const struct v9_field *f,
+			      const struct flow_process *proc)
+{
+	uint32_t pid = proc->pid;
+
+	memset(p, 0, f->len);
+	if (!pid)
+		return;
+	switch (f->type) {
+	case V9_SRC_PROC_PID:
+	case V9_DST_PROC_PID:
+		put32(p, pid);
+		break;
+	case V9_SRC_PROC_UID:
+	case V9_DST_PROC_UID:
+		put32(p, proc->uid);
+		break;
+	case V9_SRC_FATHER_PROC_PID:
+	case V9_DST_FATHER_PROC_PID:
+		put32(p, proc->ppid);
+		break;
+	case V9_SRC_PROC_NAME:
+	case V9_DST_PROC_NAME:
+		put_string(p, proc->name, f->len);
+		break;
+	case V9_SRC_PROC_USER_NAME:
+	case V9_DST_PROC_USER_NAME:
+		put_string(p, proc->user, f->len);
+		break;
+	case V9_SRC_FATHER_PROC_NAME:
+	case V9_DST_FATHER_PROC_NAME:
+		put_string(p, proc->parent_name, f->len);
+		break;
+	}
+}
+
+static bool is_dst_process_field(uint16_t type)
+{
+	return (type >= V9_DST_PROC_PID && type <= V9_DST_FATHER_PROC_NAME) ||
+	       type == V9_DST_PROC_UID;
+}
+
+static bool is_process_field(uint16_t type)
+{
+	return (type >= V9_SRC_PROC_PID && type <= V9_SRC_PROC_NAME) ||
+	       (type >= V9_SRC_PROC_USER_NAME && type <= V9_DST_FATHER_PROC_NAME) ||
+	       type == V9_SRC_PROC_UID || type == V9_DST_PROC_UID;
+}
+
+/* The tuple after NAT as the record's addresses go (0 when not translated). */
+static void put_nat_field(uint8_t *p, const struct v9_field *f, const struct v9_view *v)
+{
+	const struct flow_nat *n = &v->r->post_nat;
+
+	memset(p, 0, f->len);
+	if (!n->nat)
+		return;
+	switch (f->type) {
+	case V9_XLATE_SRC_ADDR_IPV4:
+	case V9_XLATE_SRC_ADDR_IPV6:
+		memcpy(p, v->reverse ? n->server_addr : n->client_addr, f->len);
+		break;
+	case V9_XLATE_DST_ADDR_IPV4:
+	case V9_XLATE_DST_ADDR_IPV6:
+		memcpy(p, v->reverse ? n->client_addr : n->server_addr, f->len);
+		break;
+	case V9_XLATE_SRC_PORT:
+		put16(p, v->reverse ? n->server_port : n->client_port);
+		break;
+	case V9_XLATE_DST_PORT:
+		put16(p, v->reverse ? n->client_port : n->server_port);
+		break;
+	}
 }
 
 static void put_field(uint8_t *p, const struct v9_field *f, const struct v9_view *v,
@@ -393,7 +521,25 @@ static void put_field(uint8_t *p, const struct v9_field *f, const struct v9_view
 	const struct flow_record *r = v->r;
 	const struct flow_counters *in = v->reverse ? &r->rev : &r->fwd;
 
+	if (is_process_field(f->type)) {
+		put_process_field(p, f, is_dst_process_field(f->type) ? v->dst : v->src);
+		return;
+	}
 	switch (f->type) {
+	case V9_XLATE_SRC_ADDR_IPV4:
+	case V9_XLATE_SRC_ADDR_IPV6:
+	case V9_XLATE_DST_ADDR_IPV4:
+	case V9_XLATE_DST_ADDR_IPV6:
+	case V9_XLATE_SRC_PORT:
+	case V9_XLATE_DST_PORT:
+		put_nat_field(p, f, v);
+		break;
+	case V9_RETRANSMITTED_IN_PKTS:
+		put32(p, v->src_q->retrans);
+		break;
+	case V9_RETRANSMITTED_OUT_PKTS:
+		put32(p, v->dst_q->retrans);
+		break;
 	case V9_IPV4_SRC_ADDR:
 	case V9_IPV6_SRC_ADDR:
 		memcpy(p, v->reverse ? r->key.server_addr : r->key.client_addr, f->len);
@@ -469,7 +615,7 @@ static int put_record(struct v9_sink *s, struct v9_view *v)
 
 	if (!s->pkt_count && template_schedule__due(&s->ts, s->now_ms))
 		err = v9_templates(s);
-	v->local = view_local(v);
+	view_ends(v);
 	app = applications__of(s->apps, v->local);
 	if (app && !app->announced)
 		err = announce(s, app) ?: err;

@@ -13,8 +13,9 @@
 #   - a forced conntrack event overrun (tiny receive buffer, sockflow stopped while
 #     connections are made): counted, reported, and followed by a resync, so those
 #     connections still get their tuple after NAT.
-# The collectors see it too: nfdump's translation fields and tshark's decoding of the
-# IPFIX stream carry the same tuples as sockflow --json.
+# The collectors see it too: nfdump's translation fields (from IPFIX, and from NetFlow v9
+# at a second nfcapd) and tshark's decoding of the IPFIX stream carry the same tuples as
+# sockflow --json.
 # Pids come from bg_start/bg_run (printf -v); lib.sh functions take optional arguments.
 # shellcheck disable=SC2154,SC2119
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -129,11 +130,19 @@ servers_ready() { (($(cat "$TEST_TMP/srv.out" "$TEST_TMP/usrv.out" "$TEST_TMP/sr
 	grep -c '^ready') == 3)); }
 wait_for 5 "the servers behind the router" servers_ready || fail "servers in $SRV did not start"
 
+# NetFlow v9 goes to an nfcapd of its own (the helpers keep one nfcapd at a time).
+v9_dir=$TEST_TMP/nfcapd-v9
+mkdir -p "$v9_dir"
+v9_port=$(free_port udp)
+bg_start v9_pid "$v9_dir.log" nfcapd -w "$v9_dir" -p "$v9_port" -b 127.0.0.1 -t 3600
+wait_for 5 "the v9 nfcapd" udp_port_bound "$v9_port" ||
+	fail "nfcapd for v9 did not start: $(cat "$v9_dir.log")"
 nfcapd_start
 capture_start "udp port $NFCAPD_PORT"
 # A receive buffer so small that the stall below overruns it (the kernel doubles it).
 printf '[kernel]\nconntrack_rcvbuf_kib = 4\n' >"$TEST_TMP/sockflow.conf"
-sockflow_start --collector "udp://127.0.0.1:$NFCAPD_PORT" --json -c "$TEST_TMP/sockflow.conf"
+sockflow_start --collector "udp://127.0.0.1:$NFCAPD_PORT" --json -c "$TEST_TMP/sockflow.conf" \
+	--collector "udp://127.0.0.1:$v9_port?protocol=v9"
 
 # 1. The host reaches the published port.
 host_bin="$TEST_TMP/bin/busybox-sfnat"
@@ -245,6 +254,20 @@ nfdump -R "$NFCAPD_DIR" -q -N -o 'fmt:%sp %dp %xsa %xsp %xda %xdp' 'proto tcp or
 	awk '$3 != "0.0.0.0" && NF == 6 { $1 = $1; print }' | sort >"$TEST_TMP/nfdump.nat"
 assert_lines_eq "tuples after NAT, nfdump vs sockflow --json" "$TEST_TMP/json.nat" \
 	"$TEST_TMP/nfdump.nat"
+wait_for 30 "the v9 nfcapd to drain its socket" eval '[[ $(udp_rx_queue "$v9_port") == 0 ]]' ||
+	true
+proc_stop "$v9_pid" TERM 30 || fail "the v9 nfcapd exited with status $?: $(cat "$v9_dir.log")"
+# Over v9 nfdump keeps the IPv6 translations too (281, 282), which its IPFIX input drops.
+jq -r 'select(.postNATDestinationIPv4Address or .postNATDestinationIPv6Address)
+	| [.sourceTransportPort, .destinationTransportPort,
+	   .postNATSourceIPv4Address // .postNATSourceIPv6Address, .postNAPTSourceTransportPort,
+	   .postNATDestinationIPv4Address // .postNATDestinationIPv6Address,
+	   .postNAPTDestinationTransportPort] | map(tostring) | join(" ")' "$SOCKFLOW_OUT" |
+	sort >"$TEST_TMP/json46.nat"
+nfdump -R "$v9_dir" -q -N -o 'fmt:%sp %dp %xsa %xsp %xda %xdp' 'proto tcp or proto udp' |
+	awk '$3 != "0.0.0.0" && NF == 6 { $1 = $1; print }' | sort >"$TEST_TMP/nfdump-v9.nat"
+assert_lines_eq "tuples after NAT over NetFlow v9, nfdump vs sockflow --json" \
+	"$TEST_TMP/json46.nat" "$TEST_TMP/nfdump-v9.nat"
 tshark_ipfix "$CAPTURE_FILE" "$NFCAPD_PORT" | jq -r 'select(.postNATDestinationIPv4Address
 	and .postNATDestinationIPv4Address != "0.0.0.0") | [.sourceTransportPort,
 	.destinationTransportPort, .postNATSourceIPv4Address, .postNAPTSourceTransportPort,

@@ -10,7 +10,8 @@
 # a malformed-packet warning. Then ?profile=nfdump (v9, uniflow), 3 connections
 # from nobody to root's server: two records each at nfcapd, the client's (its user
 # nobody, the capture's client-to-server counts) and the server's (root, the reverse
-# counts), and each its own program as application. A v9 collector URI over TCP is
+# counts), and each its own program as application, with both ends' processes in ntop's
+# fields as tshark decodes them. A v9 collector URI over TCP is
 # refused by --check.
 # shellcheck disable=SC2154,SC2119
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -139,3 +140,21 @@ assert_lines_eq "uniflow records at nfcapd (sport dport pkts bytes user applicat
 assert_eq "malformed v9 uniflow packets (tshark)" 0 "$(tshark -r "$CAPTURE_FILE" -n \
 	-d "udp.port==$NFCAPD_PORT,cflow" -Y "_ws.malformed or _ws.expert.severity >= warning" \
 	2>/dev/null | wc -l)"
+# ntop's process fields over v9 (57472 + ntop's id), as tshark decodes them: each record's
+# source and destination process and user, for the connections' records.
+tshark -r "$CAPTURE_FILE" -n -d "udp.port==$NFCAPD_PORT,cflow" -Y "cflow.flowset_id == 256" \
+	-T fields -e cflow.srcport -e cflow.dstport -e cflow.pie.ntop.src_proc_name \
+	-e cflow.pie.ntop.src_proc_user_name -e cflow.pie.ntop.dst_proc_name \
+	-e cflow.pie.ntop.dst_proc_user_name 2>/dev/null |
+	awk -F'\t' -v p="$port" '{
+		n = split($1, sp, ","); split($2, dp, ","); split($3, sn, ","); split($4, su, ",")
+		split($5, dn, ","); split($6, du, ",")
+		for (i = 1; i <= n; i++)
+			if (sp[i] == p || dp[i] == p)
+				print sp[i], dp[i], sn[i], su[i], dn[i], du[i]
+	}' | sort -k1,1n -k2,2n >"$TEST_TMP/uni.ntop"
+awk -v p="$port" '{ print $1, p, "sfclient nobody conngen root"; print p, $1,
+	"conngen root sfclient nobody" }' "$TEST_TMP/uni.conns" | sort -k1,1n -k2,2n \
+	>"$TEST_TMP/uni.ntop.expected"
+assert_lines_eq "ntop's process fields over v9 (tshark: sport dport, source's name user, \
+destination's)" "$TEST_TMP/uni.ntop.expected" "$TEST_TMP/uni.ntop"
