@@ -73,8 +73,9 @@ static void put_id(uint8_t *id, uint32_t pen, uint32_t selector)
 /* Whether @app is @p's executable (or, with neither executable known, its name). */
 static bool same_application(const struct application *app, const struct flow_process *p)
 {
+	/* The description keeps at most its size less one of the path. */
 	if (p->exe[0])
-		return !strcmp(app->description, p->exe);
+		return !strncmp(app->description, p->exe, sizeof(app->description) - 1);
 	return !app->description[0] && !strcmp(app->name, p->name);
 }
 
@@ -108,6 +109,14 @@ struct application *applications__of(struct applications *t, const struct flow_p
 	g_strlcpy(app->description, p->exe, sizeof(app->description));
 	g_hash_table_insert(t->by_selector, GUINT_TO_POINTER(selector), app);
 	return app;
+}
+
+const struct flow_process *applications__end(const struct flow_record *r, bool responder)
+{
+	const struct flow_process *src = responder ? &r->server : &r->client;
+	const struct flow_process *dst = responder ? &r->client : &r->server;
+
+	return src->pid ? src : dst;
 }
 
 static void mark_unannounced(gpointer key, gpointer value, gpointer data)

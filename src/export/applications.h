@@ -20,15 +20,32 @@
 #define APPLICATIONS_ID_LEN 9
 #define APPLICATIONS_ENGINE_PANA_L7_PEN 20
 
+/*
+ * An application's name and description (its executable's path) in a
+ * mapping record, fixed-length: nfdump 1.7.1 takes them only so (over v9
+ * and IPFIX), ends each with a NUL in its last octet, and shows nothing
+ * when the two lengths add up to more than 253: a path longer than 203
+ * octets is cut.
+ */
+#define APPLICATIONS_NAME_LEN 48
+#define APPLICATIONS_DESCRIPTION_LEN 204
+
 /* One application: an executable, or a command name where the executable is unknown. */
 struct application {
 	uint8_t id[APPLICATIONS_ID_LEN];
-	char name[FLOW_COMM_LEN > 64 ? FLOW_COMM_LEN : 64];	/* the executable's file name */
-	char description[FLOW_PATH_LEN];			/* its full path */
+	char name[APPLICATIONS_NAME_LEN];		/* the executable's file name */
+	char description[APPLICATIONS_DESCRIPTION_LEN];	/* its full path, maybe cut */
 	bool announced;		/* its mapping went to the collector since the last reset */
 };
 
 struct applications;
+
+/*
+ * The end a record's single-slot fields (an application, a v9 user name)
+ * describe: its source end (the server for the responder's uniflow record,
+ * else the client) when that end is local, else the other end.
+ */
+const struct flow_process *applications__end(const struct flow_record *r, bool responder);
 
 /* A table of the applications one exporter has named, under @pen. NULL: out of memory. */
 struct applications *applications__new(uint32_t pen);

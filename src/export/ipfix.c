@@ -11,6 +11,7 @@
 #include <fixbuf/public.h>
 
 #include "export/field_list.h"
+#include "export/ipfix_session.h"
 #include "export/sink.h"
 #include "export/template_schedule.h"
 #include "export/templates.h"
@@ -47,6 +48,7 @@ struct ipfix_sink {
 
 	fbInfoModel_t *model;
 	struct templates_selection sel;
+	struct applications *apps;	/* with applicationId in the list: the ones named so far */
 	fBuf_t *fbuf;
 	FILE *file;
 	struct transport *tp;
@@ -73,187 +75,16 @@ static struct ipfix_sink *to_ipfix(const struct export_sink *s)
 	return (struct ipfix_sink *)s;
 }
 
-/* A libfixbuf error as -errno, with its text in @msg; frees @gerr. */
-static int gerror_to_errno(GError *gerr, const char *what, char *msg, size_t msg_len)
-{
-	int err = -EIO;
-
-	if (!gerr)
-		return err;
-	if (gerr->domain == FB_ERROR_DOMAIN) {
-		switch (gerr->code) {
-		case FB_ERROR_TMPL:
-		case FB_ERROR_IPFIX:
-		case FB_ERROR_LAXSIZE:
-			err = -EINVAL;
-			break;
-		case FB_ERROR_NOELEMENT:
-			err = -ENOENT;
-			break;
-		case FB_ERROR_EOM:
-			err = -EMSGSIZE;
-			break;
-		case FB_ERROR_CONN:
-		case FB_ERROR_NLWRITE:
-			err = -EPIPE;
-			break;
-		default:
-			break;
-		}
-	}
-	if (msg)
-		snprintf(msg, msg_len, "ipfix: %s: %s", what, gerr->message);
-	g_error_free(gerr);
-	return err;
-}
-
-static fbTemplate_t *template_from_spec(fbInfoModel_t *model, fbInfoElementSpec_t *spec,
-					GError **gerr)
-{
-	fbTemplate_t *tmpl = fbTemplateAlloc(model);
-
-	if (fbTemplateAppendSpecArray(tmpl, spec, UINT32_MAX, gerr))
-		return tmpl;
-	fbTemplateFreeUnused(tmpl);
-	return NULL;
-}
-
-/*
- * Add @tmpl as internal template @tid. It must describe exactly @size
- * bytes of C struct, or the transcoder would read past the struct. From
- * here on the session frees @tmpl, or this function if it fails.
- */
-static int add_internal(fbSession_t *session, uint16_t tid, fbTemplate_t *tmpl, size_t size,
-			char *msg, size_t msg_len)
-{
-	GError *gerr = NULL;
-
-	if (fbTemplateGetIELenOfMemBuffer(tmpl) != size) {
-		if (msg)
-			snprintf(msg, msg_len, "ipfix: template %#x is %u bytes, its struct %zu",
-				 tid, fbTemplateGetIELenOfMemBuffer(tmpl), size);
-		fbTemplateFreeUnused(tmpl);
-		return -EINVAL;
-	}
-	if (!fbSessionAddTemplate(session, TRUE, tid, tmpl, &gerr)) {
-		fbTemplateFreeUnused(tmpl);
-		return gerror_to_errno(gerr, "add internal template", msg, msg_len);
-	}
-	return 0;
-}
-
-/* Add @tmpl as external template @tid; as add_internal(). */
-static int add_external(fbSession_t *session, uint16_t tid, fbTemplate_t *tmpl, char *msg,
-			size_t msg_len)
-{
-	GError *gerr = NULL;
-
-	if (!fbSessionAddTemplate(session, FALSE, tid, tmpl, &gerr)) {
-		fbTemplateFreeUnused(tmpl);
-		return gerror_to_errno(gerr, "add external template", msg, msg_len);
-	}
-	return 0;
-}
-
-/*
- * Flow template @tid: internally the full struct of @size bytes (@full),
- * on the wire the field list's elements (@ext). libfixbuf's transcoder
- * copies the external template's elements out of the internal record.
- */
-static int add_flow_template(struct ipfix_sink *s, fbSession_t *session, uint16_t tid,
-			     fbInfoElementSpec_t *full, fbInfoElementSpec_t *ext, size_t size,
-			     char *msg, size_t msg_len)
-{
-	fbTemplate_t *tmpl;
-	GError *gerr = NULL;
-	int err;
-
-	tmpl = template_from_spec(s->model, full, &gerr);
-	if (!tmpl)
-		return gerror_to_errno(gerr, "build internal template", msg, msg_len);
-	err = add_internal(session, tid, tmpl, size, msg, msg_len);
-	if (err)
-		return err;
-	tmpl = template_from_spec(s->model, ext, &gerr);
-	if (!tmpl)
-		return gerror_to_errno(gerr, "build external template", msg, msg_len);
-	return add_external(session, tid, tmpl, msg, msg_len);
-}
-
-/* An options template from the loss stats spec, with @flags, scoped by its first element. */
-static fbTemplate_t *loss_stats_template(fbInfoModel_t *model, uint32_t flags, GError **gerr)
-{
-	fbTemplate_t *tmpl = fbTemplateAlloc(model);
-
-	if (!fbTemplateAppendSpecArray(tmpl, templates_loss_stats_spec, flags, gerr)) {
-		fbTemplateFreeUnused(tmpl);
-		return NULL;
-	}
-	fbTemplateSetOptionsScope(tmpl, 1);
-	return tmpl;
-}
-
-/* The loss stats options template: the struct with padding inside, without on the wire. */
-static int add_loss_stats_template(struct ipfix_sink *s, fbSession_t *session, char *msg,
-				   size_t msg_len)
-{
-	fbTemplate_t *tmpl;
-	GError *gerr = NULL;
-	int err;
-
-	tmpl = loss_stats_template(s->model, UINT32_MAX, &gerr);
-	if (!tmpl)
-		return gerror_to_errno(gerr, "build internal stats template", msg, msg_len);
-	err = add_internal(session, TEMPLATES_TID_LOSS_STATS, tmpl,
-			   sizeof(struct templates_loss_stats), msg, msg_len);
-	if (err)
-		return err;
-	tmpl = loss_stats_template(s->model, 0, &gerr);
-	if (!tmpl)
-		return gerror_to_errno(gerr, "build external stats template", msg, msg_len);
-	return add_external(session, TEMPLATES_TID_LOSS_STATS, tmpl, msg, msg_len);
-}
-
-/* A new session with all templates, and the fBuf that owns it and the exporter. */
 static int encoder__open(struct ipfix_sink *s, char *msg, size_t msg_len)
 {
 	fbExporter_t *exporter;
 	fbSession_t *session;
-	fbTemplate_t *tmpl;
-	GError *gerr = NULL;
 	int err;
 
-	session = fbSessionAlloc(s->model);
-	fbSessionSetDomain(session, s->opts.observation_domain_id);
-	err = add_flow_template(s, session, TEMPLATES_TID_FLOW4, templates_flow4_spec,
-				s->sel.layout[TEMPLATES_FLOW4].spec,
-				sizeof(struct templates_flow4), msg, msg_len);
+	err = ipfix_session__new(&session, s->model, &s->sel, s->opts.observation_domain_id, msg,
+				 msg_len);
 	if (err)
-		goto err_free_session;
-	err = add_flow_template(s, session, TEMPLATES_TID_FLOW6, templates_flow6_spec,
-				s->sel.layout[TEMPLATES_FLOW6].spec,
-				sizeof(struct templates_flow6), msg, msg_len);
-	if (err)
-		goto err_free_session;
-	err = add_loss_stats_template(s, session, msg, msg_len);
-	if (err)
-		goto err_free_session;
-	/* The RFC 5610 type template, the same inside and on the wire. */
-	tmpl = fbInfoElementAllocTypeTemplate(s->model, &gerr);
-	if (!tmpl) {
-		err = gerror_to_errno(gerr, "build type template", msg, msg_len);
-		goto err_free_session;
-	}
-	err = add_internal(session, TEMPLATES_TID_IE_TYPE, tmpl, sizeof(fbInfoElementOptRec_t),
-			   msg, msg_len);
-	if (err)
-		goto err_free_session;
-	/* The session holds it already: not add_external(), which frees on failure. */
-	if (!fbSessionAddTemplate(session, FALSE, TEMPLATES_TID_IE_TYPE, tmpl, &gerr)) {
-		err = gerror_to_errno(gerr, "add external type template", msg, msg_len);
-		goto err_free_session;
-	}
-
+		return err;
 	if (s->file)
 		exporter = fbExporterAllocFP(s->file);
 	else
@@ -263,10 +94,6 @@ static int encoder__open(struct ipfix_sink *s, char *msg, size_t msg_len)
 	s->msg_open = false;
 	s->msg_records = 0;
 	return 0;
-
-err_free_session:
-	fbSessionFree(session);
-	return err;
 }
 
 /* Free the fBuf with its session and exporter (a FILE given to it stays open). */
@@ -296,7 +123,7 @@ static int emit(struct ipfix_sink *s)
 	if (!fBufEmit(s->fbuf, &gerr)) {
 		s->st.records_lost += records;
 		s->st.send_errors++;
-		return gerror_to_errno(gerr, "emit", NULL, 0);
+		return ipfix__gerror_to_errno(gerr, "emit", NULL, 0);
 	}
 	if (s->file) {
 		s->st.messages_sent++;
@@ -358,7 +185,7 @@ appended:
 	return 0;
 
 err_gerror:
-	return gerror_to_errno(gerr, "append", NULL, 0);
+	return ipfix__gerror_to_errno(gerr, "append", NULL, 0);
 }
 
 /*
@@ -396,6 +223,14 @@ flow_templates:
 	err = append_item(s, &it) ?: err;
 	it.tid = TEMPLATES_TID_LOSS_STATS;
 	err = append_item(s, &it) ?: err;
+	if (s->apps) {
+		/* A message of its own: nfcapd 1.7.1 reads one options template per set. */
+		err = emit(s) ?: err;
+		it.tid = TEMPLATES_TID_APPLICATION;
+		err = append_item(s, &it) ?: err;
+		/* A collector that lost the templates lost the mappings too. */
+		applications__reset(s->apps);
+	}
 	err = emit(s) ?: err;
 	template_schedule__templates_sent(&s->ts, s->now_ms);
 	return err;
@@ -419,6 +254,40 @@ static size_t record_need(const struct ipfix_sink *s, uint16_t tid, size_t len)
 }
 
 /*
+ * Append the data record @it of @len bytes on the wire to the current
+ * message, or to a new one (with the templates first, if they are due)
+ * when it would not fit. Returns 0 or -errno.
+ */
+static int append_record(struct ipfix_sink *s, const struct item *it, size_t len)
+{
+	int err;
+
+	if (s->msg_open && s->msg_used + record_need(s, it->tid, len) > s->msg_max)
+		emit(s);
+	templates_if_due(s);	/* a failure to send them is counted by the transport */
+	err = append_item(s, it);
+	if (err)
+		return err;
+	s->msg_used += record_need(s, it->tid, len);
+	s->set_tid = it->tid;
+	return 0;
+}
+
+/*
+ * @app's mapping to its name and path, before the first record naming it:
+ * a data set of its own, as the flow record follows with another template.
+ */
+static void announce(struct ipfix_sink *s, struct application *app)
+{
+	struct templates_application rec;
+	struct item it = { TEMPLATES_TID_APPLICATION, NULL, (uint8_t *)&rec, sizeof(rec) };
+
+	templates__fill_application(&rec, s->opts.observation_domain_id, app);
+	if (!append_record(s, &it, sizeof(rec) - sizeof(rec.paddingOctets)))
+		app->announced = true;
+}
+
+/*
  * Encode one flow record into the current message. Returns 0, or -errno
  * if it is lost.
  *
@@ -436,18 +305,22 @@ static int append_direction(struct ipfix_sink *s, const struct flow_record *r,
 			    enum templates_direction dir)
 {
 	size_t room = s->msg_max - IPFIX_MSG_OVERHEAD;
+	struct application *app = NULL;
 	struct templates_flow4 rec4;
 	struct templates_flow6 rec6;
 	struct item it = { 0 };
 	size_t len;
 	int err;
 
+	if (s->apps)
+		app = applications__of(s->apps,
+				       applications__end(r, dir == TEMPLATES_RESPONDER));
 	if (r->key.family == AF_INET) {
-		templates__fill_flow4(&rec4, r, dir);
+		templates__fill_flow4(&rec4, r, dir, app);
 		it = (struct item){ TEMPLATES_TID_FLOW4, NULL, (uint8_t *)&rec4, sizeof(rec4) };
 		len = templates__fit(&s->sel.layout[TEMPLATES_FLOW4], &rec4, room);
 	} else if (r->key.family == AF_INET6) {
-		templates__fill_flow6(&rec6, r, dir);
+		templates__fill_flow6(&rec6, r, dir, app);
 		it = (struct item){ TEMPLATES_TID_FLOW6, NULL, (uint8_t *)&rec6, sizeof(rec6) };
 		len = templates__fit(&s->sel.layout[TEMPLATES_FLOW6], &rec6, room);
 	} else {
@@ -458,16 +331,14 @@ static int append_direction(struct ipfix_sink *s, const struct flow_record *r,
 		s->st.records_lost++;
 		return -EMSGSIZE;
 	}
-	if (s->msg_open && s->msg_used + record_need(s, it.tid, len) > s->msg_max)
-		emit(s);
-	templates_if_due(s);	/* a failure to send them is counted by the transport */
-	err = append_item(s, &it);
+	/* A mapping lost on the way goes again after the next template re-send. */
+	if (app && !app->announced)
+		announce(s, app);
+	err = append_record(s, &it, len);
 	if (err) {
 		s->st.records_lost++;
 		return err;
 	}
-	s->msg_used += record_need(s, it.tid, len);
-	s->set_tid = it.tid;
 	s->msg_records++;
 	return 0;
 }
@@ -645,6 +516,7 @@ static void ipfix_free(struct export_sink *sink)
 	if (s->model)
 		fbInfoModelFree(s->model);
 	transport__free(s->tp);
+	applications__free(s->apps);
 	free(s->msgbuf);
 	free(s->queue);
 	free(s->uri);
@@ -690,6 +562,11 @@ struct export_sink *export_sink__new_ipfix(const struct collector *c,
 			       s->uniflow, msg, msg_len);
 	if (*err)
 		goto err_free_sink;
+	if (s->sel.application) {
+		s->apps = applications__new(opts->enterprise_id ?: TEMPLATES_PEN_DEFAULT);
+		if (!s->apps)
+			goto err_nomem_free_sink;
+	}
 
 	switch (c->transport) {
 	case COLLECTOR_FILE:

@@ -92,15 +92,6 @@ enum v9_type {
  */
 #define V9_USERNAME_LEN 32
 
-/*
- * An application's name and description (its executable's path) in a
- * mapping record. nfdump 1.7.1 takes them only at a fixed length, ends each
- * with a NUL in its last octet, and shows nothing when the two lengths add
- * up to more than 253: a path longer than 203 octets is cut.
- */
-#define V9_APPLICATION_NAME_LEN 48
-#define V9_APPLICATION_DESCRIPTION_LEN 204
-
 struct v9_field {
 	uint16_t type;
 	uint16_t len;
@@ -157,11 +148,11 @@ static const struct v9_field stats_fields[] = {
  */
 static const struct v9_field application_fields[] = {
 	{ V9_APPLICATION_ID, APPLICATIONS_ID_LEN },
-	{ V9_APPLICATION_NAME, V9_APPLICATION_NAME_LEN },
-	{ V9_APPLICATION_DESCRIPTION, V9_APPLICATION_DESCRIPTION_LEN },
+	{ V9_APPLICATION_NAME, APPLICATIONS_NAME_LEN },
+	{ V9_APPLICATION_DESCRIPTION, APPLICATIONS_DESCRIPTION_LEN },
 };
 #define V9_APPLICATION_RECORD_LEN \
-	(4 + APPLICATIONS_ID_LEN + V9_APPLICATION_NAME_LEN + V9_APPLICATION_DESCRIPTION_LEN)
+	(4 + APPLICATIONS_ID_LEN + APPLICATIONS_NAME_LEN + APPLICATIONS_DESCRIPTION_LEN)
 
 
 static const struct v9_field fields4_bi[] = {
@@ -409,8 +400,8 @@ static int announce(struct v9_sink *s, struct application *app)
 	p += 4;
 	memcpy(p, app->id, APPLICATIONS_ID_LEN);
 	p += APPLICATIONS_ID_LEN;
-	put_string(p, app->name, V9_APPLICATION_NAME_LEN);
-	put_string(p + V9_APPLICATION_NAME_LEN, app->description, V9_APPLICATION_DESCRIPTION_LEN);
+	put_string(p, app->name, APPLICATIONS_NAME_LEN);
+	put_string(p + APPLICATIONS_NAME_LEN, app->description, APPLICATIONS_DESCRIPTION_LEN);
 	s->pkt_len += V9_APPLICATION_RECORD_LEN;
 	s->pkt_count++;
 	app->announced = true;
@@ -418,16 +409,9 @@ static int announce(struct v9_sink *s, struct application *app)
 }
 
 /*
- * The end a v9 record's single-slot fields (user, application) describe:
- * its source end when that end is local, else the other end (a biflow
- * record's source is the client).
+ * @v's ends, the client first unless it is the responder's record, and the
+ * one its single-slot fields (user, application) describe.
  */
-static const struct flow_process *view_local(const struct v9_view *v)
-{
-	return v->src->pid ? v->src : v->dst;
-}
-
-/* @v's ends, the client first unless it is the responder's record. */
 static void view_ends(struct v9_view *v)
 {
 	const struct flow_record *r = v->r;
@@ -436,7 +420,7 @@ static void view_ends(struct v9_view *v)
 	v->dst = v->reverse ? &r->client : &r->server;
 	v->src_q = v->reverse ? &r->server_q : &r->client_q;
 	v->dst_q = v->reverse ? &r->client_q : &r->server_q;
-	v->local = view_local(v);
+	v->local = applications__end(r, v->reverse);
 }
 
 /* An ntop process field of @proc (an end of the record; pid 0: not local, all zero). */

@@ -304,7 +304,8 @@ static const fbInfoElement_t sockflow_elements[] = {
 	{ "tcpControlBits", 1, 0 },                \
 	{ "flowEndReason", 1, 0 },                 \
 	{ "biflowDirection", 1, 0 },               \
-	{ "paddingOctets", 4, TEMPLATES_SPEC_INTERNAL_ONLY }
+	{ "applicationId", APPLICATIONS_ID_LEN, 0 }, \
+	{ "paddingOctets", 3, TEMPLATES_SPEC_INTERNAL_ONLY }
 
 /* The elements of struct templates_flow4, in member order. */
 fbInfoElementSpec_t templates_flow4_spec[] = {
@@ -329,6 +330,16 @@ fbInfoElementSpec_t templates_flow6_spec[] = {
 	{ "postNATSourceIPv6Address", 16, 0 },
 	{ "postNATDestinationIPv6Address", 16, 0 },
 	TEMPLATES_TAIL_SPEC,
+	FB_IESPEC_NULL,
+};
+
+/* The elements of struct templates_application, in member order. */
+fbInfoElementSpec_t templates_application_spec[] = {
+	{ "observationDomainId", 4, 0 },
+	{ "applicationId", APPLICATIONS_ID_LEN, 0 },
+	{ "applicationName", APPLICATIONS_NAME_LEN, 0 },
+	{ "applicationDescription", APPLICATIONS_DESCRIPTION_LEN, 0 },
+	{ "paddingOctets", 3, TEMPLATES_SPEC_INTERNAL_ONLY },
 	FB_IESPEC_NULL,
 };
 
@@ -377,7 +388,7 @@ _Static_assert(sizeof(struct templates_ends) == 2 * 8 + 26 * sizeof(fbVarfield_t
 	       "struct templates_ends has hidden padding");
 _Static_assert(sizeof(struct templates_counters) == 8 * 8,
 	       "struct templates_counters has hidden padding");
-_Static_assert(sizeof(struct templates_tail) == 4 * 2 + 4 * 1 + 4,
+_Static_assert(sizeof(struct templates_tail) == 4 * 2 + 4 * 1 + APPLICATIONS_ID_LEN + 3,
 	       "struct templates_tail has hidden padding");
 _Static_assert(sizeof(struct templates_quality) == 10 * 4 + 8 * 1,
 	       "struct templates_quality has hidden padding");
@@ -391,6 +402,10 @@ _Static_assert(sizeof(struct templates_flow6) ==
 			       sizeof(struct templates_quality) + 4 * 16 +
 			       sizeof(struct templates_tail),
 	       "struct templates_flow6 has hidden padding");
+_Static_assert(sizeof(struct templates_application) ==
+		       4 + APPLICATIONS_ID_LEN + APPLICATIONS_NAME_LEN +
+			       APPLICATIONS_DESCRIPTION_LEN + 3,
+	       "struct templates_application has hidden padding");
 _Static_assert(sizeof(struct templates_loss_stats) == 4 + 1 + 3 + 9 * 8,
 	       "struct templates_loss_stats has hidden padding");
 _Static_assert(offsetof(struct templates_flow4, ends) == 8 * 8 &&
@@ -519,6 +534,8 @@ int templates__select(struct templates_selection *sel, fbInfoModel_t *model,
 		}
 		if (ie->ent && ie->ent != FB_IE_PEN_REVERSE)
 			sel->described[n_described++] = ie->ref.name;
+		if (!strcmp(ie->ref.name, "applicationId"))
+			sel->application = true;
 	}
 	for (i = 0; templates_loss_stats_described[i]; i++)
 		sel->described[n_described++] = templates_loss_stats_described[i];
@@ -734,7 +751,8 @@ static void fill_quality(struct templates_quality *q, const struct flow_record *
 }
 
 static void fill_tail(struct templates_tail *t, const struct flow_record *r,
-		      const struct record_ends *e, enum templates_direction dir)
+		      const struct record_ends *e, enum templates_direction dir,
+		      const struct application *app)
 {
 	memset(t, 0, sizeof(*t));
 	t->sourceTransportPort = e->src_port;
@@ -747,19 +765,21 @@ static void fill_tail(struct templates_tail *t, const struct flow_record *r,
 	t->tcpControlBits = r->tcp_flags;
 	t->flowEndReason = r->end_reason;
 	t->biflowDirection = dir == TEMPLATES_RESPONDER ? 2 : 1;
+	if (app)
+		memcpy(t->applicationId, app->id, APPLICATIONS_ID_LEN);
 }
 
 /* The parts both families share; returns the record's ends for its addresses. */
 static void fill_common(struct templates_counters *c, struct templates_ends *en,
 			struct templates_quality *q, struct templates_tail *t,
 			struct record_ends *e, const struct flow_record *r,
-			enum templates_direction dir)
+			enum templates_direction dir, const struct application *app)
 {
 	record_ends(e, r, dir);
 	fill_counters(c, r, e);
 	fill_ends(en, e->src, e->dst);
 	fill_quality(q, r, e);
-	fill_tail(t, r, e, dir);
+	fill_tail(t, r, e, dir, app);
 }
 
 static uint32_t ipv4_host_order(const uint8_t *addr)
@@ -771,11 +791,11 @@ static uint32_t ipv4_host_order(const uint8_t *addr)
 }
 
 void templates__fill_flow4(struct templates_flow4 *rec, const struct flow_record *r,
-			   enum templates_direction dir)
+			   enum templates_direction dir, const struct application *app)
 {
 	struct record_ends e;
 
-	fill_common(&rec->counters, &rec->ends, &rec->quality, &rec->tail, &e, r, dir);
+	fill_common(&rec->counters, &rec->ends, &rec->quality, &rec->tail, &e, r, dir, app);
 	rec->sourceIPv4Address = ipv4_host_order(e.src_addr);
 	rec->destinationIPv4Address = ipv4_host_order(e.dst_addr);
 	rec->postNATSourceIPv4Address = 0;
@@ -787,11 +807,11 @@ void templates__fill_flow4(struct templates_flow4 *rec, const struct flow_record
 }
 
 void templates__fill_flow6(struct templates_flow6 *rec, const struct flow_record *r,
-			   enum templates_direction dir)
+			   enum templates_direction dir, const struct application *app)
 {
 	struct record_ends e;
 
-	fill_common(&rec->counters, &rec->ends, &rec->quality, &rec->tail, &e, r, dir);
+	fill_common(&rec->counters, &rec->ends, &rec->quality, &rec->tail, &e, r, dir, app);
 	memcpy(rec->sourceIPv6Address, e.src_addr, 16);
 	memcpy(rec->destinationIPv6Address, e.dst_addr, 16);
 	memset(rec->postNATSourceIPv6Address, 0, 16);
@@ -800,6 +820,19 @@ void templates__fill_flow6(struct templates_flow6 *rec, const struct flow_record
 		memcpy(rec->postNATSourceIPv6Address, e.nat_src_addr, 16);
 		memcpy(rec->postNATDestinationIPv6Address, e.nat_dst_addr, 16);
 	}
+}
+
+void templates__fill_application(struct templates_application *rec, uint32_t odid,
+				 const struct application *app)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->observationDomainId = odid;
+	memcpy(rec->applicationId, app->id, APPLICATIONS_ID_LEN);
+	/* The last octet stays NUL, as nfcapd makes it anyway. */
+	memcpy(rec->applicationName, app->name,
+	       strnlen(app->name, sizeof(rec->applicationName) - 1));
+	memcpy(rec->applicationDescription, app->description,
+	       strnlen(app->description, sizeof(rec->applicationDescription) - 1));
 }
 
 void templates__fill_loss_stats(struct templates_loss_stats *rec, uint32_t odid,

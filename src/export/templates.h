@@ -9,6 +9,7 @@
 
 #include <fixbuf/public.h>
 
+#include "export/applications.h"
 #include "export/export.h"
 #include "export/field_list.h"
 #include "flow/record.h"
@@ -29,6 +30,8 @@
 #define TEMPLATES_TID_IE_TYPE 0x0102
 /* The loss counters, an options template scoped by observationDomainId. */
 #define TEMPLATES_TID_LOSS_STATS 0x0103
+/* applicationId -> name and description, an options template (only with applicationId). */
+#define TEMPLATES_TID_APPLICATION 0x0104
 
 /* Elements in the full records, and at most in an exported template. */
 #define TEMPLATES_MAX_ELEMENTS 96
@@ -129,7 +132,8 @@ struct templates_tail {
 	uint8_t tcpControlBits;		/* reduced-size encoding of unsigned16 */
 	uint8_t flowEndReason;
 	uint8_t biflowDirection;	/* 1: source is the initiator; 2: uniflow, the responder */
-	uint8_t paddingOctets[4];	/* internal only */
+	uint8_t applicationId[APPLICATIONS_ID_LEN];	/* all 0: no local end */
+	uint8_t paddingOctets[3];	/* internal only */
 };
 
 /*
@@ -188,6 +192,21 @@ struct templates_loss_stats {
 	uint64_t sockflowFilteredFlowTotalCount;
 };
 
+/*
+ * One application's mapping (RFC 6759 section 5.2), an options record
+ * scoped by observationDomainId as the way nfcapd 1.7.1 reads it (not by
+ * applicationId, which it cannot take as scope; fixed-length strings;
+ * sent each in a data set of its own: it reads the first record of a
+ * set). paddingOctets is internal only.
+ */
+struct templates_application {
+	uint32_t observationDomainId;			/* scope */
+	uint8_t applicationId[APPLICATIONS_ID_LEN];
+	char applicationName[APPLICATIONS_NAME_LEN];		/* NUL-padded */
+	char applicationDescription[APPLICATIONS_DESCRIPTION_LEN];
+	uint8_t paddingOctets[3];
+};
+
 /* Spec flag of elements only the internal template has (padding). */
 #define TEMPLATES_SPEC_INTERNAL_ONLY 1
 
@@ -196,6 +215,7 @@ extern fbInfoElementSpec_t templates_flow4_spec[];
 extern fbInfoElementSpec_t templates_flow6_spec[];
 /* Append with flags UINT32_MAX for the internal template, 0 for the external one. */
 extern fbInfoElementSpec_t templates_loss_stats_spec[];
+extern fbInfoElementSpec_t templates_application_spec[];
 
 /* sockflow's own elements of the loss stats record, NULL-terminated. */
 extern const char *const templates_loss_stats_described[];
@@ -232,6 +252,7 @@ struct templates_selection {
 	 * loss stats record, NULL-terminated: RFC 5610 records.
 	 */
 	const char *described[2 * TEMPLATES_MAX_ELEMENTS + 1];
+	bool application;	/* the list has applicationId: its mappings go too */
 };
 
 /*
@@ -270,13 +291,20 @@ enum templates_direction {
 	TEMPLATES_RESPONDER,
 };
 
-/* Fill @rec from @r (family AF_INET) as @dir sees it; @rec borrows @r's strings. */
+/*
+ * Fill @rec from @r (family AF_INET) as @dir sees it, with @app (NULL:
+ * none) as its applicationId; @rec borrows @r's strings.
+ */
 void templates__fill_flow4(struct templates_flow4 *rec, const struct flow_record *r,
-			   enum templates_direction dir);
+			   enum templates_direction dir, const struct application *app);
 
-/* Fill @rec from @r (family AF_INET6) as @dir sees it; @rec borrows @r's strings. */
+/* The same for family AF_INET6. */
 void templates__fill_flow6(struct templates_flow6 *rec, const struct flow_record *r,
-			   enum templates_direction dir);
+			   enum templates_direction dir, const struct application *app);
+
+/* Fill @rec with @app's mapping in observation domain @odid. */
+void templates__fill_application(struct templates_application *rec, uint32_t odid,
+				 const struct application *app);
 
 /*
  * Fill @rec from @loss and the exporter's own @st; @odid is the

@@ -307,6 +307,9 @@ struct decoder {
 	GPtrArray *described;		/* "PEN/ID NAME" from RFC 5610 type records */
 	GArray *loss;			/* struct templates_loss_stats, options records */
 	GArray *directions;		/* uint8_t biflowDirection of every flow record */
+	GArray *app_ids;		/* uint8_t[APPLICATIONS_ID_LEN] of every flow record */
+	GArray *apps;			/* struct templates_application, options records */
+	GArray *app_before;		/* guint: flow records decoded before each of them */
 	guint flow_biflow_dir_bad;	/* records whose biflowDirection is not 1 */
 };
 
@@ -435,6 +438,9 @@ static void decoder_init_pen(struct decoder *d, const char *path, uint32_t pen)
 	tmpl = spec_template(d->model, templates_loss_stats_spec);
 	fbTemplateSetOptionsScope(tmpl, 1);
 	add_internal(session, TEMPLATES_TID_LOSS_STATS, tmpl);
+	tmpl = spec_template(d->model, templates_application_spec);
+	fbTemplateSetOptionsScope(tmpl, 1);
+	add_internal(session, TEMPLATES_TID_APPLICATION, tmpl);
 	if (path) {
 		collector = fbCollectorAllocFile(NULL, path, &gerr);
 		g_assert_no_error(gerr);
@@ -446,6 +452,9 @@ static void decoder_init_pen(struct decoder *d, const char *path, uint32_t pen)
 	d->described = g_ptr_array_new_with_free_func(g_free);
 	d->loss = g_array_new(FALSE, TRUE, sizeof(struct templates_loss_stats));
 	d->directions = g_array_new(FALSE, TRUE, sizeof(uint8_t));
+	d->app_ids = g_array_new(FALSE, TRUE, APPLICATIONS_ID_LEN);
+	d->apps = g_array_new(FALSE, TRUE, sizeof(struct templates_application));
+	d->app_before = g_array_new(FALSE, TRUE, sizeof(guint));
 }
 
 static void decoder_init(struct decoder *d, const char *path)
@@ -463,6 +472,9 @@ static void decoder_free(struct decoder *d)
 	g_ptr_array_free(d->described, TRUE);
 	g_array_free(d->loss, TRUE);
 	g_array_free(d->directions, TRUE);
+	g_array_free(d->app_ids, TRUE);
+	g_array_free(d->apps, TRUE);
+	g_array_free(d->app_before, TRUE);
 }
 
 /* Read every record libfixbuf has for us now. */
@@ -471,6 +483,7 @@ static void decoder_read(struct decoder *d)
 	struct templates_flow4 r4;
 	struct templates_flow6 r6;
 	struct templates_loss_stats ls;
+	struct templates_application app;
 	fbInfoElementOptRec_t ie;
 	struct flow_record r;
 	GError *gerr = NULL;
@@ -518,6 +531,7 @@ static void decoder_read(struct decoder *d)
 		r.tcp_flags = (rec).tail.tcpControlBits;                              \
 		d->flow_biflow_dir_bad += (rec).tail.biflowDirection != 1;            \
 		g_array_append_val(d->directions, (rec).tail.biflowDirection);       \
+		g_array_append_vals(d->app_ids, (rec).tail.applicationId, 1);        \
 	} while (0)
 			FROM_COMMON(r4);
 			g_array_append_val(d->records, r);
@@ -542,6 +556,13 @@ static void decoder_read(struct decoder *d)
 					g_strdup_printf("%u/%u %.*s", ie.ie_pen, ie.ie_id,
 							(int)ie.ie_name.len,
 							(char *)ie.ie_name.buf));
+			break;
+		case TEMPLATES_TID_APPLICATION:
+			len = sizeof(app);
+			fBufNext(d->fbuf, (uint8_t *)&app, &len, &gerr);
+			g_assert_no_error(gerr);
+			g_array_append_val(d->apps, app);
+			g_array_append_val(d->app_before, d->records->len);
 			break;
 		case TEMPLATES_TID_LOSS_STATS:
 			len = sizeof(ls);
@@ -757,6 +778,7 @@ static const struct wire_element wire_elements[] = {
 	{ "tcpControlBits", 0, 6, TMPL_MINIMAL, 0 },
 	{ "flowEndReason", 0, 136, TMPL_MINIMAL, 0 },
 	{ "biflowDirection", 0, 239, TMPL_MINIMAL, 0 },
+	{ "applicationId", 0, 95, TMPL_FULL, 0 },
 	{ "SRC_PROC_PID", TEMPLATES_PEN_NTOP, 168, TMPL_NTOP, 0 },
 	{ "SRC_PROC_NAME", TEMPLATES_PEN_NTOP, 169, TMPL_NTOP, 0 },
 	{ "SRC_PROC_USER_NAME", TEMPLATES_PEN_NTOP, 372, TMPL_NTOP, 0 },
@@ -956,6 +978,122 @@ static void file_round_trip(enum tmpl t, const char *template_name, uint32_t pen
 static void test_file_round_trip(void)
 {
 	file_round_trip(TMPL_DEFAULT, NULL, 0);
+}
+
+/* How many data sets of template @tid the IPFIX messages of @data hold; each @set_len long. */
+static int set_count(const char *data, size_t size, uint16_t tid, uint16_t set_len_want)
+{
+	const uint8_t *p = (const uint8_t *)data;
+	uint16_t msg_len, set_id, set_len;
+	size_t msg, off;
+	int n = 0;
+
+	for (msg = 0; msg + 16 <= size; msg += msg_len) {
+		msg_len = p[msg + 2] << 8 | p[msg + 3];
+		g_assert_cmpuint(msg_len, >=, 16);
+		for (off = msg + 16; off + 4 <= msg + msg_len; off += set_len) {
+			set_id = p[off] << 8 | p[off + 1];
+			set_len = p[off + 2] << 8 | p[off + 3];
+			g_assert_cmpuint(set_len, >=, 4);
+			if (set_id != tid)
+				continue;
+			g_assert_cmpuint(set_len, ==, set_len_want);
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * The decoder's mapping of applicationId @id, which must have come before
+ * flow record @k; NULL if there is none.
+ */
+static const struct templates_application *mapping_of(const struct decoder *d,
+						       const uint8_t *id, guint k)
+{
+	const struct templates_application *a;
+	guint i;
+
+	for (i = 0; i < d->apps->len; i++) {
+		a = &g_array_index(d->apps, struct templates_application, i);
+		if (!memcmp(a->applicationId, id, APPLICATIONS_ID_LEN) &&
+		    g_array_index(d->app_before, guint, i) <= k)
+			return a;
+	}
+	return NULL;
+}
+
+/*
+ * A field list with applicationId: each record carries its local end's
+ * application (the client's, the server's when only it is local, none
+ * without a local end): engine 20, sockflow's PEN, a selector the same for
+ * the same executable; each application's mapping (file name, path,
+ * observation domain) comes once in the session, before its first record,
+ * each in a data set of its own.
+ */
+static void test_file_applications(void)
+{
+	struct export_options opts = default_opts();
+	struct flow_record want[6];
+	const struct templates_application *a;
+	const struct flow_process *end;
+	struct export_sink *s;
+	static const uint8_t none[APPLICATIONS_ID_LEN];
+	const uint8_t *id;
+	struct decoder d;
+	gchar *data;
+	gsize size;
+	char *path;
+	int i;
+
+	path = tmp_path("apps.ipfix");
+	opts.template_name = "full";
+	s = new_sink(COLLECTOR_FILE, NULL, 0, path, &opts);
+	for (i = 0; i < 6; i++) {
+		make_record(&want[i], i % 2 ? AF_INET6 : AF_INET, i % 3);
+		if (i == 4)
+			want[i].client.pid = 0;	/* the server's application */
+		if (i == 5)
+			want[i].client.pid = want[i].server.pid = 0;
+		g_assert_cmpint(export_sink__add(s, &want[i]), ==, 0);
+	}
+	g_assert_cmpint(export_sink__flush(s, 1000), ==, 0);
+	export_sink__free(s);
+
+	decoder_init(&d, path);
+	decoder_read(&d);
+	g_assert_cmpuint(d.records->len, ==, 6);
+	/* cli0, cli1, cli2 (records 0-3) and nginx (record 4), each once. */
+	g_assert_cmpuint(d.apps->len, ==, 4);
+	for (i = 0; i < 6; i++) {
+		id = &g_array_index(d.app_ids, uint8_t, i * APPLICATIONS_ID_LEN);
+		if (i == 5) {
+			g_assert_cmpmem(id, APPLICATIONS_ID_LEN, none, APPLICATIONS_ID_LEN);
+			continue;
+		}
+		end = i == 4 ? &want[i].server : &want[i].client;
+		g_assert_cmpuint(id[0], ==, APPLICATIONS_ENGINE_PANA_L7_PEN);
+		g_assert_cmpuint((uint32_t)id[1] << 24 | id[2] << 16 | id[3] << 8 | id[4], ==,
+				 TEMPLATES_PEN_DEFAULT);
+		a = mapping_of(&d, id, (guint)i);
+		g_assert_nonnull(a);
+		g_assert_cmpstr(a->applicationName, ==, strrchr(end->exe, '/') + 1);
+		g_assert_cmpstr(a->applicationDescription, ==, end->exe);
+		g_assert_cmpuint(a->observationDomainId, ==, 4242);
+	}
+	/* Records 0 and 3 are both cli0's: one id. */
+	g_assert_cmpmem(&g_array_index(d.app_ids, uint8_t, 0), APPLICATIONS_ID_LEN,
+			&g_array_index(d.app_ids, uint8_t, 3 * APPLICATIONS_ID_LEN),
+			APPLICATIONS_ID_LEN);
+	decoder_free(&d);
+
+	/* Each mapping is a data set of its own: nfcapd 1.7.1 reads one per set. */
+	g_assert_true(g_file_get_contents(path, &data, &size, NULL));
+	g_assert_cmpint(set_count(data, size, TEMPLATES_TID_APPLICATION,
+				  4 + sizeof(struct templates_application) - 3), ==, 4);
+	g_free(data);
+	g_unlink(path);
+	g_free(path);
 }
 
 /* @r as its responder's uniflow record names it: the server as source, its counters only. */
@@ -1348,7 +1486,7 @@ static void test_fit(void)
 	make_record(&r, AF_INET6, 1);
 	FILL_MAX(r.client.cmdline, "\xc3\xa9");	/* 254 bytes of é, then one 'x' */
 	snprintf(r.server.cmdline, sizeof(r.server.cmdline), "short");
-	templates__fill_flow6(&rec, &r, TEMPLATES_INITIATOR);
+	templates__fill_flow6(&rec, &r, TEMPLATES_INITIATOR, NULL);
 	full = 16 + (3 + 255) + (1 + 5) + (1 + 4);
 	g_assert_cmpuint(templates__encoded_len(&sel.layout[TEMPLATES_FLOW6], &rec), ==, full);
 	g_assert_cmpuint(templates__fit(&sel.layout[TEMPLATES_FLOW6], &rec, full), ==, full);
@@ -2043,6 +2181,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ipfix/tcp_partial_writes", test_tcp_partial_writes);
 	g_test_add_func("/ipfix/tcp_max_lengths", test_tcp_max_lengths);
 	g_test_add_func("/ipfix/file_uniflow", test_file_uniflow);
+	g_test_add_func("/ipfix/file_applications", test_file_applications);
 	g_test_add_func("/print/json", test_print_json);
 	g_test_add_func("/print/text", test_print_text);
 	rc = g_test_run();
