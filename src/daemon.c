@@ -525,22 +525,35 @@ static gboolean on_reload(gpointer data)
 	struct daemon *d = data;
 	struct export_sink *sinks[CONFIG_MAX_COLLECTORS + 1];
 	struct flow_filter *filter;
+	struct export_stats es;
 	struct config next;
-	int n, i;
+	int n, i, retired;
 
 	if (d->reload(d->reload_ctx, &next) || open_filter(&next, &filter)) {
 		log_error("reload: keeping the running configuration");
 		return G_SOURCE_CONTINUE;
 	}
-	n = export__open_sinks(&next, sinks);
+	n = export__reopen_sinks(&next, d->sinks, d->n_sinks, sinks);
 	if (n < 0) {
 		flow_filter__free(filter);
 		log_error("reload: keeping the running exporters");
 		return G_SOURCE_CONTINUE;
 	}
-	for (i = 0; i < d->n_sinks; i++)
+	/* What no collector of the new configuration is any more: flushed and closed. */
+	for (i = 0, retired = 0; i < d->n_sinks; i++) {
+		if (!d->sinks[i])
+			continue;
 		export_sink__flush(d->sinks[i], mono_ms());
-	free_sinks(d);
+		export_sink__stats(d->sinks[i], &es);
+		if (es.records > es.records_sent + es.records_lost)
+			log_warn("reload: %s closed with %" G_GUINT64_FORMAT " records not sent: lost",
+				 export_sink__name(d->sinks[i]),
+				 es.records - es.records_sent - es.records_lost);
+		export_sink__free(d->sinks[i]);
+		retired++;
+	}
+	log_info("reload: %d exporter(s) kept with their queues and counters, %d opened, "
+		 "%d closed", d->n_sinks - retired, n - (d->n_sinks - retired), retired);
 	memcpy(d->sinks, sinks, sizeof(sinks[0]) * n);
 	d->n_sinks = n;
 	flow_filter__free(d->filter);

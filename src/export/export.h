@@ -103,6 +103,19 @@ int export__check(const struct config *cfg);
 int export__open_sinks(const struct config *cfg, struct export_sink **sinks);
 
 /*
+ * As export__open_sinks() on a reload, from the running sinks @old (@n_old
+ * of them): a collector whose effective settings are those of a running
+ * sink (transport, address, protocol, records, field list as its file
+ * reads now, observation domain, PEN, template and buffer settings: not
+ * the URI text) is that sink, moved over with its queue, connection and
+ * counters, and its slot in @old set to NULL; the others are opened anew.
+ * What is left in @old is the caller's to flush and free. On failure
+ * nothing in @old has moved. Returns how many, or -errno after logging why.
+ */
+int export__reopen_sinks(const struct config *cfg, struct export_sink **old, int n_old,
+			 struct export_sink **sinks);
+
+/*
  * Print the nfacctd aggregate_primitives for the records pmacct gets: the
  * field list of the first IPFIX uniflow collector (?profile=pmacct), else
  * the pmacct list (sockflow --pmacct-primitives). 0, or -errno after

@@ -3,9 +3,26 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <string.h>
+
+#include <glib.h>
+
 #include "export/export.h"
+#include "export/field_list.h"
 #include "export/pmacct.h"
+#include "export/sink.h"
 #include "log.h"
+
+/* Whether running sink @j is already taken by one of the first @i wanted ones. */
+static bool sink_taken(const int *from, int i, int j)
+{
+	int k;
+
+	for (k = 0; k < i; k++)
+		if (from[k] == j)
+			return true;
+	return false;
+}
 
 void export_options__of(const struct config *cfg, const struct collector *c,
 			struct export_options *opts)
@@ -47,39 +64,115 @@ int export__check(const struct config *cfg)
 	return 0;
 }
 
+/*
+ * What makes a collector the one it was: its effective settings (not its
+ * URI text) and, for IPFIX, the elements of its field list as the file
+ * says now. NULL: out of memory, or a field list that cannot be read (the
+ * sink's own creation says why).
+ */
+static char *collector_identity(const struct collector *c, const struct export_options *o)
+{
+	struct field_list *fl = NULL;
+	char msg[256];
+	GString *id;
+	size_t i;
+
+	if (c->protocol == COLLECTOR_IPFIX &&
+	    field_list__load(&fl, o->template_name, msg, sizeof(msg)))
+		return NULL;
+	id = g_string_new(NULL);
+	g_string_append_printf(id, "%d %s %s %s %d %d %u %u %u %u %u %u %u %u", c->transport,
+			       c->host, c->port, c->path, c->protocol, c->records,
+			       o->observation_domain_id, o->template_refresh_s,
+			       o->template_refresh_messages, o->template_gap_s, o->buffer_records,
+			       o->enterprise_id, o->udp_message_max, fl ? (unsigned int)fl->n : 0);
+	for (i = 0; fl && i < fl->n; i++)
+		g_string_append_printf(id, " %s", fl->entries[i].name);
+	field_list__free(fl);
+	return g_string_free(id, FALSE);
+}
+
+/* Sink i of @cfg (its collectors, then the print sink) as new, with its identity. */
+static struct export_sink *open_sink(const struct config *cfg, int i, int *err)
+{
+	const struct collector *c = &cfg->collectors[i];
+	struct export_options opts;
+	struct export_sink *s;
+	char msg[512];
+
+	if (i == cfg->n_collectors) {
+		s = export_sink__new_print(stdout, cfg->print);
+		*err = s ? 0 : -ENOMEM;
+		if (s)
+			s->identity = g_strdup_printf("print %d", cfg->print);
+		return s;
+	}
+	export_options__of(cfg, c, &opts);
+	s = c->protocol == COLLECTOR_NETFLOW9 ?
+		    export_sink__new_netflow9(c, &opts, err, msg, sizeof(msg)) :
+		    export_sink__new_ipfix(c, &opts, err, msg, sizeof(msg));
+	if (!s) {
+		log_error("export: %s: %s", c->uri, msg);
+		return NULL;
+	}
+	s->identity = collector_identity(c, &opts);
+	return s;
+}
+
+/* How many sinks @cfg asks for: its collectors, and the print sink if printing. */
+static int sinks_wanted(const struct config *cfg)
+{
+	return cfg->n_collectors + (cfg->print == PRINT_TEXT || cfg->print == PRINT_JSON);
+}
+
 int export__open_sinks(const struct config *cfg, struct export_sink **sinks)
 {
+	return export__reopen_sinks(cfg, NULL, 0, sinks);
+}
+
+int export__reopen_sinks(const struct config *cfg, struct export_sink **old, int n_old,
+			 struct export_sink **sinks)
+{
+	int n = sinks_wanted(cfg), from[CONFIG_MAX_COLLECTORS + 1];
 	struct export_options opts;
-	char msg[512];
-	int i, n = 0, err = 0;
+	char *id;
+	int i, j, err = 0;
 
-	for (i = 0; i < cfg->n_collectors; i++) {
-		const struct collector *c = &cfg->collectors[i];
-
-		export_options__of(cfg, c, &opts);
-
-		sinks[n] = c->protocol == COLLECTOR_NETFLOW9 ?
-				   export_sink__new_netflow9(c, &opts, &err, msg, sizeof(msg)) :
-				   export_sink__new_ipfix(c, &opts, &err, msg, sizeof(msg));
-		if (!sinks[n]) {
-			log_error("export: %s: %s", cfg->collectors[i].uri, msg);
-			goto err_free;
+	/* Which running sink each wanted one is: the same effective settings. */
+	for (i = 0; i < n; i++) {
+		from[i] = -1;
+		if (i < cfg->n_collectors) {
+			export_options__of(cfg, &cfg->collectors[i], &opts);
+			id = collector_identity(&cfg->collectors[i], &opts);
+		} else {
+			id = g_strdup_printf("print %d", cfg->print);
 		}
-		n++;
+		for (j = 0; id && j < n_old; j++) {
+			if (old[j] && old[j]->identity && !strcmp(old[j]->identity, id) &&
+			    !sink_taken(from, i, j)) {
+				from[i] = j;
+				break;
+			}
+		}
+		g_free(id);
 	}
-	if (cfg->print == PRINT_TEXT || cfg->print == PRINT_JSON) {
-		sinks[n] = export_sink__new_print(stdout, cfg->print);
-		if (!sinks[n]) {
-			err = -ENOMEM;
+	for (i = 0; i < n; i++) {
+		sinks[i] = from[i] < 0 ? open_sink(cfg, i, &err) : NULL;
+		if (from[i] < 0 && !sinks[i])
 			goto err_free;
+	}
+	/* All opened: the kept ones move over, with their queues, connections and counters. */
+	for (i = 0; i < n; i++) {
+		if (from[i] >= 0) {
+			sinks[i] = old[from[i]];
+			old[from[i]] = NULL;
 		}
-		n++;
 	}
 	return n;
 
 err_free:
-	while (n > 0)
-		export_sink__free(sinks[--n]);
+	while (i > 0)
+		export_sink__free(sinks[--i]);
 	return err ? err : -EINVAL;
 }
 

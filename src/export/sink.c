@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The export_sink__* calls, dispatched to the sink's implementation. */
 
+#include <stdlib.h>
+
 #include "export/sink.h"
 #include "export/transport.h"
 
@@ -31,8 +33,13 @@ const char *export_sink__name(const struct export_sink *s)
 
 void export_sink__free(struct export_sink *s)
 {
-	if (s)
-		s->ops->free(s);
+	char *identity;
+
+	if (!s)
+		return;
+	identity = s->identity;
+	s->ops->free(s);
+	free(identity);
 }
 
 void export_stats__add_transport(struct export_stats *st, const struct transport *tp)

@@ -18,6 +18,7 @@ struct export_sink_ops {
 /* The first member of every sink; the sink's own struct follows it. */
 struct export_sink {
 	const struct export_sink_ops *ops;
+	char *identity;		/* its effective settings (setup.c), for reloads; NULL: none */
 };
 
 struct transport;

@@ -4,7 +4,12 @@
 #   - started with -c FILE (collector file:A) and --json: connections go to A and stdout;
 #   - FILE now names file:B, SIGHUP: new connections go to B, still printed as JSON
 #     (the option survives the reload), none of them to A;
-#   - FILE broken, SIGHUP: an error naming FILE:LINE, sockflow keeps running with B.
+#   - FILE broken, SIGHUP: an error naming FILE:LINE, sockflow keeps running with B;
+#   - FILE with B again plus a TCP collector that is down, then only a comment changed,
+#     SIGHUP: both collectors are the same (same effective settings), so B is not reopened
+#     (not truncated: every record since the first reload stays) and the TCP collector's
+#     queue survives: once a collector listens, it receives every record, those queued
+#     before the reload too.
 # shellcheck disable=SC2154
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck source=tests/integration/lib.sh
@@ -12,7 +17,7 @@
 
 require_root
 require_btf
-require_tools ipfixDump jq
+require_tools ipfixDump jq python3
 require_sockflow
 require_conngen
 
@@ -58,8 +63,42 @@ proc_alive "$SOCKFLOW_PID" || fail "sockflow died on a bad reload"
 connections 2
 wait_for 10 "9 records printed" has_records_to 9 "$CONNGEN_PORT" ||
 	fail "records stopped after a rejected reload"
-sockflow_stop
 
-assert_eq "records in A (before the reload)" 3 "$(records_in "$A" "$CONNGEN_PORT")"
-assert_eq "records in B (after it)" 6 "$(records_in "$B" "$CONNGEN_PORT")"
-log "ok: reload switched collectors, kept --json, rejected a bad file"
+
+# Same collectors, one more: B (and the --json printer) stay, a TCP collector that nothing
+# listens on yet queues.
+tcp_port=$(free_port tcp)
+printf '[export]\ncollectors = file:%s tcp://127.0.0.1:%s\n' "$B" "$tcp_port" >"$CONF"
+kill -HUP "$SOCKFLOW_PID"
+wait_for 10 "the third reload" grep -q "2 exporter(s) kept with their queues and counters, 1 opened, 0 closed" \
+	"$SOCKFLOW_LOG" || fail "B was not kept; log: $(grep reload: "$SOCKFLOW_LOG")"
+connections 3
+wait_for 10 "12 records printed" has_records_to 12 "$CONNGEN_PORT" ||
+	fail "records stopped after the third reload"
+sleep 1	# handed to the sinks at the next export tick
+# Nothing but a comment changes: every collector is kept, the queue with it.
+printf '# unchanged\n[export]\ncollectors = file:%s tcp://127.0.0.1:%s\n' "$B" "$tcp_port" \
+	>"$CONF"
+kill -HUP "$SOCKFLOW_PID"
+wait_for 10 "the fourth reload" grep -q "3 exporter(s) kept with their queues and counters, 0 opened, 0 closed" \
+	"$SOCKFLOW_LOG" || fail "the collectors were not kept; log: $(grep reload: "$SOCKFLOW_LOG")"
+connections 2
+wait_for 10 "14 records printed" has_records_to 14 "$CONNGEN_PORT" ||
+	fail "records stopped after the fourth reload"
+# The TCP collector comes up: sockflow reconnects (back-off of at most 2 s so far) and sends
+# what it queued, from before the last reload too.
+bg_start sink_pid "$TEST_TMP/sink.log" "$PYTHON" "$top_srcdir/tests/tools/tcp_sink.py" \
+	--port "$tcp_port" --out "$TEST_TMP/stream"
+tcp_records() { [[ -s $TEST_TMP/stream.1 ]] && records_in "$TEST_TMP/stream.1" "$CONNGEN_PORT"; }
+tcp_has() { (($(tcp_records || echo 0) >= $1)); }
+wait_for 20 "5 records at the TCP collector" tcp_has 5 ||
+	fail "the TCP collector got $(tcp_records || echo 0) of 5 records"
+sockflow_stop
+proc_stop "$sink_pid" TERM 5 || true
+
+assert_eq "records in A (before the first reload)" 3 "$(records_in "$A" "$CONNGEN_PORT")"
+assert_eq "records in B (kept across three reloads)" 11 "$(records_in "$B" "$CONNGEN_PORT")"
+assert_eq "records at the TCP collector (queued across a reload)" 5 \
+	"$(records_in "$TEST_TMP/stream.1" "$CONNGEN_PORT")"
+log "ok: reload switched collectors, kept --json, rejected a bad file, kept unchanged \
+collectors with their files and queues"
