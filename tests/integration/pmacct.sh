@@ -44,6 +44,9 @@ srv_ip=$(podman_ip "$srv")
 
 conngen_serve
 port=$CONNGEN_PORT
+# The parents' names as the kernel has them, while both processes run.
+parent=$(cat /proc/$$/comm)
+server_parent=$(cat "/proc/$(awk '{ print $4 }' "/proc/$CONNGEN_PID/stat")/comm")
 nfacctd_start
 capture_start "tcp port $port or udp port $NFACCTD_PORT"
 # The containers' traffic goes over podman's bridge, not lo: a capture of its own there.
@@ -92,8 +95,6 @@ rows() {
 # parent this shell's bash), the server's root's conngen.
 pcap_conns "$CAPTURE_FILE" tcp "$port" >"$TEST_TMP/conns"
 assert_eq "loopback connections in the capture" "$M" "$(wc -l <"$TEST_TMP/conns")"
-parent=$(ps -o comm= -p $$)
-server_parent=$(ps -o comm= -p "$(ps -o ppid= -p "$CONNGEN_PID")")
 awk -v p="$port" -v bash="$parent" -v sp="$server_parent" '{
 	print $1, p, $2, $3, "sfclient nobody", bash, "conngen root", sp
 	print p, $1, $5, $6, "conngen root", sp, "sfclient nobody", bash
