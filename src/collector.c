@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Collector URIs: udp://HOST:PORT, tcp://HOST:PORT (with ?KEY=VALUE
- * parameters) and file:PATH (no parameters: a '?' is part of the path).
+ * Collector URIs: udp://HOST:PORT, tcp://HOST:PORT and file:PATH, each with
+ * ?KEY=VALUE&KEY=VALUE parameters; in a file: path, %3F is a '?' and %25 a
+ * '%', as in any URI.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -217,25 +218,17 @@ static int parse_parameter(struct collector *c, const char *kv, size_t len, int 
 }
 
 /*
- * "HOST:PORT" with an optional "?KEY=VALUE&KEY=VALUE" into @c; as
+ * The parameters "KEY=VALUE&KEY=VALUE" of @query (NULL: none) into @c; as
  * parse_host_port(). A parameter the URI sets wins over its profile's.
  * NetFlow v9 goes over UDP only.
  */
-static int parse_network(struct collector *c, const char *s, char *msg, size_t msg_len)
+static int parse_query(struct collector *c, const char *query, char *msg, size_t msg_len)
 {
-	const char *query = strchr(s, '?'), *kv, *end;
-	char hostport[sizeof(c->host) + 16];
-	size_t len = query ? (size_t)(query - s) : strlen(s);
-	int rc, profile = -1;
+	const char *kv, *end;
+	int rc = 0, profile = -1;
 
-	if (len >= sizeof(hostport))
-		return config__error(msg, msg_len, -EINVAL, "host too long; expected at most %zu "
-			       "characters", sizeof(c->host) - 1);
-	memcpy(hostport, s, len);
-	hostport[len] = '\0';
-	rc = parse_host_port(c, hostport, msg, msg_len);
 	/* Parameters left at 0 are not given: the profile's apply, then the defaults. */
-	for (kv = query ? query + 1 : NULL; kv && !rc; kv = *end ? end + 1 : NULL) {
+	for (kv = query; kv && !rc; kv = *end ? end + 1 : NULL) {
 		end = kv + strcspn(kv, "&");
 		if (end == kv)
 			return config__error(msg, msg_len, -EINVAL, "empty parameter; expected "
@@ -260,9 +253,32 @@ static int parse_network(struct collector *c, const char *s, char *msg, size_t m
 	return rc;
 }
 
-/* Take file:PATH or file:///PATH into @c->path (all of it: '?' is part of a path). */
-static int parse_file_path(struct collector *c, const char *s, char *msg, size_t msg_len)
+/* "HOST:PORT" with an optional "?KEY=VALUE&KEY=VALUE" into @c; as parse_host_port(). */
+static int parse_network(struct collector *c, const char *s, char *msg, size_t msg_len)
 {
+	const char *query = strchr(s, '?');
+	char hostport[sizeof(c->host) + 16];
+	size_t len = query ? (size_t)(query - s) : strlen(s);
+	int rc;
+
+	if (len >= sizeof(hostport))
+		return config__error(msg, msg_len, -EINVAL, "host too long; expected at most %zu "
+			       "characters", sizeof(c->host) - 1);
+	memcpy(hostport, s, len);
+	hostport[len] = '\0';
+	rc = parse_host_port(c, hostport, msg, msg_len);
+	return rc ?: parse_query(c, query ? query + 1 : NULL, msg, msg_len);
+}
+
+/*
+ * Take file:PATH or file:///PATH, with an optional "?KEY=VALUE&..." into
+ * @c; %3F in PATH is a '?', %25 a '%'; as parse_host_port().
+ */
+static int parse_file(struct collector *c, const char *s, char *msg, size_t msg_len)
+{
+	const char *query = strchr(s, '?'), *end;
+	size_t n = 0;
+
 	/* file:///var/x is file:/var/x; file://HOST/x names another machine. */
 	if (!strncmp(s, "//", 2)) {
 		s += 2;
@@ -270,13 +286,29 @@ static int parse_file_path(struct collector *c, const char *s, char *msg, size_t
 			return config__error(msg, msg_len, -EINVAL, "names a host; "
 				       "expected file:PATH or file:///PATH");
 	}
-	if (!*s)
+	end = query ? query : s + strlen(s);
+	if (s == end)
 		return config__error(msg, msg_len, -EINVAL, "empty path; expected file:PATH");
-	if (strlen(s) >= sizeof(c->path))
-		return config__error(msg, msg_len, -EINVAL, "path too long; expected at most %zu "
-			       "characters", sizeof(c->path) - 1);
-	strcpy(c->path, s);
-	return 0;
+	for (; s < end; s++) {
+		if (n + 1 >= sizeof(c->path))
+			return config__error(msg, msg_len, -EINVAL, "path too long; expected at "
+					     "most %zu characters", sizeof(c->path) - 1);
+		if (*s == '%') {
+			if (!g_ascii_strncasecmp(s, "%3F", 3))
+				c->path[n++] = '?';
+			else if (!strncmp(s, "%25", 3))
+				c->path[n++] = '%';
+			else
+				return config__error(msg, msg_len, -EINVAL, "\"%.3s\" in the path; "
+						     "expected %%3F for a '?' or %%25 for a '%%'",
+						     s);
+			s += 2;
+			continue;
+		}
+		c->path[n++] = *s;
+	}
+	c->path[n] = '\0';
+	return parse_query(c, query ? query + 1 : NULL, msg, msg_len);
 }
 
 int config__parse_collector(struct collector *c, const char *uri, char *err, size_t err_len)
@@ -291,8 +323,7 @@ int config__parse_collector(struct collector *c, const char *uri, char *err, siz
 
 	if (!strncmp(uri, "file:", 5)) {
 		c->transport = COLLECTOR_FILE;
-		rc = parse_file_path(c, uri + 5, msg, sizeof(msg));
-		set_defaults(c);
+		rc = parse_file(c, uri + 5, msg, sizeof(msg));
 	} else if (!strncmp(uri, "udp://", 6) || !strncmp(uri, "tcp://", 6)) {
 		c->transport = uri[0] == 'u' ? COLLECTOR_UDP : COLLECTOR_TCP;
 		rc = parse_network(c, uri + 6, msg, sizeof(msg));

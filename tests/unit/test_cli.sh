@@ -248,6 +248,10 @@ usage_error "$tmp/bad.tmpl:4: unknown element \"noSuchElement\"" -c "$empty" --c
 printf '[export]\ntemplate = nosuch\n' >"$tmp/tmpl.conf"
 usage_error '[export] template: ' -c "$tmp/tmpl.conf" --check
 succeeds 'template=default' -c "$empty" --check --collector 'udp://127.0.0.1:4739?profile=pmacct'
+usage_error 'collector file:/tmp/x.ipfix?template=nosuch: ' -c "$empty" --check \
+	--collector 'file:/tmp/x.ipfix?template=nosuch'
+succeeds 'collectors=file:/tmp/a%3Fb.ipfix?records=uniflow' -c "$empty" --check \
+	--collector 'file:/tmp/a%3Fb.ipfix?records=uniflow'
 usage_error 'NetFlow v9 records have fixed fields' -c "$empty" --check \
 	--collector 'udp://127.0.0.1:4739?protocol=v9&template=full'
 
