@@ -19,13 +19,15 @@ set -euo pipefail
 
 # Modules a guest loads, in this order (each after the modules it depends on): the 9p root and
 # scratch shares over virtio-pci, sock_diag for TCP/UDP/raw (sockflow's socket dumps and ss),
-# conntrack over netlink (sockflow's NAT source), and veth and overlay for tests that want
-# them. crc32c_generic comes before libcrc32c, which only names it as a soft dependency.
+# conntrack over netlink (sockflow's NAT source), veth and overlay for tests that want
+# them, and virtio_net for a guest with a network card (a peer on another machine).
+# crc32c_generic comes before libcrc32c, which only names it as a soft dependency. A cached
+# kernel made for another list is made again (CACHE/RELEASE/modules.wanted).
 MODULES=(
 	virtio_pci 9pnet_virtio 9p
 	inet_diag tcp_diag udp_diag raw_diag
 	crc32c_generic nf_conntrack_netlink
-	veth overlay
+	veth overlay virtio_net
 )
 
 series=${1:-6.1}
@@ -56,11 +58,16 @@ newest_package() {
 		done | tail -n 1
 }
 
-# newest_cached: the directory of the newest complete kernel of SERIES in the cache, or nothing.
+# is_current DIR: DIR is a complete cached kernel made for this MODULES list.
+is_current() {
+	[[ -f $1/.complete && $(cat "$1/modules.wanted" 2>/dev/null) == "${MODULES[*]}" ]]
+}
+
+# newest_cached: the directory of the newest current kernel of SERIES in the cache, or nothing.
 newest_cached() {
 	local d
 	for d in "$cache/$series".*-amd64; do
-		if [[ -f $d/.complete ]]; then
+		if is_current "$d"; then
 			printf '%s\n' "$d"
 		fi
 	done | sort -V | tail -n 1
@@ -98,6 +105,7 @@ unpack() {
 		mkdir -p "$tmp/out/modules/$(dirname "$m")"
 		cp "$mods/$m" "$tmp/out/modules/$m"
 	done <"$tmp/out/modules.load"
+	printf '%s\n' "${MODULES[*]}" >"$tmp/out/modules.wanted"
 	touch "$tmp/out/.complete"
 	mv "$tmp/out" "$dir"
 	rm -rf "$tmp"
@@ -171,7 +179,7 @@ use_cached() {
 release=${pkg#linux-image-}
 release=${release%-unsigned}
 dir=$cache/$release
-if [[ -f $dir/.complete ]] && [[ $(cat "$dir/package") == "$pkg $ver" ]]; then
+if is_current "$dir" && [[ $(cat "$dir/package") == "$pkg $ver" ]]; then
 	printf '%s\n' "$dir"
 	exit 0
 fi

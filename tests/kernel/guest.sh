@@ -17,6 +17,9 @@
 #   GUEST_SCRATCH    an existing directory for the scratch share (default: a new one, removed
 #                    afterwards); CMD sees it as $GUEST_SCRATCH too
 #   GUEST_MEM, GUEST_SMP, GUEST_ACCEL  QEMU's -m, -smp, -accel (2G, 2, tcg,thread=multi)
+#   GUEST_TAP, GUEST_IP  a network card (virtio) on the host's tap device GUEST_TAP, which
+#                    must exist, with the guest's address GUEST_IP (ADDRESS/PREFIX) on eth0
+#                    (default: no network card, only lo)
 #   GUEST_VERBOSE=1  show the guest's console log (kernel and init messages) at the end
 # One line on stderr tells the boot and run times ("guest: 6.1.0-57-amd64 booted in ...").
 set -euo pipefail
@@ -107,11 +110,20 @@ cp "$kdir/config" "$stage/config"
 	die "building the initramfs failed"
 
 # -nodefaults: no VGA, NIC or drives; the serial console goes to a file.
+net=()
+ip_arg=
+if [[ -n ${GUEST_TAP:-} ]]; then
+	[[ -n ${GUEST_IP:-} ]] || die "GUEST_TAP without GUEST_IP"
+	net=(-netdev "tap,id=n0,ifname=$GUEST_TAP,script=no,downscript=no"
+		-device "virtio-net-pci,netdev=n0,romfile=")
+	ip_arg=" sockflow.ip=$GUEST_IP"
+fi
 start=$(date +%s.%N)
 timeout -k 10 "$timeout_s" "$QEMU" -nographic -nodefaults -no-reboot \
 	-m "${GUEST_MEM:-2G}" -smp "${GUEST_SMP:-2}" -cpu max -accel "${GUEST_ACCEL:-tcg,thread=multi}" \
 	-kernel "$kernel" -initrd "$scratch/initramfs.cpio" \
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off rdinit=/init sockflow.scratch=$scratch" \
+	-append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off rdinit=/init sockflow.scratch=$scratch$ip_arg" \
+	"${net[@]}" \
 	-serial "file:$scratch/console.log" -monitor none \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$scratch,mount_tag=scratch,security_model=none,multidevs=remap" \

@@ -7,6 +7,7 @@
 # boot to the command's start) go. The host root is read-only: /tmp, /run, /var/tmp, /dev/shm
 # are tmpfs in the guest, and the scratch share is mounted at its host path. /boot is a tmpfs
 # with only this kernel's config-RELEASE (/config in the initramfs).
+# With sockflow.ip=ADDRESS/PREFIX, eth0 (a virtio network card) gets that address and comes up.
 # POSIX sh with busybox: no bash here, and no pipefail.
 set -u
 
@@ -31,10 +32,12 @@ halt() {
 }
 
 scratch=
+guest_ip=
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case $arg in
 	sockflow.scratch=*) scratch=${arg#sockflow.scratch=} ;;
+	sockflow.ip=*) guest_ip=${arg#sockflow.ip=} ;;
 	esac
 done
 [ -n "$scratch" ] || { say "no sockflow.scratch= on the kernel command line"; halt; }
@@ -69,6 +72,9 @@ mount -t tmpfs -o mode=0755 tmpfs "$R/boot"
 cp /config "$R/boot/config-$(uname -r)"
 [ -r /sys/kernel/btf/vmlinux ] || say "warning: no /sys/kernel/btf/vmlinux"
 ip link set lo up
+if [ -n "$guest_ip" ]; then
+	ip addr add "$guest_ip" dev eth0 && ip link set eth0 up || say "eth0 with $guest_ip failed"
+fi
 hostname sockflow-guest
 
 mkdir -p "$R$scratch"
