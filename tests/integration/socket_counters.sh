@@ -10,7 +10,10 @@
 #     per connection, the records' payload each way equals a capture's, their packets
 #     (TCP segments) are the capture's or up to 2 more (TCP cut a GSO packet into
 #     segments that lo sends as one), and their octets are within 1% of the capture's
-#     (the test prints how many are exact);
+#     (the test prints how many are exact) — plus 4 TCP/IPv6 headers (288 octets) per
+#     retransmission the record counts: loss recovery adds SACK options to the other
+#     end's ACKs and resends GSO packets, which a socket's counters cannot tell apart
+#     (seen in the 6.1 guest under QEMU, where timing makes retransmissions);
 #   - the trickling connection's interim records carry counts (from the polls).
 # Pids come from bg_start/bg_run (printf -v); lib.sh functions take optional arguments.
 # shellcheck disable=SC2154,SC2119
@@ -99,10 +102,11 @@ check_port() {
 	records_to "$port" | jq -r '[.sourceTransportPort, .packetDeltaCount // 0,
 		.octetDeltaCount // 0, .sockflowPayloadOctets // 0,
 		.reversePacketDeltaCount // 0, .reverseOctetDeltaCount // 0,
-		.reverseSockflowPayloadOctets // 0] | @tsv' |
-		awk '{ for (i = 2; i <= 7; i++) s[$1, i] += $i; seen[$1] = 1 }
+		.reverseSockflowPayloadOctets // 0,
+		(.RETRANSMITTED_IN_PKTS // 0) + (.RETRANSMITTED_OUT_PKTS // 0)] | @tsv' |
+		awk '{ for (i = 2; i <= 8; i++) s[$1, i] += $i; seen[$1] = 1 }
 		END { for (p in seen) print p, s[p, 2], s[p, 3], s[p, 4], s[p, 5], s[p, 6],
-			s[p, 7] }' | sort -n >"$TEST_TMP/records.$port"
+			s[p, 7], s[p, 8] }' | sort -n >"$TEST_TMP/records.$port"
 	awk -v what="$what" 'NR == FNR { r[$1] = $0; next }
 	{
 		n++
@@ -118,8 +122,19 @@ check_port() {
 		pexact += (g[2] == $2) + (g[5] == $5)
 		for (k = 0; k < 2; k++) {
 			want = k ? $6 : $3; got = k ? g[6] : g[3]
-			e = want ? (got - want) / want : got
-			if (e < 0) e = -e
+			d = got - want
+			if (d < 0) d = -d
+			# Loss recovery: SACK options and resent GSO packets (see the top).
+			if (g[8] > 0) {
+				retrans++
+				if (d > 0.01 * want + 288 * g[8]) {
+					print what " port " $1 ": octets " got ", capture " want \
+						" after " g[8] " retransmissions"; bad++
+				}
+				exact += got == want
+				continue
+			}
+			e = want ? d / want : got
 			if (e > max) max = e
 			if (e > 0.01) {
 				print what " port " $1 ": octets " got ", capture " want; bad++
@@ -129,8 +144,9 @@ check_port() {
 	}
 	END {
 		printf "%s: %d connections; exact: %d of %d packet counts, %d of %d octet " \
-			"counts; largest octet error %.3f%%\n", what, n, pexact, 2 * n, exact, 2 * n,
-			100 * max > "/dev/stderr"
+			"counts; largest octet error %.3f%% (directions of connections with " \
+			"retransmissions: %d, held to 1%% + 288 octets a retransmission)\n", what, n,
+			pexact, 2 * n, exact, 2 * n, 100 * max, retrans > "/dev/stderr"
 		exit (bad > 0)
 	}' "$TEST_TMP/records.$port" "$TEST_TMP/conns.$port" ||
 		fail "records differ from the capture (see above)"
