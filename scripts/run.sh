@@ -9,8 +9,9 @@ scripts/deps.sh >&2
 # Configure once; make re-runs autoconf/configure itself when their inputs change.
 if [[ ! -f Makefile ]]; then
 	[[ -x configure ]] || autoreconf -fi >&2
-	./configure >&2
+	./configure --sysconfdir=/etc >&2
 fi
 make -j2 >&2
 (($# > 0)) || set -- --print
-exec ./src/sockflow "$@"
+# Not installed: the field lists are the source tree's.
+SOCKFLOW_TEMPLATES_DIR=$PWD/templates exec ./src/sockflow "$@"

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 scripts/deps.sh
 autoreconf -fi
-./configure --enable-werror
+./configure --enable-werror --sysconfdir=/etc
 make -j2
 
 out=$(mktemp)

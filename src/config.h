@@ -7,7 +7,11 @@
 #include <stdint.h>
 
 #define CONFIG_MAX_COLLECTORS 8
-#define CONFIG_DEFAULT_PATH "/etc/sockflow/sockflow.conf"
+/* $(sysconfdir)/sockflow/sockflow.conf: ./configure --sysconfdir=/etc gives /etc/sockflow/. */
+#ifndef SOCKFLOW_SYSCONFDIR
+#define SOCKFLOW_SYSCONFDIR "/etc"
+#endif
+#define CONFIG_DEFAULT_PATH SOCKFLOW_SYSCONFDIR "/sockflow/sockflow.conf"
 
 enum collector_transport {
 	COLLECTOR_UDP = 1,

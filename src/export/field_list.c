@@ -13,18 +13,27 @@
 
 #include "export/field_list.h"
 
-/* Where named lists live: installed, then the source tree (set by Makefile.am). */
+/*
+ * Where named lists live: $(pkgdatadir)/templates (set by Makefile.am), or
+ * the directory SOCKFLOW_TEMPLATES_DIR names (a sockflow run from its
+ * build tree: the tests and scripts/run.sh point it at the source tree's).
+ * No source-tree path is compiled into the binary.
+ */
 #ifndef TEMPLATES_DIR
 #define TEMPLATES_DIR "/usr/share/sockflow/templates"
 #endif
-#ifndef TEMPLATES_SRCDIR
-#define TEMPLATES_SRCDIR TEMPLATES_DIR
-#endif
+#define TEMPLATES_DIR_ENV "SOCKFLOW_TEMPLATES_DIR"
 
 /* A field list is a few hundred bytes; anything this big is not one. */
 #define FIELD_LIST_MAX_BYTES (64 * 1024)
 
-static const char *const search_dirs[] = { TEMPLATES_DIR, TEMPLATES_SRCDIR };
+/* The directory named lists are read from. */
+static const char *templates_dir(void)
+{
+	const char *dir = getenv(TEMPLATES_DIR_ENV);
+
+	return dir && *dir ? dir : TEMPLATES_DIR;
+}
 
 void field_list__free(struct field_list *fl)
 {
@@ -178,7 +187,6 @@ static int is_list_name(const char *s)
 int field_list__load(struct field_list **out, const char *spec, char *msg, size_t msg_len)
 {
 	char *path = NULL, *text = NULL;
-	size_t i;
 	int err;
 
 	*out = NULL;
@@ -187,21 +195,16 @@ int field_list__load(struct field_list **out, const char *spec, char *msg, size_
 	if (strchr(spec, '/')) {
 		path = g_strdup(spec);
 	} else if (!is_list_name(spec)) {
-		snprintf(msg, msg_len, "template \"%.64s\" is not a name; expected default, ntop, "
-			 "minimal or a file path holding a '/'", spec);
+		snprintf(msg, msg_len, "template \"%.64s\" is not a name; expected default, full, "
+			 "ntop, pmacct, minimal or a file path holding a '/'", spec);
 		return -EINVAL;
 	} else {
-		for (i = 0; i < G_N_ELEMENTS(search_dirs) && !path; i++) {
-			path = g_strdup_printf("%s/%s.tmpl", search_dirs[i], spec);
-			if (access(path, F_OK))
-				g_clear_pointer(&path, g_free);
-		}
-		if (!path) {
-			snprintf(msg, msg_len, "template \"%s\": no %s.tmpl in %s%s%s; expected "
-				 "default, full, ntop, pmacct, minimal or a file path holding a '/'", spec,
-				 spec, search_dirs[0],
-				 strcmp(search_dirs[0], search_dirs[1]) ? " or " : "",
-				 strcmp(search_dirs[0], search_dirs[1]) ? search_dirs[1] : "");
+		path = g_strdup_printf("%s/%s.tmpl", templates_dir(), spec);
+		if (access(path, F_OK)) {
+			snprintf(msg, msg_len, "template \"%s\": no %s.tmpl in %s; expected default, "
+				 "full, ntop, pmacct, minimal or a file path holding a '/'", spec, spec,
+				 templates_dir());
+			g_free(path);
 			return -ENOENT;
 		}
 	}

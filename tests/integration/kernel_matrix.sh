@@ -32,6 +32,7 @@ export FALLBACK_ROUNDS=${KERNEL_MATRIX_FALLBACKS:-kprobe}
 [[ -z ${KERNEL_MATRIX_KERNELS:-} ]] || read -r -a KERNELS <<<"$KERNEL_MATRIX_KERNELS"
 [[ -z ${KERNEL_MATRIX_TESTS:-} ]] || read -r -a TESTS <<<"$KERNEL_MATRIX_TESTS"
 
+require_root
 command -v qemu-system-x86_64 >/dev/null 2>&1 ||
 	skip "qemu-system-x86_64 not installed (qemu-system-x86; run scripts/deps.sh)"
 [[ -x /bin/busybox ]] || skip "/bin/busybox missing (busybox-static; run scripts/deps.sh)"

@@ -27,6 +27,9 @@ LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${top_srcdir:=$(cd "$LIB_DIR/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${SOCKFLOW:=$top_builddir/src/sockflow}"
+# The build tree's sockflow reads its field lists from the source tree.
+: "${SOCKFLOW_TEMPLATES_DIR:=$top_srcdir/templates}"
+export SOCKFLOW_TEMPLATES_DIR
 : "${CONNGEN:=$top_builddir/tests/tools/conngen}"
 : "${SOCKFLOW_READY_RE:=running}"
 IPFIX_PROBE="$top_srcdir/tests/tools/ipfix_probe.py"
@@ -61,7 +64,11 @@ assert_lines_eq() {
 
 # ---- preconditions: exit 77 with a reason ------------------------------------
 
-require_root() { [[ $(id -u) -eq 0 ]] || skip "needs root (eBPF, packet capture)"; }
+require_root() {
+	[[ ${SOCKFLOW_INTEGRATION_TESTS:-yes} != no ]] ||
+		skip "integration tests are off in this build (./configure --disable-integration-tests, as make distcheck does)"
+	[[ $(id -u) -eq 0 ]] || skip "needs root (eBPF, packet capture)"
+}
 
 require_btf() {
 	[[ -r /sys/kernel/btf/vmlinux ]] || skip "kernel has no BTF (/sys/kernel/btf/vmlinux)"

@@ -16,6 +16,8 @@ if [ ! -x "$SOCKFLOW" ]; then
 	exit 99
 fi
 srcdir=${top_srcdir:-$(dirname "$0")/../..}
+# The default config path the build compiled in: $(sysconfdir)/sockflow/sockflow.conf.
+conf_default=${SOCKFLOW_SYSCONFDIR:-/etc}/sockflow/sockflow.conf
 
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
@@ -72,7 +74,7 @@ empty="$tmp/empty.conf"
 for opt in "-c, --config FILE" "-o, --collector URI" "-p, --print" "-j, --json" \
 	   "--active-timeout SECONDS" "--idle-timeout SECONDS" "--odid N" "--log-level LEVEL" \
 	   "-t, --check" "-h, --help" "-V, --version" "(default 60)" "(default 15)" "(default 0)" \
-	   "(default info)" "(default /etc/sockflow/sockflow.conf" "--include-container NAME" \
+	   "(default info)" "(default $conf_default" "--include-container NAME" \
 	   "--exclude-container NAME" "--disable-mechanism NAME" "--probe" "--pmacct-primitives" \
 	   "?profile=nfdump|pmacct|ntop|wireshark" "&template=NAME" "&observation_domain=N"; do
 	succeeds "$opt" --help
@@ -269,7 +271,7 @@ usage_error 'more than 48 ntop and sockflow elements' -c "$empty" \
 	--collector 'udp://127.0.0.1:4739?records=uniflow&template=full' --pmacct-primitives
 
 # Without -c, a missing default file is fine; only testable where it is missing.
-if [ ! -e /etc/sockflow/sockflow.conf ]; then
+if [ ! -e "$conf_default" ]; then
 	succeeds "active_timeout=60" --check
 fi
 
