@@ -16,7 +16,8 @@ TEST_PKGS=(
 	python3 jq iproute2 nftables procps
 	podman runc busybox-static
 	qemu-system-x86 cpio
-	softflowd
+	softflowd curl
+	prometheus	# for promtool; its service is stopped and disabled below
 )
 
 missing=()
@@ -52,6 +53,12 @@ else
 	if ! install; then
 		apt-get update -q </dev/null
 		install
+	fi
+	# The tests need prometheus's promtool, not a Prometheus server: where the package
+	# started and enabled one, stop it.
+	if [[ " ${missing[*]} " == *" prometheus "* ]] && [[ -d /run/systemd/system ]]; then
+		systemctl disable --now prometheus >/dev/null 2>&1 || true
+		echo "deps: stopped and disabled the prometheus service (the tests use promtool only)"
 	fi
 fi
 

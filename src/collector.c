@@ -87,6 +87,20 @@ static int parse_host_port(struct collector *c, const char *s, char *msg, size_t
 	return 0;
 }
 
+int config__parse_listen(const char *s, char *host, size_t host_len, char *port,
+			 size_t port_len, char *msg, size_t msg_len)
+{
+	struct collector *c = g_new0(struct collector, 1);
+	int rc = parse_host_port(c, s, msg, msg_len);
+
+	if (!rc) {
+		g_strlcpy(host, c->host, host_len);
+		g_strlcpy(port, c->port, port_len);
+	}
+	g_free(c);
+	return rc;
+}
+
 /* The parameters a network collector's URI takes, each a choice among named values. */
 struct uri_param {
 	const char *key;

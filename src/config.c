@@ -31,6 +31,7 @@ enum key_type {
 	KEY_TEMPLATE,		/* a field list name or path */
 	KEY_FILTER,		/* [filter] list of @kind patterns, include or @exclude */
 	KEY_MECHANISMS,		/* [kernel] list of mechanism names (source/mechanism.h) */
+	KEY_LISTEN,		/* ADDRESS:PORT to listen on, or empty */
 };
 
 /*
@@ -103,6 +104,7 @@ static const struct key_spec key_specs[] = {
 	{ "log", "level", KEY_LOG_LEVEL, .def = "info" },
 	U32_KEY("log", "stats_interval", KEY_U32, 0, 86400, "seconds", "0 = never",
 		stats_interval_s, "60"),
+	{ "metrics", "listen", KEY_LISTEN, .def = "" },
 };
 
 /* Values of [export] print; "auto" leaves the choice to config__resolve(). */
@@ -267,6 +269,10 @@ static void key_spec__expected(const struct key_spec *k, char *buf, size_t len)
 	case KEY_TEMPLATE:
 		snprintf(buf, len, "expected default, full, ntop, pmacct, minimal, another name in the "
 			 "templates directory, or a file path holding a '/'");
+		break;
+	case KEY_LISTEN:
+		snprintf(buf, len, "expected ADDRESS:PORT ([ADDRESS]:PORT for IPv6), or nothing "
+			 "for no metrics endpoint");
 		break;
 	case KEY_FILTER:
 		snprintf(buf, len, "%s, separated by ';' or spaces", filter_expected[k->kind]);
@@ -652,6 +658,18 @@ static int key_spec__apply(const struct key_spec *k, struct config *cfg, const c
 		}
 		memcpy((char *)cfg + k->offset, &v, sizeof(v));
 		return 0;
+	case KEY_LISTEN: {
+		char host[256], port[8], why[256];
+
+		if (*value && (strlen(value) >= sizeof(cfg->metrics_listen) ||
+			       config__parse_listen(value, host, sizeof(host), port, sizeof(port),
+						    why, sizeof(why))))
+			return config__error(err, err_len, -EINVAL, "\"%.64s\": %s; %s", value,
+					     *value && strlen(value) < sizeof(cfg->metrics_listen) ?
+						     why : "too long", expected);
+		strcpy(cfg->metrics_listen, value);
+		return 0;
+	}
 	case KEY_TEMPLATE:
 		if (strlen(value) >= sizeof(cfg->template))
 			return config__error(err, err_len, -EINVAL, "\"%.40s...\": too long; expected "
@@ -776,6 +794,9 @@ char *config__to_string(const struct config *cfg)
 			break;
 		case KEY_TEMPLATE:
 			g_key_file_set_string(kf, k->group, k->name, cfg->template);
+			break;
+		case KEY_LISTEN:
+			g_key_file_set_string(kf, k->group, k->name, cfg->metrics_listen);
 			break;
 		case KEY_FILTER:
 			g_key_file_set_string(kf, k->group, k->name, filter_key__list(k, cfg));

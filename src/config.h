@@ -94,6 +94,7 @@ struct config {
 	char disable_mechanisms[512];		/* [kernel] disable_mechanisms in normal form */
 	uint32_t tcp_buffer_records;		/* records kept while a TCP collector is down */
 	uint32_t enterprise_id;			/* PEN of sockflow's own IPFIX elements */
+	char metrics_listen[300];		/* [metrics] listen: ADDRESS:PORT; "": off */
 	char template[4096];			/* field list: default, full, ntop, pmacct, minimal or a path */
 	uint32_t stats_interval_s;		/* 0: never log stats */
 	char log_level[16];
@@ -115,6 +116,13 @@ int config__load(struct config *cfg, const char *path, char *err, size_t err_len
  * '/').
  */
 bool config__is_template(const char *s);
+
+/*
+ * "HOST:PORT" or "[ADDRESS]:PORT" into @host and @port (collector.c).
+ * Returns 0 or -EINVAL with "what is wrong; what is expected" in @msg.
+ */
+int config__parse_listen(const char *s, char *host, size_t host_len, char *port,
+			 size_t port_len, char *msg, size_t msg_len);
 
 /* Parse one collector URI (collector.c). Returns 0 or -EINVAL with a message in @err. */
 int config__parse_collector(struct collector *c, const char *uri, char *err, size_t err_len);

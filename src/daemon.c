@@ -18,6 +18,7 @@
 #include "flow/filter.h"
 #include "flow/table.h"
 #include "log.h"
+#include "metrics.h"
 #include "source/bpf.h"
 #include "source/conntrack.h"
 #include "source/diag.h"
@@ -59,6 +60,7 @@ struct daemon {
 	uint64_t activity_lost;		/* close events and activity marks lost, at the last snapshot */
 	bool sweeping;			/* this expiry pass asks the kernel which sockets are gone */
 	uint64_t drain_now_ns;		/* one clock read per ring-buffer drain */
+	struct metrics_server *metrics;	/* [metrics] listen; NULL: off */
 	int exit_status;
 };
 
@@ -329,16 +331,40 @@ static int open_filter(const struct config *cfg, struct flow_filter **out)
 }
 
 /* Log the counters, and send the loss counters to every sink (IPFIX: an options record). */
+/* Everything the daemon counts now: for the stats lines and the metrics endpoint. */
+static void fill_snapshot(void *ctx, struct metrics_snapshot *s)
+{
+	struct daemon *d = ctx;
+	int i;
+
+	bpf_source__stats(d->src, &s->bpf);
+	flow_table__stats(d->table, &s->table);
+	s->filtered = d->filtered;
+	s->processes_cached = process_cache__size(d->procs);
+	s->diag_namespaces = d->diag_stats.namespaces;
+	s->diag_sockets = d->diag_stats.sockets;
+	s->diag_seconds = d->diag_stats.duration_ns / 1e9;
+	s->diag_vanished = d->diag_vanished;
+	s->conntrack = d->ct != NULL;
+	if (d->ct)
+		ct_source__stats(d->ct, &s->ct);
+	s->n_sinks = d->n_sinks;
+	for (i = 0; i < d->n_sinks; i++) {
+		s->sink_names[i] = export_sink__name(d->sinks[i]);
+		export_sink__stats(d->sinks[i], &s->sinks[i]);
+	}
+	s->kernel = bpf_source__kernel(d->src);
+}
+
 static void log_stats(struct daemon *d, const char *when)
 {
-	struct bpf_source_stats bs;
-	struct flow_table_stats ts;
 	struct export_loss_stats loss;
+	struct metrics_snapshot s = { 0 };
+	const uint64_t *v = s.bpf.v;
 	struct export_stats es;
 	int i;
 
-	bpf_source__stats(d->src, &bs);
-	flow_table__stats(d->table, &ts);
+	fill_snapshot(d, &s);
 	log_info("stats%s: flows open %" G_GUINT64_FORMAT ", created %" G_GUINT64_FORMAT
 		 ", records %" G_GUINT64_FORMAT ", filtered out %" G_GUINT64_FORMAT
 		 ", evicted (table full) %" G_GUINT64_FORMAT
@@ -348,46 +374,45 @@ static void log_stats(struct daemon *d, const char *when)
 		 ", UDP owners not kept %" G_GUINT64_FORMAT ", activity marks %" G_GUINT64_FORMAT
 		 "; processes cached %zu; sock_diag: %u "
 		 "namespaces, %" G_GUINT64_FORMAT " sockets in %.1f ms, %" G_GUINT64_FORMAT " namespaces vanished while polled",
-		 when, ts.flows, ts.created, ts.records, d->filtered, ts.evicted,
-		 bs.v[SF_STAT_EVENTS], bs.v[SF_STAT_RINGBUF_FULL], bs.v[SF_STAT_SOCKS_FULL],
-		 bs.v[SF_STAT_HANDSHAKE_FULL], bs.v[SF_STAT_PROC_EVENTS_LOST],
-		 bs.v[SF_STAT_UDP_FULL], bs.v[SF_STAT_UDP_OWNERS_FULL], bs.v[SF_STAT_ACTIVE_FULL],
-		 process_cache__size(d->procs), d->diag_stats.namespaces,
-		 d->diag_stats.sockets, d->diag_stats.duration_ns / 1e6, d->diag_vanished);
-	if (bs.v[SF_STAT_RINGBUF_FULL])
+		 when, s.table.flows, s.table.created, s.table.records, s.filtered, s.table.evicted,
+		 v[SF_STAT_EVENTS], v[SF_STAT_RINGBUF_FULL], v[SF_STAT_SOCKS_FULL],
+		 v[SF_STAT_HANDSHAKE_FULL], v[SF_STAT_PROC_EVENTS_LOST],
+		 v[SF_STAT_UDP_FULL], v[SF_STAT_UDP_OWNERS_FULL], v[SF_STAT_ACTIVE_FULL],
+		 s.processes_cached, s.diag_namespaces, s.diag_sockets, s.diag_seconds * 1e3,
+		 s.diag_vanished);
+	if (v[SF_STAT_RINGBUF_FULL])
 		log_warn("bpf: %" G_GUINT64_FORMAT " events lost to a full ring buffer; raise "
-			 "kernel.ringbuf_size_kib", bs.v[SF_STAT_RINGBUF_FULL]);
-	if (bs.v[SF_STAT_SOCKS_FULL])
+			 "kernel.ringbuf_size_kib", v[SF_STAT_RINGBUF_FULL]);
+	if (v[SF_STAT_SOCKS_FULL])
 		log_warn("bpf: %" G_GUINT64_FORMAT " sockets not tracked: more than "
-			 "kernel.max_sockets open, or no kernel memory", bs.v[SF_STAT_SOCKS_FULL]);
-	if (d->ct) {
-		struct ct_source_stats cs;
+			 "kernel.max_sockets open, or no kernel memory", v[SF_STAT_SOCKS_FULL]);
+	if (s.conntrack) {
+		const struct ct_source_stats *cs = &s.ct;
 
-		ct_source__stats(d->ct, &cs);
 		log_info("stats%s: conntrack: %u namespaces, NAT bindings %" G_GUINT64_FORMAT
 			 " now, %" G_GUINT64_FORMAT " joined late; events %" G_GUINT64_FORMAT
 			 ", translated %" G_GUINT64_FORMAT ", overruns %" G_GUINT64_FORMAT
 			 ", resyncs %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " entries, %"
 			 G_GUINT64_FORMAT " failed); %" G_GUINT64_FORMAT " translated before "
-			 "subscribing", when, cs.namespaces, ts.nat_bindings, ts.nat_joined, cs.events,
-			 cs.nat_events, cs.overruns, cs.resyncs, cs.resync_entries, cs.resync_failed,
-			 cs.initial_entries);
-		if (cs.overruns > d->ct_overruns_logged)
+			 "subscribing", when, cs->namespaces, s.table.nat_bindings, s.table.nat_joined,
+			 cs->events, cs->nat_events, cs->overruns, cs->resyncs, cs->resync_entries,
+			 cs->resync_failed, cs->initial_entries);
+		if (cs->overruns > d->ct_overruns_logged)
 			log_warn("conntrack: events lost %" G_GUINT64_FORMAT " time(s) (receive "
 				 "buffer full; raise kernel.conntrack_rcvbuf_kib): tables re-read",
-				 cs.overruns - d->ct_overruns_logged);
-		d->ct_overruns_logged = cs.overruns;
+				 cs->overruns - d->ct_overruns_logged);
+		d->ct_overruns_logged = cs->overruns;
 	}
-	if (bs.v[SF_STAT_UDP_FULL])
+	if (v[SF_STAT_UDP_FULL])
 		log_warn("bpf: %" G_GUINT64_FORMAT " UDP datagrams not counted: more than "
-			 "kernel.max_udp_flows conversations at once", bs.v[SF_STAT_UDP_FULL]);
+			 "kernel.max_udp_flows conversations at once", v[SF_STAT_UDP_FULL]);
 	loss = (struct export_loss_stats){
-		.ringbuf_events_lost = bs.v[SF_STAT_RINGBUF_FULL],
-		.process_events_lost = bs.v[SF_STAT_PROC_EVENTS_LOST],
-		.sockets_not_tracked = bs.v[SF_STAT_SOCKS_FULL],
-		.handshake_map_full = bs.v[SF_STAT_HANDSHAKE_FULL],
-		.flows_evicted = ts.evicted,
-		.flows_filtered = d->filtered,
+		.ringbuf_events_lost = v[SF_STAT_RINGBUF_FULL],
+		.process_events_lost = v[SF_STAT_PROC_EVENTS_LOST],
+		.sockets_not_tracked = v[SF_STAT_SOCKS_FULL],
+		.handshake_map_full = v[SF_STAT_HANDSHAKE_FULL],
+		.flows_evicted = s.table.evicted,
+		.flows_filtered = s.filtered,
 		.tcp_counts_estimated = d->socket_counters,
 	};
 	for (i = 0; i < d->n_sinks; i++) {
@@ -564,6 +589,9 @@ static gboolean on_reload(gpointer data)
 	next.max_sockets = d->cfg->max_sockets;
 	next.max_udp_flows = d->cfg->max_udp_flows;
 	next.ringbuf_kib = d->cfg->ringbuf_kib;
+	if (strcmp(next.metrics_listen, d->cfg->metrics_listen))
+		log_warn("reload: [metrics] listen applies at the next start only");
+	memcpy(next.metrics_listen, d->cfg->metrics_listen, sizeof(next.metrics_listen));
 	if (next.disabled_mechanisms != d->cfg->disabled_mechanisms)
 		log_warn("reload: [kernel] disable_mechanisms applies at the next start only");
 	next.disabled_mechanisms = d->cfg->disabled_mechanisms;
@@ -732,6 +760,14 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	g_unix_signal_add(SIGTERM, on_stop, &d);
 	g_unix_signal_add(SIGINT, on_stop, &d);
 	g_unix_signal_add(SIGHUP, on_reload, &d);
+	if (cfg->metrics_listen[0]) {
+		d.metrics = metrics_server__new(cfg->metrics_listen, fill_snapshot, &d, msg,
+						sizeof(msg));
+		if (!d.metrics)
+			log_warn("%s: no metrics endpoint", msg);
+		else
+			log_info("metrics: Prometheus text at http://%s/metrics", cfg->metrics_listen);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	d.last_stats_ns = now_ns();
 
@@ -751,6 +787,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	log_stats(&d, " at exit");
 	g_main_loop_unref(d.loop);
 	diag_poller__free(d.diag);
+	metrics_server__free(d.metrics);
 	ct_source__free(d.ct);
 	g_hash_table_destroy(d.tcp_info);
 	g_array_free(d.live_sockets, TRUE);

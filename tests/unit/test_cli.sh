@@ -144,7 +144,7 @@ bad '# comment\n\n[kernel]\n  ringbuf_size_kib =  100\n' \
 	'4: ringbuf_size_kib: "100" is not a power of two'
 bad '[flow]\nactive_timeout = 60 # seconds\n' '2: active_timeout: "60 # seconds" is not a number'
 bad '[flows]\n' \
-	'1: unknown group [flows]; expected [export], [flow], [filter], [kernel] or [log]'
+	'1: unknown group [flows]; expected [export], [flow], [filter], [kernel], [log] or [metrics]'
 bad '[flow]\nactive_timout = 5\n' '2: unknown key "active_timout" in [flow]'
 bad '[flow]\nidle_timeout = 5\nidle_timeout = 6\n' '3: idle_timeout is set twice (first on line 2)'
 bad '[flow]\nactive_timeout\n' '2: "active_timeout" is not a setting'

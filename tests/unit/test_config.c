@@ -315,7 +315,7 @@ static const struct bad_file bad_files[] = {
 	    "exclude_containers, include_pod_namespaces" } },
 	/* names */
 	{ "[flow]\nactive_timeout = 1\n[flows]\n", 3,
-	  { "unknown group [flows]; expected [export], [flow], [filter], [kernel] or [log]" } },
+	  { "unknown group [flows]; expected [export], [flow], [filter], [kernel], [log] or [metrics]" } },
 	{ "[export]\n\n[flow]\nactive = 1\n", 4,
 	  { "unknown key \"active\" in [flow];",
 	    "expected active_timeout, idle_timeout, max_flows or poll_interval" } },
