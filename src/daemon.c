@@ -651,14 +651,23 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	struct flow_table_options to;
 	char msg[1024];
 	enum log_level level;
+	guint signals[3];
 	int n, err;
 
 	if (log_parse_level(cfg->log_level, &level) == 0)
 		log_set_level(level);
+	/*
+	 * Handlers before anything slow (loading the BPF programs takes a while): a
+	 * SIGTERM or SIGINT during start-up then stops sockflow cleanly as soon as its
+	 * loop runs, instead of killing it; a SIGHUP reloads then.
+	 */
+	signals[0] = g_unix_signal_add(SIGTERM, on_stop, &d);
+	signals[1] = g_unix_signal_add(SIGINT, on_stop, &d);
+	signals[2] = g_unix_signal_add(SIGHUP, on_reload, &d);
 
 	err = open_filter(cfg, &d.filter);
 	if (err)
-		return err;
+		goto err_free_filter;
 	n = export__open_sinks(cfg, d.sinks);
 	if (n < 0) {
 		err = n;
@@ -757,9 +766,6 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	g_unix_fd_add(bpf_source__fd(d.src), G_IO_IN, on_ring_ready, &d);
 	g_timeout_add(DRAIN_INTERVAL_MS, on_drain, &d);
 	g_timeout_add(TICK_INTERVAL_MS, on_tick, &d);
-	g_unix_signal_add(SIGTERM, on_stop, &d);
-	g_unix_signal_add(SIGINT, on_stop, &d);
-	g_unix_signal_add(SIGHUP, on_reload, &d);
 	if (cfg->metrics_listen[0]) {
 		d.metrics = metrics_server__new(cfg->metrics_listen, fill_snapshot, &d, msg,
 						sizeof(msg));
@@ -803,5 +809,7 @@ err_free_sinks:
 	free_sinks(&d);
 err_free_filter:
 	flow_filter__free(d.filter);
+	for (n = 0; n < (int)G_N_ELEMENTS(signals); n++)
+		g_source_remove(signals[n]);
 	return err;
 }

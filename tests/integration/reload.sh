@@ -10,6 +10,8 @@
 #     (not truncated: every record since the first reload stays) and the TCP collector's
 #     queue survives: once a collector listens, it receives every record, those queued
 #     before the reload too.
+# And SIGTERM 20 ms after start, while the BPF programs load: sockflow stops cleanly once it
+# runs (exit 0, its exit statistics logged), not killed (143).
 # shellcheck disable=SC2154
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # shellcheck source=tests/integration/lib.sh
@@ -102,3 +104,15 @@ assert_eq "records at the TCP collector (queued across a reload)" 5 \
 	"$(records_in "$TEST_TMP/stream.1" "$CONNGEN_PORT")"
 log "ok: reload switched collectors, kept --json, rejected a bad file, kept unchanged \
 collectors with their files and queues"
+
+# SIGTERM during start-up: handled, not fatal.
+bg_start early_pid "$TEST_TMP/early.log" "$SOCKFLOW" -c "$CONF" --print
+sleep 0.02
+kill -TERM "$early_pid"
+rc=0
+proc_wait "$early_pid" 20 || fail "sockflow ignored a SIGTERM sent during start-up"
+wait "$early_pid" || rc=$?
+proc_forget "$early_pid"
+assert_eq "exit status after a SIGTERM 20 ms into start-up" 0 "$rc"
+grep -q "stats at exit" "$TEST_TMP/early.log" ||
+	fail "no exit statistics after an early SIGTERM: $(tail -n 5 "$TEST_TMP/early.log")"
