@@ -154,27 +154,26 @@ static void render_exporters(const struct metrics_snapshot *s, GString *out)
 		{ "exporter_connects_total", "counter", "TCP connections to the collector made.",
 		  offsetof(struct export_stats, reconnects) },
 	};
-	char labels[512], *name;
+	char *labels[CONFIG_MAX_COLLECTORS + 1], *name;
 	size_t f;
 	int i;
 
+	for (i = 0; i < s->n_sinks; i++) {
+		name = label_value(s->sink_names[i]);
+		labels[i] = g_strdup_printf("{exporter=\"%s\"}", name);
+		g_free(name);
+	}
 	for (f = 0; f < G_N_ELEMENTS(fields); f++) {
 		family(out, fields[f].name, fields[f].type, fields[f].help);
-		for (i = 0; i < s->n_sinks; i++) {
-			name = label_value(s->sink_names[i]);
-			snprintf(labels, sizeof(labels), "{exporter=\"%s\"}", name);
-			g_free(name);
-			sample(out, fields[f].name, labels,
+		for (i = 0; i < s->n_sinks; i++)
+			sample(out, fields[f].name, labels[i],
 			       *(const uint64_t *)((const char *)&s->sinks[i] + fields[f].offset));
-		}
 	}
 	family(out, "exporter_up", "gauge", "1 if the exporter's collector is reachable now "
 	       "(TCP connected; UDP and files always 1).");
 	for (i = 0; i < s->n_sinks; i++) {
-		name = label_value(s->sink_names[i]);
-		snprintf(labels, sizeof(labels), "{exporter=\"%s\"}", name);
-		g_free(name);
-		sample(out, "exporter_up", labels, s->sinks[i].connected);
+		sample(out, "exporter_up", labels[i], s->sinks[i].connected);
+		g_free(labels[i]);
 	}
 }
 

@@ -92,8 +92,19 @@ static char *collector_identity(const struct collector *c, const struct export_o
 	return g_string_free(id, FALSE);
 }
 
-/* Sink i of @cfg (its collectors, then the print sink) as new, with its identity. */
-static struct export_sink *open_sink(const struct config *cfg, int i, int *err)
+/* The identity of sink i of @cfg (its collectors, then the print sink); as collector_identity(). */
+static char *sink_identity(const struct config *cfg, int i)
+{
+	struct export_options opts;
+
+	if (i == cfg->n_collectors)
+		return g_strdup_printf("print %d", cfg->print);
+	export_options__of(cfg, &cfg->collectors[i], &opts);
+	return collector_identity(&cfg->collectors[i], &opts);
+}
+
+/* Sink i of @cfg as new; it takes @identity (may be NULL). */
+static struct export_sink *open_sink(const struct config *cfg, int i, char *identity, int *err)
 {
 	const struct collector *c = &cfg->collectors[i];
 	struct export_options opts;
@@ -103,19 +114,19 @@ static struct export_sink *open_sink(const struct config *cfg, int i, int *err)
 	if (i == cfg->n_collectors) {
 		s = export_sink__new_print(stdout, cfg->print);
 		*err = s ? 0 : -ENOMEM;
-		if (s)
-			s->identity = g_strdup_printf("print %d", cfg->print);
-		return s;
+	} else {
+		export_options__of(cfg, c, &opts);
+		s = c->protocol == COLLECTOR_NETFLOW9 ?
+			    export_sink__new_netflow9(c, &opts, err, msg, sizeof(msg)) :
+			    export_sink__new_ipfix(c, &opts, err, msg, sizeof(msg));
+		if (!s)
+			log_error("export: %s: %s", c->uri, msg);
 	}
-	export_options__of(cfg, c, &opts);
-	s = c->protocol == COLLECTOR_NETFLOW9 ?
-		    export_sink__new_netflow9(c, &opts, err, msg, sizeof(msg)) :
-		    export_sink__new_ipfix(c, &opts, err, msg, sizeof(msg));
 	if (!s) {
-		log_error("export: %s: %s", c->uri, msg);
+		g_free(identity);
 		return NULL;
 	}
-	s->identity = collector_identity(c, &opts);
+	s->identity = identity;
 	return s;
 }
 
@@ -134,32 +145,33 @@ int export__reopen_sinks(const struct config *cfg, struct export_sink **old, int
 			 struct export_sink **sinks)
 {
 	int n = sinks_wanted(cfg), from[CONFIG_MAX_COLLECTORS + 1];
-	struct export_options opts;
-	char *id;
+	char *id[CONFIG_MAX_COLLECTORS + 1];
 	int i, j, err = 0;
 
 	/* Which running sink each wanted one is: the same effective settings. */
 	for (i = 0; i < n; i++) {
 		from[i] = -1;
-		if (i < cfg->n_collectors) {
-			export_options__of(cfg, &cfg->collectors[i], &opts);
-			id = collector_identity(&cfg->collectors[i], &opts);
-		} else {
-			id = g_strdup_printf("print %d", cfg->print);
-		}
-		for (j = 0; id && j < n_old; j++) {
-			if (old[j] && old[j]->identity && !strcmp(old[j]->identity, id) &&
+		id[i] = sink_identity(cfg, i);
+		for (j = 0; id[i] && j < n_old; j++) {
+			if (old[j] && old[j]->identity && !strcmp(old[j]->identity, id[i]) &&
 			    !sink_taken(from, i, j)) {
 				from[i] = j;
 				break;
 			}
 		}
-		g_free(id);
 	}
 	for (i = 0; i < n; i++) {
-		sinks[i] = from[i] < 0 ? open_sink(cfg, i, &err) : NULL;
-		if (from[i] < 0 && !sinks[i])
+		sinks[i] = NULL;
+		if (from[i] >= 0) {
+			g_free(id[i]);
+			continue;
+		}
+		sinks[i] = open_sink(cfg, i, id[i], &err);
+		if (!sinks[i]) {
+			for (j = i + 1; j < n; j++)
+				g_free(id[j]);
 			goto err_free;
+		}
 	}
 	/* All opened: the kept ones move over, with their queues, connections and counters. */
 	for (i = 0; i < n; i++) {
