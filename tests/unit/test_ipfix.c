@@ -853,6 +853,7 @@ static const struct wire_element loss_elements[] = {
 	{ "sockflowHandshakeNotKeptTotalCount", PEN_OURS, 1025, TMPL_MINIMAL, 0 },
 	{ "sockflowEvictedFlowTotalCount", PEN_OURS, 1026, TMPL_MINIMAL, 0 },
 	{ "sockflowFilteredFlowTotalCount", PEN_OURS, 1027, TMPL_MINIMAL, 0 },
+	{ "sockflowUnconfirmedFlowTotalCount", PEN_OURS, 1040, TMPL_MINIMAL, 0 },
 };
 
 /*
@@ -1227,6 +1228,7 @@ static void assert_loss_stats(const struct templates_loss_stats *got,
 	g_assert_cmpuint(got->sockflowHandshakeNotKeptTotalCount, ==, want->handshake_map_full);
 	g_assert_cmpuint(got->sockflowEvictedFlowTotalCount, ==, want->flows_evicted);
 	g_assert_cmpuint(got->sockflowFilteredFlowTotalCount, ==, want->flows_filtered);
+	g_assert_cmpuint(got->sockflowUnconfirmedFlowTotalCount, ==, 0);
 	g_assert_cmpuint(got->sockflowTcpCountsEstimated, ==, want->tcp_counts_estimated);
 }
 
