@@ -32,7 +32,9 @@ sink_says() { grep -qs "$2" "$TEST_TMP/$1.log"; }
 # The collector's end of the connection from sockflow: "RECV_Q SEND_Q".
 collector_queues() { ss -tnH state established "sport = :$sink_port" | awk '{ print $1, $2 }'; }
 # sockflow's end: its Send-Q (bytes not acknowledged, written or not).
-exporter_send_q() { ss -tnH state established "dport = :$sink_port" | awk '{ print $2 } END { if (!NR) print 0 }'; }
+exporter_send_q() {
+	ss -tnH state established "dport = :$sink_port" | awk '{ print $2 } END { if (!NR) print 0 }'
+}
 # The stall is full: sockflow's bytes wait unacknowledged, the collector's queue holds
 # still (a zero window), and sockflow has handed over every record it has.
 stall_full() {
@@ -129,10 +131,11 @@ arrived_good=$(ours "$TEST_TMP/good.jsonl" | wc -l)
 arrived=$((arrived_stalled + arrived_good))
 arrived_all=$(cat "$TEST_TMP/stalled.jsonl" "$TEST_TMP/good.jsonl" | wc -l)
 
-printf '%8s %8s %8s %6s %12s %12s %8s %8s\n' made arrived "(stall)" lost unconfirmed \
-	unread_bytes bound_bytes read_b >&2
-printf '%8s %8s %8s %6s %12s %12s %8s %8s\n' "$made" "$arrived" "($arrived_stalled)" \
-	"$lost" "$unconfirmed" "$unread" "$bound" "$read_bytes" >&2
+# Counters are sockflow's, for every flow; made and arrived are the test's connections.
+printf '%6s %8s %8s %6s %6s %12s %13s %12s %11s\n' made arrived "(stall)" sent lost \
+	unconfirmed "unread bytes" "bound bytes" "read bytes" >&2
+printf '%6s %8s %8s %6s %6s %12s %13s %12s %11s\n' "$made" "$arrived" "($arrived_stalled)" \
+	"$sent" "$lost" "$unconfirmed" "$unread" "$bound" "$read_bytes" >&2
 
 assert_eq "connections made" "$((N + N2))" "$made"
 dups=$(cat "$TEST_TMP/stalled.jsonl" "$TEST_TMP/good.jsonl" |
