@@ -115,6 +115,8 @@ wait_for 10 "sockflow to reconnect" sink_says good '^accepted' ||
 wait_for 20 "every record arrived or counted" accounted ||
 	fail "records missing: see $TEST_TMP/good.jsonl and $TEST_TMP/stalled.jsonl"
 sockflow_stop
+wait_for 10 "the good collector to read to the end" sink_says good '^closed' ||
+	fail "the good collector's connection did not end: $(tail -n 3 "$TEST_TMP/good.log")"
 proc_stop "$good_pid" TERM 5 || true
 decode good >"$TEST_TMP/good.jsonl"
 
@@ -126,6 +128,9 @@ read -r sent lost unconfirmed < <(sed -n \
 	<<<"$exit_line")
 [[ -n $unconfirmed ]] || fail "cannot read the exit stats line: $exit_line"
 bound=$(reset_line | sed -n 's/.*within the last \([0-9]*\) bytes.*/\1/p')
+# The options record sent at exit carries the same count (its sent may be a message behind).
+options_unconfirmed=$(ipfixDump --rfc5610 -d -i "$TEST_TMP/good.1" |
+	sed -n 's/.*)sockflowUnconfirmedFlowTotalCount : \([0-9]*\)$/\1/p' | tail -n 1)
 arrived_stalled=$(ours "$TEST_TMP/stalled.jsonl" | wc -l)
 arrived_good=$(ours "$TEST_TMP/good.jsonl" | wc -l)
 arrived=$((arrived_stalled + arrived_good))
@@ -153,5 +158,7 @@ log "ok: arrived $arrived + lost $lost + unconfirmed $unconfirmed >= made $made"
 ((sent - unconfirmed <= arrived_all)) ||
 	fail "sent $sent - unconfirmed $unconfirmed > $arrived_all records arrived: sent is not honest"
 log "ok: sent $sent - unconfirmed $unconfirmed <= $arrived_all records arrived (all flows)"
+assert_eq "unconfirmed in the options record sent at exit" "$unconfirmed" \
+	"$options_unconfirmed"
 ((bound >= unread)) || fail "the unread bound $bound bytes < $unread bytes left unread"
 log "ok: the unread bound $bound bytes >= $unread bytes the collector left unread"
