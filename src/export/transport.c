@@ -32,7 +32,7 @@ struct transport_msg {
  * msg_count) (a ring). The first n_acked of them are acknowledged already
  * and counted sent: they are kept while they lie within 2 x peer_wnd_max
  * bytes of the acknowledged end, as a reset may reveal them unread (see
- * drop_connection()). Of the stream, bytes [0, written) went to the
+ * drop_messages()). Of the stream, bytes [0, written) went to the
  * socket, [0, acked) were acknowledged; the bytes [out_off, out_len) of
  * out are the ones not yet written. A connection lost drops every message
  * not acknowledged, partly written ones too: the next connection starts a
