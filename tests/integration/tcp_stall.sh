@@ -7,7 +7,8 @@
 # which gets the records of N2 connections made while none was up.
 # Every connection arrives at most once across both collectors, and what did not arrive
 # is counted: arrived + lost + unconfirmed >= made, sent - unconfirmed <= arrived, and the
-# unread bound sockflow logs (2 x the largest window) >= the dead collector's Recv-Q.
+# unread bound sockflow logs (2 x the largest window) >= the dead collector's Recv-Q; the
+# unconfirmed count is the same in the exit stats line, the metrics and the options record.
 # Pids come from bg_start (printf -v); lib.sh functions take optional arguments.
 # shellcheck disable=SC2154,SC2119
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -16,7 +17,7 @@
 
 require_root
 require_btf
-require_tools ipfixDump jq ss
+require_tools ipfixDump jq ss curl
 require_sockflow
 require_conngen
 
@@ -74,7 +75,9 @@ bg_start stall_pid "$TEST_TMP/stall.log" "$PYTHON" "$TCP_SINK" --port "$sink_por
 	--out "$TEST_TMP/stalled" --rcvbuf "$RCVBUF" --stall-after "$STALL_AFTER"
 wait_for 5 "the stalling collector to listen" sink_says stall '^listening' ||
 	fail "the stalling collector did not start: $(cat "$TEST_TMP/stall.log")"
-sockflow_start --collector "tcp://127.0.0.1:$sink_port" --json
+metrics_port=$(free_port tcp)
+printf '[metrics]\nlisten = 127.0.0.1:%s\n' "$metrics_port" >"$TEST_TMP/sockflow.conf"
+sockflow_start -c "$TEST_TMP/sockflow.conf" --collector "tcp://127.0.0.1:$sink_port" --json
 wait_for 10 "sockflow to connect" sink_says stall '^accepted' ||
 	fail "sockflow did not connect to the collector"
 
@@ -114,6 +117,10 @@ wait_for 10 "sockflow to reconnect" sink_says good '^accepted' ||
 	fail "sockflow did not reconnect to the good collector"
 wait_for 20 "every record arrived or counted" accounted ||
 	fail "records missing: see $TEST_TMP/good.jsonl and $TEST_TMP/stalled.jsonl"
+# The metric, scraped now: unconfirmed changes only on a reset, so it is final.
+metric_unconfirmed=$(curl -sS "http://127.0.0.1:$metrics_port/metrics" | awk -v \
+	m="sockflow_exporter_records_unconfirmed_total{exporter=\"tcp://127.0.0.1:$sink_port\"}" \
+	'$1 == m { print $2 }')
 sockflow_stop
 wait_for 10 "the good collector to read to the end" sink_says good '^closed' ||
 	fail "the good collector's connection did not end: $(tail -n 3 "$TEST_TMP/good.log")"
@@ -128,7 +135,8 @@ read -r sent lost unconfirmed < <(sed -n \
 	<<<"$exit_line")
 [[ -n $unconfirmed ]] || fail "cannot read the exit stats line: $exit_line"
 bound=$(reset_line | sed -n 's/.*within the last \([0-9]*\) bytes.*/\1/p')
-# The options record sent at exit carries the same count (its sent may be a message behind).
+# The options record sent at exit carries the same count (its sent may be a message behind),
+# and so does the metric.
 options_unconfirmed=$(ipfixDump --rfc5610 -d -i "$TEST_TMP/good.1" |
 	sed -n 's/.*)sockflowUnconfirmedFlowTotalCount : \([0-9]*\)$/\1/p' | tail -n 1)
 arrived_stalled=$(ours "$TEST_TMP/stalled.jsonl" | wc -l)
@@ -160,5 +168,6 @@ log "ok: arrived $arrived + lost $lost + unconfirmed $unconfirmed >= made $made"
 log "ok: sent $sent - unconfirmed $unconfirmed <= $arrived_all records arrived (all flows)"
 assert_eq "unconfirmed in the options record sent at exit" "$unconfirmed" \
 	"$options_unconfirmed"
+assert_eq "unconfirmed in the metrics" "$unconfirmed" "$metric_unconfirmed"
 ((bound >= unread)) || fail "the unread bound $bound bytes < $unread bytes left unread"
 log "ok: the unread bound $bound bytes >= $unread bytes the collector left unread"
