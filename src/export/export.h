@@ -15,8 +15,8 @@ struct export_sink;
 /* What a sink has done and lost since it was created. */
 struct export_stats {
 	uint64_t records;		/* records handed to the sink */
-	uint64_t records_sent;		/* records sent (TCP: acknowledged by the collector's kernel) */
-	uint64_t records_lost;		/* dropped: buffer full while down, encode errors */
+	uint64_t records_sent;		/* sent (TCP: acknowledged by the collector's kernel) */
+	uint64_t records_lost;		/* queue full, encode errors, TCP: not acknowledged */
 	uint64_t records_unconfirmed;	/* TCP: sent, then a reset said they may lie unread */
 	uint64_t messages_sent;
 	uint64_t send_errors;
@@ -28,7 +28,7 @@ struct export_stats {
 struct export_drop {
 	uint64_t connections;		/* connections that died */
 	uint64_t records_lost;		/* in messages never acknowledged whole */
-	uint64_t records_unconfirmed;	/* on a reset: acknowledged within the bound, maybe unread */
+	uint64_t records_unconfirmed;	/* on a reset: acknowledged in the bound, maybe unread */
 	uint64_t unread_bound_bytes;	/* that bound: 2 x the largest window (the last one died) */
 	int err;			/* how the last one died: -ECONNRESET..., 0 EOF */
 };

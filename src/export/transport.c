@@ -544,7 +544,8 @@ int transport__send(struct transport *t, const uint8_t *msg, size_t len, uint32_
 	t->out_len += len;
 	t->queued += len;
 	t->msg_count++;
-	*msg_at(t, t->msg_count - 1) = (struct transport_msg){ .end = t->queued, .records = records };
+	*msg_at(t, t->msg_count - 1) =
+		(struct transport_msg){ .end = t->queued, .records = records };
 	return transport__write(t);
 }
 
