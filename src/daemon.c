@@ -420,11 +420,35 @@ static void log_stats(struct daemon *d, const char *when)
 		export_sink__add_stats(d->sinks[i], &loss);
 		export_sink__stats(d->sinks[i], &es);
 		log_info("stats%s: export %s: records %" G_GUINT64_FORMAT ", sent %" G_GUINT64_FORMAT
-			 ", lost %" G_GUINT64_FORMAT ", send errors %" G_GUINT64_FORMAT
-			 ", connects %" G_GUINT64_FORMAT "%s",
+			 ", lost %" G_GUINT64_FORMAT ", unconfirmed %" G_GUINT64_FORMAT
+			 ", send errors %" G_GUINT64_FORMAT ", connects %" G_GUINT64_FORMAT "%s",
 			 when, export_sink__name(d->sinks[i]), es.records, es.records_sent,
-			 es.records_lost, es.send_errors, es.reconnects,
+			 es.records_lost, es.records_unconfirmed, es.send_errors, es.reconnects,
 			 es.connected ? "" : " (collector down)");
+	}
+}
+
+/* Say what each TCP collector connection that died since the last call took with it. */
+static void log_drops(struct daemon *d)
+{
+	struct export_drop dr;
+	int i;
+
+	for (i = 0; i < d->n_sinks; i++) {
+		if (!export_sink__take_drop(d->sinks[i], &dr))
+			continue;
+		if (dr.err == -ECONNRESET)
+			log_warn("%s: connection reset: %" G_GUINT64_FORMAT " records lost (never "
+				 "acknowledged), %" G_GUINT64_FORMAT " unconfirmed (acknowledged "
+				 "within the last %" G_GUINT64_FORMAT " bytes, maybe unread)",
+				 export_sink__name(d->sinks[i]), dr.records_lost,
+				 dr.records_unconfirmed, dr.unread_bound_bytes);
+		else if (dr.records_lost || dr.records_unconfirmed)
+			log_warn("%s: connection lost (%s): %" G_GUINT64_FORMAT " records lost "
+				 "(never acknowledged), %" G_GUINT64_FORMAT " unconfirmed",
+				 export_sink__name(d->sinks[i]),
+				 dr.err ? g_strerror(-dr.err) : "closed by the collector",
+				 dr.records_lost, dr.records_unconfirmed);
 	}
 }
 
@@ -511,6 +535,7 @@ static gboolean on_tick(gpointer data)
 	process_cache__expire(d->procs, now);
 	for (i = 0; i < d->n_sinks; i++)
 		export_sink__flush(d->sinks[i], now / 1000000);
+	log_drops(d);
 	d->sweeping = false;
 	if (d->cfg->stats_interval_s &&
 	    now - d->last_stats_ns >= (uint64_t)d->cfg->stats_interval_s * 1000000000ull) {
@@ -790,6 +815,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	flow_table__flush(d.table, now_ns());
 	for (n = 0; n < d.n_sinks; n++)
 		export_sink__flush(d.sinks[n], mono_ms());
+	log_drops(&d);
 	log_stats(&d, " at exit");
 	g_main_loop_unref(d.loop);
 	diag_poller__free(d.diag);

@@ -142,11 +142,16 @@ static void render_exporters(const struct metrics_snapshot *s, GString *out)
 		{ "exporter_records_total", "counter", "Flow records handed to the exporter.",
 		  offsetof(struct export_stats, records) },
 		{ "exporter_records_sent_total", "counter",
-		  "Flow records the exporter wrote to its transport.",
+		  "Flow records the exporter sent (TCP: acknowledged by the collector's kernel).",
 		  offsetof(struct export_stats, records_sent) },
 		{ "exporter_records_lost_total", "counter",
-		  "Flow records the exporter lost (collector down and queue full, send errors).",
+		  "Flow records the exporter lost (collector down and queue full, send errors, "
+		  "TCP: never acknowledged when the connection died).",
 		  offsetof(struct export_stats, records_lost) },
+		{ "exporter_records_unconfirmed_total", "counter",
+		  "Flow records counted sent (TCP: acknowledged) that a collector which reset "
+		  "the connection may have left unread; an upper bound.",
+		  offsetof(struct export_stats, records_unconfirmed) },
 		{ "exporter_messages_sent_total", "counter", "Messages the exporter sent.",
 		  offsetof(struct export_stats, messages_sent) },
 		{ "exporter_send_errors_total", "counter", "Sends that failed.",

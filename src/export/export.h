@@ -3,6 +3,7 @@
 #ifndef SOCKFLOW_EXPORT_H
 #define SOCKFLOW_EXPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -14,12 +15,22 @@ struct export_sink;
 /* What a sink has done and lost since it was created. */
 struct export_stats {
 	uint64_t records;		/* records handed to the sink */
-	uint64_t records_sent;		/* records written to the transport */
-	uint64_t records_lost;		/* dropped: buffer full while down, encode errors */
+	uint64_t records_sent;		/* sent (TCP: acknowledged by the collector's kernel) */
+	uint64_t records_lost;		/* queue full, encode errors, TCP: not acknowledged */
+	uint64_t records_unconfirmed;	/* TCP: sent, then a reset said they may lie unread */
 	uint64_t messages_sent;
 	uint64_t send_errors;
 	uint64_t reconnects;		/* TCP connections (re)established */
 	int connected;			/* TCP: 1 if up now; others: 1 */
+};
+
+/* TCP: what connections that died took with them (summed when more than one died). */
+struct export_drop {
+	uint64_t connections;		/* connections that died */
+	uint64_t records_lost;		/* in messages never acknowledged whole */
+	uint64_t records_unconfirmed;	/* on a reset: acknowledged in the bound, maybe unread */
+	uint64_t unread_bound_bytes;	/* that bound: 2 x the largest window (the last one died) */
+	int err;			/* how the last one died: -ECONNRESET..., 0 EOF */
 };
 
 /*
@@ -134,6 +145,12 @@ int export_sink__add(struct export_sink *s, const struct flow_record *r);
 int export_sink__flush(struct export_sink *s, uint64_t now_ms);
 
 void export_sink__stats(const struct export_sink *s, struct export_stats *st);
+
+/*
+ * TCP: whether the sink's connection died since the last call (for the
+ * caller to log), and what it took; clears it. Other sinks: false.
+ */
+bool export_sink__take_drop(struct export_sink *s, struct export_drop *drop);
 
 /*
  * Report @loss, with what the sink itself has sent and lost, to the

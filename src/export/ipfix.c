@@ -468,6 +468,13 @@ static void ipfix_stats(const struct export_sink *sink, struct export_stats *st)
 		st->connected = transport__is_up(s->tp);
 }
 
+static bool ipfix_take_drop(struct export_sink *sink, struct export_drop *drop)
+{
+	struct ipfix_sink *s = to_ipfix(sink);
+
+	return s->kind == COLLECTOR_TCP && transport__take_drop(s->tp, drop);
+}
+
 /*
  * One loss stats options record in a message of its own, after what is
  * pending. TCP: only while connected, as the records are totals the next
@@ -639,6 +646,7 @@ static const struct export_sink_ops ipfix_ops = {
 	.add = ipfix_add,
 	.flush = ipfix_flush,
 	.stats = ipfix_stats,
+	.take_drop = ipfix_take_drop,
 	.add_stats = ipfix_add_stats,
 	.name = ipfix_name,
 	.free = ipfix_free,

@@ -21,6 +21,11 @@ void export_sink__stats(const struct export_sink *s, struct export_stats *st)
 	s->ops->stats(s, st);
 }
 
+bool export_sink__take_drop(struct export_sink *s, struct export_drop *drop)
+{
+	return s->ops->take_drop ? s->ops->take_drop(s, drop) : false;
+}
+
 int export_sink__add_stats(struct export_sink *s, const struct export_loss_stats *loss)
 {
 	return s->ops->add_stats ? s->ops->add_stats(s, loss) : 0;
@@ -49,6 +54,7 @@ void export_stats__add_transport(struct export_stats *st, const struct transport
 	transport__stats(tp, &ts);
 	st->records_sent += ts.records_sent;
 	st->records_lost += ts.records_lost;
+	st->records_unconfirmed += ts.records_unconfirmed;
 	st->messages_sent += ts.messages_sent;
 	st->send_errors += ts.send_errors;
 	st->reconnects += ts.reconnects;

@@ -9,6 +9,8 @@ struct export_sink_ops {
 	int (*add)(struct export_sink *s, const struct flow_record *r);
 	int (*flush)(struct export_sink *s, uint64_t now_ms);
 	void (*stats)(const struct export_sink *s, struct export_stats *st);
+	/* NULL: never drops a connection */
+	bool (*take_drop)(struct export_sink *s, struct export_drop *drop);
 	/* NULL: a no-op (the print sink; the log has the counters) */
 	int (*add_stats)(struct export_sink *s, const struct export_loss_stats *loss);
 	const char *(*name)(const struct export_sink *s);
@@ -23,7 +25,7 @@ struct export_sink {
 
 struct transport;
 
-/* Add what @tp sent, lost and reconnected to @st (a network sink's stats). */
+/* Add what @tp sent, lost, left unconfirmed and reconnected to @st (a network sink's stats). */
 void export_stats__add_transport(struct export_stats *st, const struct transport *tp);
 
 #endif

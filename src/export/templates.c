@@ -136,7 +136,8 @@ static fbInfoElement_t ntop_elements[] = {
  * templates_loss_stats, total counters in the style of IANA's
  * notSentFlowTotalCount (166); from 1028 TCP's view of the path (struct
  * templates_quality), client and server again in pairs; 1039 says in the
- * stats options record how TCP is counted. Ids are never reused for
+ * stats options record how TCP is counted; 1040 is a loss counter again
+ * (records a TCP reset left unconfirmed). Ids are never reused for
  * another meaning.
  */
 static const fbInfoElement_t sockflow_elements[] = {
@@ -222,6 +223,9 @@ static const fbInfoElement_t sockflow_elements[] = {
 		  "1: the exporter counts TCP from each socket's own counters (mechanism "
 		  "tcp_socket_counters): packet counts are TCP segments and octet counts are "
 		  "estimated from them; 0: every packet is counted as a capture counts it"),
+	SF_TOTAL("sockflowUnconfirmedFlowTotalCount", 1040, FB_UNITS_FLOWS,
+		 "flow records counted as exported that a collector which reset its TCP "
+		 "connection may have left unread (an upper bound), since the exporter started"),
 	FB_IE_NULL,
 };
 
@@ -357,6 +361,7 @@ fbInfoElementSpec_t templates_loss_stats_spec[] = {
 	{ "sockflowHandshakeNotKeptTotalCount", 8, 0 },
 	{ "sockflowEvictedFlowTotalCount", 8, 0 },
 	{ "sockflowFilteredFlowTotalCount", 8, 0 },
+	{ "sockflowUnconfirmedFlowTotalCount", 8, 0 },
 	FB_IESPEC_NULL,
 };
 
@@ -368,6 +373,7 @@ const char *const templates_loss_stats_described[] = {
 	"sockflowEvictedFlowTotalCount",
 	"sockflowFilteredFlowTotalCount",
 	"sockflowTcpCountsEstimated",
+	"sockflowUnconfirmedFlowTotalCount",
 	NULL,
 };
 
@@ -406,7 +412,7 @@ _Static_assert(sizeof(struct templates_application) ==
 		       4 + APPLICATIONS_ID_LEN + APPLICATIONS_NAME_LEN +
 			       APPLICATIONS_DESCRIPTION_LEN + 3,
 	       "struct templates_application has hidden padding");
-_Static_assert(sizeof(struct templates_loss_stats) == 4 + 1 + 3 + 9 * 8,
+_Static_assert(sizeof(struct templates_loss_stats) == 4 + 1 + 3 + 10 * 8,
 	       "struct templates_loss_stats has hidden padding");
 _Static_assert(offsetof(struct templates_flow4, ends) == 8 * 8 &&
 		       offsetof(struct templates_flow6, ends) == 8 * 8,
@@ -850,5 +856,6 @@ void templates__fill_loss_stats(struct templates_loss_stats *rec, uint32_t odid,
 	rec->sockflowHandshakeNotKeptTotalCount = loss->handshake_map_full;
 	rec->sockflowEvictedFlowTotalCount = loss->flows_evicted;
 	rec->sockflowFilteredFlowTotalCount = loss->flows_filtered;
+	rec->sockflowUnconfirmedFlowTotalCount = st->records_unconfirmed;
 	rec->sockflowTcpCountsEstimated = loss->tcp_counts_estimated;
 }

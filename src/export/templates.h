@@ -190,6 +190,7 @@ struct templates_loss_stats {
 	uint64_t sockflowHandshakeNotKeptTotalCount;
 	uint64_t sockflowEvictedFlowTotalCount;
 	uint64_t sockflowFilteredFlowTotalCount;
+	uint64_t sockflowUnconfirmedFlowTotalCount;	/* records a TCP reset left in doubt */
 };
 
 /*

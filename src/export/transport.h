@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "export/export.h"
 
 /* TCP: back-off between connection attempts, doubled from MIN up to MAX. */
 #define TRANSPORT_BACKOFF_MIN_MS 1000
@@ -16,19 +17,26 @@
 #define TRANSPORT_CONNECT_TIMEOUT_MS 10000
 /* TCP: unacknowledged data older than this breaks the connection (TCP_USER_TIMEOUT). */
 #define TRANSPORT_USER_TIMEOUT_MS 30000
-/* TCP: bytes of encoded messages kept unsent before the caller should stop encoding. */
+/* TCP: bytes of encoded messages not yet acknowledged before the caller should stop encoding. */
 #define TRANSPORT_TCP_HIGH_WATER (1024 * 1024)
 
 struct transport;
 
-/* What the transport has done; records are counted per message written in full. */
+/*
+ * What the transport has done; records are counted per message: UDP sent
+ * when the datagram went out, TCP when the collector's kernel acknowledged
+ * the whole message.
+ */
 struct transport_stats {
 	uint64_t records_sent;
-	uint64_t records_lost;	/* in messages dropped: send failed, connection lost */
+	uint64_t records_lost;	/* in messages dropped: send failed, not acknowledged when lost */
+	uint64_t records_unconfirmed;	/* TCP: sent, but a reset says they may lie unread */
 	uint64_t messages_sent;
 	uint64_t send_errors;
 	uint64_t reconnects;	/* TCP connections established */
 };
+
+
 
 /*
  * A transport to @host:@port (@kind COLLECTOR_UDP or COLLECTOR_TCP). The
@@ -80,12 +88,18 @@ uint16_t transport__udp_message_max(const struct transport *t, uint32_t want);
 /* TCP: write queued bytes without blocking. Returns 0 or -errno as transport__send(). */
 int transport__write(struct transport *t);
 
-/* TCP: bytes queued and not yet written. */
+/* TCP: bytes queued and not yet acknowledged by the collector's kernel (written or not). */
 size_t transport__pending(const struct transport *t);
 
 void transport__stats(const struct transport *t, struct transport_stats *st);
 
-/* Close and free; queued bytes not yet written are dropped. Accepts NULL. */
+/* TCP: whether a connection died since the last call, and what it took; clears it. */
+bool transport__take_drop(struct transport *t, struct export_drop *drop);
+
+/*
+ * Close and free; queued bytes not yet written are dropped, and messages
+ * not yet acknowledged are counted neither sent nor lost. Accepts NULL.
+ */
 void transport__free(struct transport *t);
 
 #endif

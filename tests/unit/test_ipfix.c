@@ -2,6 +2,7 @@
 /* Export sinks: IPFIX round trips through libfixbuf (file, UDP, TCP), field lists, printing. */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <glib.h>
@@ -853,6 +855,7 @@ static const struct wire_element loss_elements[] = {
 	{ "sockflowHandshakeNotKeptTotalCount", PEN_OURS, 1025, TMPL_MINIMAL, 0 },
 	{ "sockflowEvictedFlowTotalCount", PEN_OURS, 1026, TMPL_MINIMAL, 0 },
 	{ "sockflowFilteredFlowTotalCount", PEN_OURS, 1027, TMPL_MINIMAL, 0 },
+	{ "sockflowUnconfirmedFlowTotalCount", PEN_OURS, 1040, TMPL_MINIMAL, 0 },
 };
 
 /*
@@ -1227,6 +1230,7 @@ static void assert_loss_stats(const struct templates_loss_stats *got,
 	g_assert_cmpuint(got->sockflowHandshakeNotKeptTotalCount, ==, want->handshake_map_full);
 	g_assert_cmpuint(got->sockflowEvictedFlowTotalCount, ==, want->flows_evicted);
 	g_assert_cmpuint(got->sockflowFilteredFlowTotalCount, ==, want->flows_filtered);
+	g_assert_cmpuint(got->sockflowUnconfirmedFlowTotalCount, ==, 0);
 	g_assert_cmpuint(got->sockflowTcpCountsEstimated, ==, want->tcp_counts_estimated);
 }
 
@@ -1959,6 +1963,102 @@ static void test_tcp_partial_writes(void)
 	close(lfd);
 }
 
+/* Bytes @fd holds unread. */
+static int unread_bytes(int fd)
+{
+	int n = 0;
+
+	g_assert_cmpint(ioctl(fd, FIONREAD, &n), ==, 0);
+	return n;
+}
+
+/*
+ * TCP: a collector that never reads, then dies with unread data (a
+ * reset). Records count sent only as acknowledged; on the reset every
+ * record not acknowledged is lost, exactly, and not sent again: the next
+ * connection gets exactly the records after them. As the collector read
+ * nothing, every record sent is unconfirmed (the 2 x window bound holds).
+ */
+static void test_tcp_reset_unread(void)
+{
+	struct export_options opts = default_opts();
+	struct export_drop drop = { 0 };
+	struct export_stats st;
+	struct export_sink *s;
+	struct flow_record r;
+	struct decoder d;
+	uint16_t port = 0;
+	int lfd, cfd, i, unread, still = 0, rcvbuf = 32768;
+	const int n = 30000;
+	gint64 deadline;
+	uint64_t now, gone;
+
+	lfd = bound_socket(AF_INET, SOCK_STREAM, &port);
+	g_assert_cmpint(lfd, >=, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	g_assert_cmpint(listen(lfd, 4), ==, 0);
+	opts.buffer_records = n;
+	s = new_sink(COLLECTOR_TCP, "127.0.0.1", port, NULL, &opts);
+	now = flush_until_connected(s, mono_ms());
+	cfd = accept_one(lfd);
+	for (i = 0; i < n; i++) {
+		make_record(&r, i % 2 ? AF_INET6 : AF_INET, i);
+		g_assert_cmpint(export_sink__add(s, &r), ==, 0);
+	}
+	/* Flush until the collector's queue holds still: its window is closed. */
+	deadline = g_get_monotonic_time() + WAIT_US;
+	for (unread = -1; still < 10; g_usleep(5000)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		export_sink__flush(s, now);
+		still = unread_bytes(cfd) == unread ? still + 1 : 0;
+		unread = unread_bytes(cfd);
+	}
+	export_sink__stats(s, &st);
+	g_assert_cmpuint(st.records_sent, >, 0);
+	g_assert_cmpuint(st.records_sent, <, n);
+	g_assert_cmpuint(st.records_lost, ==, 0);
+	g_assert_false(export_sink__take_drop(s, &drop));
+
+	/* Closed with unread data: the kernel resets the connection. */
+	close(cfd);
+	deadline = g_get_monotonic_time() + WAIT_US;
+	do {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		g_usleep(1000);
+		export_sink__flush(s, now);
+		export_sink__stats(s, &st);
+	} while (st.connected);
+	g_assert_true(export_sink__take_drop(s, &drop));
+	g_assert_false(export_sink__take_drop(s, &drop));
+	g_assert_cmpint(drop.err, ==, -ECONNRESET);
+	g_assert_cmpuint(drop.connections, ==, 1);
+	g_assert_cmpuint(drop.records_lost, >, 0);
+	g_assert_cmpuint(drop.records_lost, ==, st.records_lost);
+	g_assert_cmpuint(drop.records_unconfirmed, ==, st.records_sent);
+	g_assert_cmpuint(st.records_unconfirmed, ==, st.records_sent);
+	g_assert_cmpuint(drop.unread_bound_bytes, >=, (uint64_t)unread);
+	gone = st.records_sent + st.records_lost;
+	g_assert_cmpuint(gone, <, n);
+	g_test_message("sent %" PRIu64 ", lost %" PRIu64 ", unread %d bytes, bound %" PRIu64,
+		       st.records_sent, st.records_lost, unread, drop.unread_bound_bytes);
+
+	/* The next connection: the records after those, each once. */
+	now = flush_until_connected(s, now + 1000);
+	cfd = accept_one(lfd);
+	decoder_init(&d, NULL);
+	read_records(cfd, s, now, &d, n - gone);
+	assert_session_start(&d);
+	for (i = gone; i < n; i++) {
+		make_record(&r, i % 2 ? AF_INET6 : AF_INET, i);
+		assert_same_record(&r, decoded(&d, i - gone));
+	}
+	g_assert_cmpuint(d.records->len, ==, n - gone);
+	decoder_free(&d);
+	export_sink__free(s);
+	close(cfd);
+	close(lfd);
+}
+
 /* TCP: records at their longest fit a message (8 KB) whole, several to a message. */
 static void test_tcp_max_lengths(void)
 {
@@ -2179,6 +2279,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ipfix/tcp_reconnect", test_tcp_reconnect);
 	g_test_add_func("/ipfix/tcp_backoff", test_tcp_backoff);
 	g_test_add_func("/ipfix/tcp_partial_writes", test_tcp_partial_writes);
+	g_test_add_func("/ipfix/tcp_reset_unread", test_tcp_reset_unread);
 	g_test_add_func("/ipfix/tcp_max_lengths", test_tcp_max_lengths);
 	g_test_add_func("/ipfix/file_uniflow", test_file_uniflow);
 	g_test_add_func("/ipfix/file_applications", test_file_applications);
