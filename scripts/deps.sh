@@ -18,6 +18,7 @@ TEST_PKGS=(
 	qemu-system-x86 cpio
 	softflowd curl
 	prometheus	# for promtool; its service is stopped and disabled below
+	debhelper lintian	# tests/integration/deb_package.sh builds and checks the .deb
 )
 
 missing=()
