@@ -19,6 +19,7 @@ TEST_PKGS=(
 	softflowd curl
 	prometheus	# for promtool; its service is stopped and disabled below
 	debhelper lintian	# tests/integration/deb_package.sh builds and checks the .deb
+	libcap2-bin	# capsh: container_image.sh reads the capabilities sockflow holds
 )
 
 missing=()
