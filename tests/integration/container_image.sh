@@ -112,8 +112,10 @@ wait_for 20 "the containers' connection's record" has_json_to "$ctr_port" ||
 	fail "no record to port $ctr_port; cli: $(podman logs "$cli" 2>&1 | tail -n 3)"
 
 stop_rc=0
+stop_start=$(date +%s%N)
 podman stop -t 30 "$sf" >"$TEST_TMP/stop.log" 2>&1 || stop_rc=$?
 assert_eq "podman stop status" 0 "$stop_rc"
+log "podman stop took $((($(date +%s%N) - stop_start) / 1000000)) ms"
 assert_eq "sockflow's exit status in the container" 0 "$(podman_get "$sf" '{{.State.ExitCode}}')"
 
 # The records in the IPFIX file the container wrote.
