@@ -11,6 +11,7 @@
 #     both processes and both containers named as podman names them;
 #   - `podman stop` (SIGTERM) ends it with status 0.
 # The image's size is logged.
+# shellcheck source=tests/integration/lib.sh disable=SC2154
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/podman.sh
 . "$(dirname "$0")/podman.sh"
@@ -54,7 +55,7 @@ for d in /var/lib/containers/storage /run/containers/storage /var/lib/docker/con
 	/run/containerd/io.containerd.runtime.v2.task; do
 	[[ -d $d ]] && mounts+=(-v "$d:$d:ro")
 done
-[[ -d /run/netns ]] && mounts+=(-v /run/netns:/run/netns:ro,rslave)
+[[ -d /run/netns ]] && mounts+=(-v '/run/netns:/run/netns:ro,rslave')
 mkdir -p "$TEST_TMP/out"
 mounts+=(-v "$TEST_TMP/out:/out")
 
@@ -83,9 +84,9 @@ assert_lines_eq "capabilities granted to the container" "$TEST_TMP/caps.want" \
 	"$TEST_TMP/caps.granted"
 sf_pid=$(podman_pid "$sf")
 capsh --decode="$(awk '/^CapEff:/ { print $2 }' "/proc/$sf_pid/status")" |
-	sed 's/.*=//' | tr ',' '\n' | tr a-z A-Z | sed '/^$/d' | sort >"$TEST_TMP/caps.have"
-extra=$(comm -13 "$TEST_TMP/caps.want" "$TEST_TMP/caps.have")
-[[ -z $extra ]] || fail "sockflow in the container holds more than CAPS: $extra"
+	sed 's/.*=//' | tr ',' '\n' | tr '[:lower:]' '[:upper:]' | sed '/^$/d' | sort >"$TEST_TMP/caps.have"
+caps_extra=$(comm -13 "$TEST_TMP/caps.want" "$TEST_TMP/caps.have")
+[[ -z $caps_extra ]] || fail "sockflow in the container holds more than CAPS: $caps_extra"
 assert_eq "seccomp mode" 2 "$(awk '/^Seccomp:/ { print $2 }' "/proc/$sf_pid/status")"
 
 # A host connection, by names no other process has.
@@ -120,13 +121,13 @@ assert_eq "sockflow's exit status in the container" 0 "$(podman_get "$sf" '{{.St
 
 # The records in the IPFIX file the container wrote.
 ipfix_dump_records "$TEST_TMP/out/flows.ipfix" >"$TEST_TMP/file.jsonl"
-fields='[.SRC_PROC_NAME, .DST_PROC_NAME, .SRC_PROC_USER_NAME, .DST_PROC_USER_NAME,
+rec_fields='[.SRC_PROC_NAME, .DST_PROC_NAME, .SRC_PROC_USER_NAME, .DST_PROC_USER_NAME,
 	.sockflowSourceContainerName // "-", .sockflowDestinationContainerName // "-"]
 	| map(tostring | if . == "" then "-" else . end) | join(" ")'
 assert_eq "host connection: processes, users, containers" \
 	"sfimgclient sfimgserver root root - -" \
-	"$(records_to "$host_port" "$TEST_TMP/file.jsonl" | jq -r "$fields")"
+	"$(records_to "$host_port" "$TEST_TMP/file.jsonl" | jq -r "$rec_fields")"
 assert_eq "containers' connection: processes, users, containers" \
 	"wget httpd root root $cli $srv" \
-	"$(records_to "$ctr_port" "$TEST_TMP/file.jsonl" | jq -r "$fields")"
+	"$(records_to "$ctr_port" "$TEST_TMP/file.jsonl" | jq -r "$rec_fields")"
 log "ok: image $IMAGE: $(podman image inspect -f '{{.Size}}' "$IMAGE") bytes"

@@ -14,6 +14,7 @@
 #       SIGTERM ends it with status 0;
 #   (e) `dpkg --purge` leaves none of the package's files, no conffile, no dpkg state.
 # The package is purged on exit whatever the outcome.
+# shellcheck source=tests/integration/lib.sh disable=SC2154
 . "$(dirname "$0")/lib.sh"
 
 require_root
@@ -139,7 +140,7 @@ if [[ -n $unitfile ]]; then
 	log "the unit's command line: ${cmdline[*]}"
 fi
 [[ ${cmdline[0]} == /usr/sbin/sockflow ]] || fail "ExecStart runs ${cmdline[0]}, not /usr/sbin/sockflow"
-SOCKFLOW=${cmdline[0]}
+SOCKFLOW=${cmdline[0]}	# what sockflow_start runs
 IPFIX_FILE="$TEST_TMP/flows.ipfix"
 sockflow_start "${cmdline[@]:1}" --collector "file:$IPFIX_FILE" --json
 conngen_serve --threads 1
