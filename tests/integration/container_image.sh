@@ -16,7 +16,7 @@
 # shellcheck source=tests/integration/podman.sh
 . "$(dirname "$0")/podman.sh"
 
-# The capabilities sockflow documents (README "Least privilege"), exactly; the DaemonSet in
+# The capabilities sockflow documents (README, issue 13 item 2), exactly; the DaemonSet in
 # deploy/kubernetes/sockflow.yaml adds the same (tests/unit/test_kubernetes.sh).
 CAPS="CAP_BPF CAP_PERFMON CAP_NET_ADMIN CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH"
 
