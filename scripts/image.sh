@@ -49,7 +49,7 @@ ldd "$root/usr/sbin/sockflow" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ 
 mkdir -p "$root/run" "$root/tmp"
 chmod 1777 "$root/tmp"
 
-podman build -q --no-cache -f "$srcdir/deploy/container/Containerfile" \
+podman build -q --no-cache --layers=false -f "$srcdir/deploy/container/Containerfile" \
 	--label "org.opencontainers.image.version=$version" \
 	--label "org.opencontainers.image.title=sockflow" -t "$image" "$ctx" >"$ctx/build.log" 2>&1 ||
 	{ echo "image: podman build failed:" >&2; cat "$ctx/build.log" >&2; exit 1; }
