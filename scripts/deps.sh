@@ -18,6 +18,9 @@ TEST_PKGS=(
 	qemu-system-x86 cpio
 	softflowd curl
 	prometheus	# for promtool; its service is stopped and disabled below
+	debhelper lintian	# tests/integration/deb_package.sh builds and checks the .deb
+	libcap2-bin	# capsh: container_image.sh reads the capabilities sockflow holds
+	python3-yaml	# tests/unit/test_kubernetes.sh parses the DaemonSet manifest
 )
 
 missing=()
