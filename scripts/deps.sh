@@ -9,7 +9,7 @@ BUILD_PKGS=(
 	autoconf automake libtool pkg-config make gcc
 	clang llvm bpftool
 	libbpf-dev libelf-dev zlib1g-dev libfixbuf-dev libglib2.0-dev libmnl-dev
-	libnetfilter-conntrack-dev
+	libnetfilter-conntrack-dev libjansson-dev
 )
 TEST_PKGS=(
 	nfdump tshark wireshark-common libfixbuf-tools pmacct
@@ -18,6 +18,7 @@ TEST_PKGS=(
 	qemu-system-x86 cpio
 	softflowd curl
 	prometheus	# for promtool; its service is stopped and disabled below
+	libclang-rt-14-dev	# libFuzzer and the sanitizers' runtimes for tests/fuzz/run.sh
 )
 
 missing=()
