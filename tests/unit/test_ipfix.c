@@ -2029,7 +2029,7 @@ static void test_print_json(void)
 			"\"reverseOctetDeltaCount\":90002,\"reversePacketDeltaCount\":72,"
 			"\"sockflowPayloadOctets\":502,\"reverseSockflowPayloadOctets\":80002,"
 			"\"tcpControlBits\":27,\"flowEndReason\":3,"
-			"\"SRC_PROC_PID\":1002,\"SRC_PROC_NAME\":\"a\\\"b\\\\c\\u0001\\u00ff\","
+			"\"SRC_PROC_PID\":1002,\"SRC_PROC_NAME\":\"a\\\"b\\\\c\\u0001\xef\xbf\xbd\","
 			"\"SRC_PROC_UID\":502,\"SRC_PROC_USER_NAME\":\"user2\","
 			"\"SRC_FATHER_PROC_PID\":999,\"SRC_FATHER_PROC_NAME\":\"bash\","
 			"\"SRC_PROC_CMDLINE\":\"cli2 --name \\\"caf\xc3\xa9\\\" -v\","
