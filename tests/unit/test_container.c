@@ -796,7 +796,7 @@ static void test_json_malformed(void)
 	}
 	podman_name(state, podman_json, (gssize)len, name, sizeof(name));
 	g_assert_cmpstr(name, ==, "ctest1");
-	/* nested deeper than the reader goes: refused, not recursed into */
+	/* nested deeper than jansson goes (2048 levels): refused, not recursed into */
 	for (i = 0; i < 100000; i++)
 		g_string_append_c(deep, '[');
 	podman_name(state, deep->str, (gssize)deep->len, name, sizeof(name));
