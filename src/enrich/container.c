@@ -109,7 +109,8 @@ static void ctr_info__key(char *key, size_t size, enum container_runtime rt, con
 	snprintf(key, size, "%s:%s", cgroup_path__runtime_name(rt), id);
 }
 
-static struct ctr_info *ctr_info__find(struct container_cache *cc, enum container_runtime rt, const char *id)
+static struct ctr_info *ctr_info__find(struct container_cache *cc, enum container_runtime rt,
+				       const char *id)
 {
 	char key[sizeof(((struct ctr_info *)0)->key)];
 
@@ -118,7 +119,8 @@ static struct ctr_info *ctr_info__find(struct container_cache *cc, enum containe
 }
 
 /* The entry of (@rt, @id), made empty (not found) if new; the oldest entry goes past the bound. */
-static struct ctr_info *ctr_info__get(struct container_cache *cc, enum container_runtime rt, const char *id)
+static struct ctr_info *ctr_info__get(struct container_cache *cc, enum container_runtime rt,
+				      const char *id)
 {
 	struct ctr_info *info = ctr_info__find(cc, rt, id);
 
@@ -150,7 +152,8 @@ static void ctr_info__clear(struct ctr_info *info)
 /* Whether podman's state changed since it was last read. */
 static bool podman__changed(const struct container_cache *cc)
 {
-	return !cc->podman_loaded || runtime_state__podman_stamp(cc->state_root) != cc->podman_stamp;
+	return !cc->podman_loaded ||
+	       runtime_state__podman_stamp(cc->state_root) != cc->podman_stamp;
 }
 
 struct podman_load {
@@ -486,7 +489,8 @@ int container_cache__fill(struct container_cache *cc, uint64_t cgroup_id, char *
 	if (cgroup_path__parse(e->path, &p))
 		return 0;
 	info = p.id[0] && p.rt != RT_SYSTEMD ? ctr_info__lookup(cc, &p) : NULL;
-	g_strlcpy(out->runtime, cgroup_path__runtime_name(info ? info->rt : p.rt), sizeof(out->runtime));
+	g_strlcpy(out->runtime, cgroup_path__runtime_name(info ? info->rt : p.rt),
+		  sizeof(out->runtime));
 	memcpy(out->id, p.id, sizeof(out->id));
 	memcpy(out->pod_uid, p.pod_uid, sizeof(out->pod_uid));
 	if (!info)

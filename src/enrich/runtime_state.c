@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Names of a container from its runtime's state files, parsed with jansson under a memory budget. */
+/* Names of a container from its runtime's state files, parsed by jansson within a memory budget. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -430,7 +430,8 @@ struct podman_images {
 
 static void podman_images__load(struct podman_images *im)
 {
-	char *file = NULL, id[CONTAINER_ID_LEN + 1], name[sizeof(((struct runtime_names *)0)->image)];
+	char name[sizeof(((struct runtime_names *)0)->image)];
+	char *file = NULL, id[CONTAINER_ID_LEN + 1];
 	const char *buf = im->buf;
 	size_t len = im->len, i;
 	json_t *doc, *elem;

@@ -25,14 +25,18 @@ skip() {
 	exit 77
 }
 
-[[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "$name: seconds must be a positive integer, got '$seconds'" >&2; exit 2; }
+if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then
+	echo "$name: seconds must be a positive integer, got '$seconds'" >&2
+	exit 2
+fi
 command -v "$cc" >/dev/null 2>&1 || skip "$cc not found; install the Debian package clang"
 mkdir -p "$out"
 # libFuzzer and the sanitizer runtimes are libclang-rt-14-dev on Debian 12.
 probe_log=$out/probe.log
 if ! printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return 0; }\n' |
 	"$cc" -fsanitize=fuzzer,address,undefined -x c - -o "$out/probe" >"$probe_log" 2>&1; then
-	skip "$cc cannot link -fsanitize=fuzzer,address,undefined (install libclang-rt-14-dev): $(head -c 200 "$probe_log")"
+	skip "$cc cannot link -fsanitize=fuzzer,address,undefined" \
+		"(install libclang-rt-14-dev): $(head -c 200 "$probe_log")"
 fi
 
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
