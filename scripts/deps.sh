@@ -9,7 +9,7 @@ BUILD_PKGS=(
 	autoconf automake libtool pkg-config make gcc
 	clang llvm bpftool
 	libbpf-dev libelf-dev zlib1g-dev libfixbuf-dev libglib2.0-dev libmnl-dev
-	libnetfilter-conntrack-dev
+	libnetfilter-conntrack-dev libjansson-dev
 )
 TEST_PKGS=(
 	nfdump tshark wireshark-common libfixbuf-tools pmacct
@@ -21,6 +21,7 @@ TEST_PKGS=(
 	debhelper lintian	# tests/integration/deb_package.sh builds and checks the .deb
 	libcap2-bin	# capsh: container_image.sh reads the capabilities sockflow holds
 	python3-yaml	# tests/unit/test_kubernetes.sh parses the DaemonSet manifest
+	libclang-rt-14-dev	# libFuzzer and the sanitizers' runtimes for tests/fuzz/run.sh
 )
 
 missing=()

@@ -14,6 +14,7 @@
 #include "enrich/process.h"
 #include "enrich/user.h"
 #include "procfs.h"
+#include "utf8.h"
 
 /*
  * One process, named by its pid and its start time in clock ticks since
@@ -80,45 +81,28 @@ static void clock_seen(struct process_cache *pc, uint64_t now_ns)
 }
 
 /*
- * How many of the @len bytes at @src fit a field of @size bytes with its
- * NUL. A cut never splits a UTF-8 character (IPFIX strings are UTF-8): up
- * to three continuation bytes before the cut go too.
+ * A copy of what fits a field of @size bytes (at most FLOW_PATH_LEN), made
+ * valid UTF-8 (IPFIX strings are UTF-8) and cut at a character boundary;
+ * NULL for "" or no memory (both mean unknown).
  */
-static size_t text_fit(const char *src, size_t len, size_t size)
-{
-	size_t cut, back;
-
-	if (len < size)
-		return len;
-	cut = size - 1;
-	for (back = 0; back < 3 && cut > 0 && ((unsigned char)src[cut] & 0xc0) == 0x80; back++)
-		cut--;
-	return cut;
-}
-
-/* A copy of what fits a field of @size bytes; NULL for "" or no memory (both mean unknown). */
 static char *text_dup(const char *src, size_t len, size_t size)
 {
-	len = text_fit(src, len, size);
-	return len ? strndup(src, len) : NULL;
+	char buf[MAX(FLOW_PATH_LEN, FLOW_CMDLINE_LEN)];
+
+	if (!utf8__sanitize(buf, MIN(size, sizeof(buf)), src, len))
+		return NULL;
+	return strdup(buf);
 }
 
-static void text_copy(char *dst, size_t size, const char *src, size_t len)
+static void field_set(char *dst, size_t size, const char *src)
 {
-	len = text_fit(src, len, size);
-	memcpy(dst, src, len);
-	dst[len] = '\0';
+	utf8__sanitize(dst, size, src ? src : "", src ? strlen(src) : 0);
 }
 
 static void str_set(char **dst, char *src)
 {
 	free(*dst);
 	*dst = src;
-}
-
-static void field_set(char *dst, size_t size, const char *src)
-{
-	text_copy(dst, size, src ? src : "", src ? strlen(src) : 0);
 }
 
 static void list_unlink(struct entry_list *l, struct process_entry *e)
@@ -265,7 +249,7 @@ static int proc_stat__parse(const char *buf, struct proc_stat *st)
 	err = procfs__parse_stat(buf, &ps);
 	if (err)
 		return err;
-	text_copy(st->comm, sizeof(st->comm), ps.comm, ps.comm_len);
+	utf8__sanitize(st->comm, sizeof(st->comm), ps.comm, ps.comm_len);
 	st->ppid = ps.ppid;
 	st->start_ticks = ps.start_ticks;
 	return 0;
@@ -451,7 +435,7 @@ void process_cache__exec(struct process_cache *pc, const struct process_exec *ev
 	if (e->ppid != ev->ppid)
 		e->parent_start_known = false;
 	e->ppid = ev->ppid;
-	text_copy(e->comm, sizeof(e->comm), ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
+	utf8__sanitize(e->comm, sizeof(e->comm), ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
 	/* A relative execve() path says little; the running process may tell the full one. */
 	exe = ev->exe[0] == '/' ? NULL : proc_exe_now(pc, ev->pid, ticks);
 	if (!exe)
@@ -573,6 +557,9 @@ int process_cache__fill(struct process_cache *pc, struct flow_process *p, uint64
 	p->exe[0] = p->cmdline[0] = p->user[0] = '\0';
 	if (!p->pid)
 		return -ENOENT;
+	/* the kernel's names are any bytes a process chose: valid UTF-8 from here on */
+	utf8__sanitize_field(p->name, sizeof(p->name));
+	utf8__sanitize_field(p->parent_name, sizeof(p->parent_name));
 	field_set(p->user, sizeof(p->user), user_cache__name(pc->users, p->uid));
 
 	e = entry__find(pc, p->pid, ticks);

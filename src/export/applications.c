@@ -12,6 +12,7 @@
 
 #include "export/applications.h"
 #include "log.h"
+#include "utf8.h"
 
 /*
  * A bound on the table: past it (a host that runs this many different
@@ -73,9 +74,13 @@ static void put_id(uint8_t *id, uint32_t pen, uint32_t selector)
 /* Whether @app is @p's executable (or, with neither executable known, its name). */
 static bool same_application(const struct application *app, const struct flow_process *p)
 {
-	/* The description keeps at most its size less one of the path. */
-	if (p->exe[0])
-		return !strncmp(app->description, p->exe, sizeof(app->description) - 1);
+	size_t n;
+
+	/* The description keeps what of the path fits, cut at a character boundary. */
+	if (p->exe[0]) {
+		n = utf8__cut(p->exe, strlen(p->exe), sizeof(app->description) - 1);
+		return strlen(app->description) == n && !memcmp(app->description, p->exe, n);
+	}
 	return !app->description[0] && !strcmp(app->name, p->name);
 }
 
@@ -105,8 +110,9 @@ struct application *applications__of(struct applications *t, const struct flow_p
 		g_hash_table_remove_all(t->by_selector);
 	app = g_new0(struct application, 1);
 	put_id(app->id, t->pen, selector);
-	g_strlcpy(app->name, base ? base + 1 : key, sizeof(app->name));
-	g_strlcpy(app->description, p->exe, sizeof(app->description));
+	key = base ? base + 1 : key;
+	utf8__sanitize(app->name, sizeof(app->name), key, strlen(key));
+	utf8__sanitize(app->description, sizeof(app->description), p->exe, strlen(p->exe));
 	g_hash_table_insert(t->by_selector, GUINT_TO_POINTER(selector), app);
 	return app;
 }

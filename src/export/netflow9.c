@@ -26,6 +26,7 @@
 #include "export/template_schedule.h"
 #include "export/templates.h"
 #include "export/transport.h"
+#include "utf8.h"
 
 #define V9_VERSION 9
 #define V9_HEADER_LEN 20
@@ -379,10 +380,13 @@ static int v9_templates(struct v9_sink *s)
 	return err;
 }
 
-/* @str in a fixed field of @len octets, cut to leave at least one NUL at the end. */
+/*
+ * @str in a fixed field of @len octets, cut at a character boundary to
+ * leave at least one NUL at the end.
+ */
 static void put_string(uint8_t *p, const char *str, size_t len)
 {
-	size_t n = strnlen(str, len - 1);
+	size_t n = utf8__cut(str, strnlen(str, len), len - 1);
 
 	memcpy(p, str, n);
 	memset(p + n, 0, len - n);

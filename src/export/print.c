@@ -16,6 +16,7 @@
 #include <glib.h>
 
 #include "export/sink.h"
+#include "utf8.h"
 
 /*
  * Room for the longest line: a JSON record with every string of both
@@ -229,15 +230,22 @@ static void print_text(struct print_sink *s, struct line *l, const struct flow_r
 }
 
 /*
- * A JSON string: quotes, backslashes and control bytes escaped; in a
- * name that is not UTF-8, bytes above 0x7f as \u00XX (read as Latin-1).
+ * A JSON string: quotes, backslashes and control bytes escaped. The enrich
+ * stage made every name valid UTF-8; anything else still gets U+FFFD for
+ * bytes that are not, so the line stays valid JSON.
  */
 static void json_string(struct line *l, const char *str, size_t len)
 {
-	bool utf8 = g_utf8_validate(str, len, NULL);
+	char *valid = NULL;
 	unsigned char c;
 	size_t i;
 
+	if (!utf8__valid(str, len)) {
+		/* each bad byte may grow to 3 */
+		valid = g_malloc(len * 3 + 1);
+		len = utf8__sanitize(valid, len * 3 + 1, str, len);
+		str = valid;
+	}
 	line_add(l, "\"");
 	for (i = 0; i < len; i++) {
 		c = str[i];
@@ -247,12 +255,13 @@ static void json_string(struct line *l, const char *str, size_t len)
 			line_add(l, "\\n");
 		else if (c == '\t')
 			line_add(l, "\\t");
-		else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
+		else if (c < 0x20 || c == 0x7f)
 			line_add(l, "\\u%04x", c);
 		else
 			line_add(l, "%c", c);
 	}
 	line_add(l, "\"");
+	g_free(valid);
 }
 
 /* ,"KEY":"value" for a NUL-terminated string in @size bytes; nothing when it is empty. */

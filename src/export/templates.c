@@ -39,6 +39,7 @@
 #include <arpa/inet.h>
 
 #include "export/templates.h"
+#include "utf8.h"
 
 /*
  * ntop's process elements: nProbe's NetFlow v9 ids minus 57472, with
@@ -594,7 +595,7 @@ static size_t capped_len(const struct templates_layout *lay, void *rec, size_t c
 
 size_t templates__fit(const struct templates_layout *lay, void *rec, size_t max_len)
 {
-	size_t len = templates__encoded_len(lay, rec), rest, lo, hi, mid, cut;
+	size_t len = templates__encoded_len(lay, rec), rest, lo, hi, mid;
 	fbVarfield_t *v;
 	unsigned int i;
 
@@ -618,10 +619,8 @@ size_t templates__fit(const struct templates_layout *lay, void *rec, size_t max_
 		v = var_at(lay, rec, i);
 		if (!lay->var[i].shortenable || v->len <= lo)
 			continue;
-		/* Never split a UTF-8 character: back up over continuation bytes. */
-		for (cut = lo; cut > 0 && (v->buf[cut] & 0xc0) == 0x80; cut--)
-			;
-		v->len = cut;
+		/* Never split a UTF-8 character. */
+		v->len = utf8__cut((const char *)v->buf, v->len, lo);
 	}
 	return templates__encoded_len(lay, rec);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for container.c: cgroup paths of each runtime, both caches, malformed JSON. */
+/* Unit tests for container.c, cgroup_path.c, runtime_state.c: each runtime's paths, caches, JSON. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -731,10 +731,13 @@ static void test_json_strings(void)
 		    "    \"names\": [ \"a\\\"b\\\\c\\/d\\u00e9\\ud83d\\ude00\\t\" ]\n  }\n]\n",
 		    -1, name, sizeof(name));
 	g_assert_cmpstr(name, ==, "a\"b\\c/d\xc3\xa9\xf0\x9f\x98\x80\t");
-	/* a lone surrogate becomes U+FFFD */
+	/*
+	 * a lone surrogate: jansson refuses the whole file (the runtimes, all
+	 * written in Go, never write one: Go's encoder replaces bad text with U+FFFD)
+	 */
 	podman_name(state, "[{\"id\":\"" PODMAN_ID "\",\"names\":[\"x\\ud800y\"]}]", -1, name,
 		    sizeof(name));
-	g_assert_cmpstr(name, ==, "x\xef\xbf\xbdy");
+	g_assert_cmpstr(name, ==, "");
 	/* so does \u0000, which would end the C string */
 	podman_name(state, "[{\"id\":\"" PODMAN_ID "\",\"names\":[\"x\\u0000y\"]}]", -1, name,
 		    sizeof(name));
@@ -793,7 +796,7 @@ static void test_json_malformed(void)
 	}
 	podman_name(state, podman_json, (gssize)len, name, sizeof(name));
 	g_assert_cmpstr(name, ==, "ctest1");
-	/* nested deeper than the reader goes: refused, not recursed into */
+	/* nested deeper than jansson goes (2048 levels): refused, not recursed into */
 	for (i = 0; i < 100000; i++)
 		g_string_append_c(deep, '[');
 	podman_name(state, deep->str, (gssize)deep->len, name, sizeof(name));
@@ -819,6 +822,68 @@ static void test_json_malformed(void)
 	g_free(state);
 }
 
+/*
+ * Names that are not valid UTF-8 never come out: \u0000 and a systemd unit
+ * or cgroup directory named in Latin-1 become U+FFFD; raw bytes that are
+ * not UTF-8 inside a state file make jansson refuse the file.
+ */
+static void test_utf8_names(void)
+{
+	char *state = g_dir_make_tmp("sockflow-state-XXXXXX", NULL), name[64], path[64];
+	struct container_cache *cc = cache_new("/nonexistent", state, 0);
+	struct flow_container c;
+
+	podman_name(state, "[{\"id\":\"" PODMAN_ID "\",\"names\":[\"caf\xe9\"]}]", -1, name,
+		    sizeof(name));
+	g_assert_cmpstr(name, ==, "");
+	podman_name(state, "[{\"id\":\"" PODMAN_ID "\",\"names\":[\"a\\u0000\\u00e9\"]}]", -1,
+		    name, sizeof(name));
+	g_assert_cmpstr(name, ==, "a\xef\xbf\xbd\xc3\xa9");
+
+	g_assert_cmpint(container__parse_cgroup_path("/system.slice/caf\xe9.service", &c), ==, 0);
+	g_assert_cmpstr(c.id, ==, "caf\xef\xbf\xbd.service");
+
+	/* a cgroup path cut to the caller's buffer, and sanitized */
+	container_cache__cgroup_created(cc, 40, "system.slice/x\xff\xc3\xa9.service");
+	g_assert_cmpint(container_cache__fill(cc, 40, path, 8, &c), ==, 0);
+	g_assert_cmpstr(path, ==, "/system");
+	g_assert_cmpint(container_cache__fill(cc, 40, path, sizeof(path), &c), ==, 0);
+	g_assert_cmpstr(path, ==, "/system.slice/x\xef\xbf\xbd\xc3\xa9.service");
+	g_assert_cmpint(container_cache__fill(cc, 40, path, 18, &c), ==, 0);
+	g_assert_cmpstr(path, ==, "/system.slice/x");
+	container_cache__free(cc);
+	rm_rf(state);
+	g_free(state);
+}
+
+/*
+ * A crafted state file that would make jansson allocate more than the
+ * parse's budget (an empty object every 3 bytes: ~81 bytes each, 4 MiB of
+ * them > 256 MiB) is refused, not a crash; the next good file reads again.
+ */
+static void test_json_budget(void)
+{
+	char *state = g_dir_make_tmp("sockflow-state-XXXXXX", NULL), name[64];
+	GString *big = g_string_new("[{\"id\":\"" PODMAN_ID "\",\"names\":[\"big\"]}");
+	size_t head = big->len;
+
+	while (big->len < (4u << 20))
+		g_string_append(big, ",{}");
+	g_string_append_c(big, ']');
+	podman_name(state, big->str, (gssize)big->len, name, sizeof(name));
+	g_assert_cmpstr(name, ==, "");
+	/* a smaller one of the same kind is within its budget */
+	g_string_truncate(big, head + 3 * ((1u << 20) / 3));
+	g_string_append_c(big, ']');
+	podman_name(state, big->str, (gssize)big->len, name, sizeof(name));
+	g_assert_cmpstr(name, ==, "big");
+	podman_name(state, podman_json, -1, name, sizeof(name));
+	g_assert_cmpstr(name, ==, "ctest1");
+	g_string_free(big, TRUE);
+	rm_rf(state);
+	g_free(state);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -834,5 +899,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/container/fill/new_container", test_fill_new_container);
 	g_test_add_func("/container/json/strings", test_json_strings);
 	g_test_add_func("/container/json/malformed", test_json_malformed);
+	g_test_add_func("/container/json/budget", test_json_budget);
+	g_test_add_func("/container/utf8_names", test_utf8_names);
 	return g_test_run();
 }

@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 #include <fixbuf/public.h>
 
+#include "export/applications.h"
 #include "export/export.h"
 #include "export/templates.h"
 
@@ -1099,6 +1100,34 @@ static void test_file_applications(void)
 	g_free(path);
 }
 
+/*
+ * An executable path longer than the mapping's description, with a
+ * 2-byte character across the cut: the description ends before it (valid
+ * UTF-8), and the same path is still the same application (no collision).
+ */
+static void test_applications_utf8_cut(void)
+{
+	struct applications *t = applications__new(TEMPLATES_PEN_DEFAULT);
+	struct flow_process p = { .pid = 1 };
+	struct application *a, *b;
+	size_t len;
+
+	memset(p.exe, 'a', sizeof(p.exe) - 1);
+	p.exe[0] = '/';
+	memcpy(p.exe + APPLICATIONS_DESCRIPTION_LEN - 2, "\xc3\xa9", 2);
+	p.exe[240] = '\0';
+	a = applications__of(t, &p);
+	g_assert_nonnull(a);
+	len = strlen(a->description);
+	g_assert_cmpuint(len, ==, APPLICATIONS_DESCRIPTION_LEN - 2);
+	g_assert_true(g_utf8_validate(a->description, -1, NULL));
+	g_assert_true(g_utf8_validate(a->name, -1, NULL));
+	b = applications__of(t, &p);
+	g_assert_true(a == b);
+	g_assert_cmpuint(applications__collisions(t), ==, 0);
+	applications__free(t);
+}
+
 /* @r as its responder's uniflow record names it: the server as source, its counters only. */
 static void responder_view(struct flow_record *out, const struct flow_record *r)
 {
@@ -2129,7 +2158,7 @@ static void test_print_json(void)
 			"\"reverseOctetDeltaCount\":90002,\"reversePacketDeltaCount\":72,"
 			"\"sockflowPayloadOctets\":502,\"reverseSockflowPayloadOctets\":80002,"
 			"\"tcpControlBits\":27,\"flowEndReason\":3,"
-			"\"SRC_PROC_PID\":1002,\"SRC_PROC_NAME\":\"a\\\"b\\\\c\\u0001\\u00ff\","
+			"\"SRC_PROC_PID\":1002,\"SRC_PROC_NAME\":\"a\\\"b\\\\c\\u0001\xef\xbf\xbd\","
 			"\"SRC_PROC_UID\":502,\"SRC_PROC_USER_NAME\":\"user2\","
 			"\"SRC_FATHER_PROC_PID\":999,\"SRC_FATHER_PROC_NAME\":\"bash\","
 			"\"SRC_PROC_CMDLINE\":\"cli2 --name \\\"caf\xc3\xa9\\\" -v\","
@@ -2283,6 +2312,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ipfix/tcp_max_lengths", test_tcp_max_lengths);
 	g_test_add_func("/ipfix/file_uniflow", test_file_uniflow);
 	g_test_add_func("/ipfix/file_applications", test_file_applications);
+	g_test_add_func("/ipfix/applications_utf8_cut", test_applications_utf8_cut);
 	g_test_add_func("/print/json", test_print_json);
 	g_test_add_func("/print/text", test_print_text);
 	rc = g_test_run();

@@ -464,6 +464,37 @@ static void test_cmdline(void)
 	g_free(root);
 }
 
+/*
+ * Names are any bytes a process chose: Latin-1 in the kernel's comm, the
+ * path and the arguments, and in /proc's, come out as valid UTF-8 with
+ * U+FFFD for each byte that starts no character.
+ */
+static void test_utf8(void)
+{
+	char *root = fixture_root();
+	struct process_cache *pc = cache_new(root, 0);
+	struct flow_process p;
+
+	exec_event(pc, 800, 1, 20, "caf\xe9", "/opt/caf\xe9", "caf\xe9 --x \xc0\xaf");
+	p = flow_end(800, tick_ns(20), 0);
+	g_strlcpy(p.name, "caf\xe9", sizeof(p.name));
+	g_strlcpy(p.parent_name, "\xff" "bash", sizeof(p.parent_name));
+	g_assert_cmpint(process_cache__fill(pc, &p, 1), ==, 0);
+	g_assert_cmpstr(p.name, ==, "caf\xef\xbf\xbd");
+	g_assert_cmpstr(p.parent_name, ==, "\xef\xbf\xbd" "bash");
+	g_assert_cmpstr(p.exe, ==, "/opt/caf\xef\xbf\xbd");
+	g_assert_cmpstr(p.cmdline, ==, "caf\xef\xbf\xbd --x \xef\xbf\xbd\xef\xbf\xbd");
+
+	/* from /proc: comm in stat, the exe link, cmdline */
+	fixture_process(root, 801, "n\xe9t", 1, 21, "/usr/bin/n\xe9t", "n\xe9t\0", 5);
+	p = flow_end(801, tick_ns(21), 1);
+	g_assert_cmpint(process_cache__fill(pc, &p, 1), ==, 0);
+	g_assert_cmpstr(p.exe, ==, "/usr/bin/n\xef\xbf\xbdt");
+	g_assert_cmpstr(p.cmdline, ==, "n\xef\xbf\xbdt");
+	process_cache__free(pc);
+	g_free(root);
+}
+
 static bool is_cached(struct process_cache *pc, uint32_t pid, uint64_t start_ticks)
 {
 	struct flow_process p = flow_end(pid, tick_ns(start_ticks), 0);
@@ -719,6 +750,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/process/proc-fallback", test_proc_fallback);
 	g_test_add_func("/process/proc-malformed", test_proc_malformed);
 	g_test_add_func("/process/cmdline", test_cmdline);
+	g_test_add_func("/process/utf8", test_utf8);
 	g_test_add_func("/process/eviction-order", test_eviction_order);
 	g_test_add_func("/process/parent-name", test_parent_name);
 	g_test_add_func("/process/real-proc", test_real_proc);
