@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "enrich/container.h"
+#include "text_file.h"
 
 #define CONTAINER_ID_LEN 64		/* hex digits of a podman/docker/containerd/CRI-O id */
 #define POD_UID_LEN 36			/* 8-4-4-4-12; static pods use 32 hex digits */
@@ -719,72 +720,6 @@ static int json__first_str(struct json v, const char *key, char *out, size_t siz
 
 /* ---- runtime state files ------------------------------------------------- */
 
-/*
- * Read a regular file of at most STATE_FILE_MAX bytes, NUL-terminated,
- * into @*buf (g_free). Opens with O_NONBLOCK so a FIFO put in its place
- * cannot block us; anything but a regular file is refused.
- */
-static int state__read_file(const char *path, char **buf, size_t *len)
-{
-	struct stat st;
-	size_t used = 0, cap;
-	char *b;
-	int fd, err;
-
-	*buf = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto err_close;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = -EINVAL;
-		goto err_close;
-	}
-	if (st.st_size > (off_t)STATE_FILE_MAX) {
-		err = -EFBIG;
-		goto err_close;
-	}
-	cap = (size_t)st.st_size + 1;
-	b = g_malloc(cap + 1);
-	for (;;) {
-		ssize_t n = read(fd, b + used, cap - used);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			goto err_free;
-		}
-		if (n == 0)
-			break;
-		used += (size_t)n;
-		if (used == cap) {
-			/* grew while we read */
-			if (cap > STATE_FILE_MAX) {
-				err = -EFBIG;
-				goto err_free;
-			}
-			cap = MIN(cap * 2, (size_t)STATE_FILE_MAX + 1);
-			b = g_realloc(b, cap + 1);
-		}
-	}
-	b[used] = '\0';
-	close(fd);
-	*buf = b;
-	*len = used;
-	return 0;
-
-err_free:
-	g_free(b);
-err_close:
-	close(fd);
-	return err;
-}
-
 static struct json json__doc(const char *buf, size_t len)
 {
 	struct json j = { buf, buf + len };
@@ -888,7 +823,7 @@ static void podman__load_images(struct container_cache *cc, const char *driver, 
 
 	path = g_strdup_printf("%s/%s/%s-images/images.json", cc->state_root, CSTORAGE_DIR,
 			       driver);
-	ret = state__read_file(path, &buf, &len);
+	ret = text_file__read(path, STATE_FILE_MAX, &buf, &len);
 	g_free(path);
 	if (ret)
 		return;
@@ -966,7 +901,7 @@ static void podman__load(struct container_cache *cc, uint64_t now)
 
 		path = g_strdup_printf("%s/%s/%s-containers/containers.json", cc->state_root,
 				       CSTORAGE_DIR, drivers[d]);
-		ret = state__read_file(path, &buf, &len);
+		ret = text_file__read(path, STATE_FILE_MAX, &buf, &len);
 		g_free(path);
 		if (ret)
 			continue;
@@ -1012,7 +947,7 @@ static void podman__load(struct container_cache *cc, uint64_t now)
 static int state__doc(const char *path, char **buf, struct json *doc)
 {
 	size_t len;
-	int err = state__read_file(path, buf, &len);
+	int err = text_file__read(path, STATE_FILE_MAX, buf, &len);
 
 	if (!err)
 		*doc = json__doc(*buf, len);

@@ -24,8 +24,9 @@ trap 'rm -rf "$tmp"' EXIT
 failures=0
 
 # run ARGS...: run sockflow; its status in $status, its output in $tmp/out and $tmp/err.
+# None of these runs waits for anything: one that hangs (124 from timeout) fails.
 run() {
-	"$SOCKFLOW" "$@" >"$tmp/out" 2>"$tmp/err"
+	timeout 60 "$SOCKFLOW" "$@" >"$tmp/out" 2>"$tmp/err"
 	status=$?
 }
 
@@ -131,7 +132,12 @@ usage_error '--collector: "udp://h:9": too many collectors; expected at most 8' 
 
 # --- config files ------------------------------------------------------------
 usage_error "$tmp/none.conf: no such file; check the -c/--config path" -c "$tmp/none.conf"
-usage_error "$tmp: cannot read" -c "$tmp"
+usage_error "$tmp: not a regular file; expected a sockflow config file" -c "$tmp" --check
+# A FIFO must be refused, not waited on for a writer that never comes.
+mkfifo "$tmp/fifo.conf"
+usage_error "$tmp/fifo.conf: not a regular file; expected a sockflow config file" \
+	-c "$tmp/fifo.conf" --check
+succeeds 'collectors=' -c /dev/null --check
 
 bad() {
 	printf "%b" "$1" >"$tmp/bad.conf"
@@ -247,6 +253,9 @@ printf 'flowStartMilliseconds\nsourceIPv4Address\nsourceIPv6Address\nnoSuchEleme
 	>"$tmp/bad.tmpl"
 usage_error "$tmp/bad.tmpl:4: unknown element \"noSuchElement\"" -c "$empty" --check \
 	--collector "tcp://127.0.0.1:4739?template=$tmp/bad.tmpl"
+mkfifo "$tmp/fifo.tmpl"
+usage_error "template $tmp/fifo.tmpl: not a regular file; expected a field list file" \
+	-c "$empty" --check --collector "udp://127.0.0.1:4739?template=$tmp/fifo.tmpl"
 printf '[export]\ntemplate = nosuch\n' >"$tmp/tmpl.conf"
 usage_error '[export] template: ' -c "$tmp/tmpl.conf" --check
 succeeds 'template=default' -c "$empty" --check --collector 'udp://127.0.0.1:4739?profile=pmacct'

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -187,7 +188,21 @@ static void test_missing_file(void)
 
 	/* A directory is not a config file: -EINVAL with a message, not -ENOENT. */
 	g_assert_cmpint(config__load(cfg, tmp_dir, err, sizeof(err)), ==, -EINVAL);
-	g_assert_nonnull(strstr(err, "cannot read"));
+	g_assert_nonnull(strstr(err, "not a regular file"));
+
+	/* Nor is a FIFO, which must not block the reader waiting for a writer. */
+	g_free(path);
+	path = g_strdup_printf("%s/fifo.conf", tmp_dir);
+	g_assert_cmpint(mkfifo(path, 0600), ==, 0);
+	g_assert_cmpint(config__load(cfg, path, err, sizeof(err)), ==, -EINVAL);
+	g_assert_true(g_str_has_prefix(err, path));
+	g_assert_nonnull(strstr(err, ": not a regular file; expected a sockflow config file"));
+	assert_same_config(cfg, before);
+	unlink(path);
+
+	/* /dev/null is an empty file: the defaults. */
+	g_assert_cmpint(config__load(cfg, "/dev/null", err, sizeof(err)), ==, 0);
+	g_assert_cmpstr(cfg->path, ==, "/dev/null");
 	g_free(path);
 	g_free(before);
 	g_free(cfg);
