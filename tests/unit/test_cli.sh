@@ -126,6 +126,12 @@ usage_error '--collector: "udp://::1:4739": IPv6 address without brackets' -c "$
 	-o udp://::1:4739
 usage_error '--collector: "udp://h:0": port "0" is out of range' -c "$empty" -o udp://h:0
 usage_error '--collector: "http://h:80": unknown scheme' -c "$empty" -o http://h:80
+usage_error '--collector: "udp://[fe80::1%nosuchif0]:4739": zone "nosuchif0" is not an interface' \
+	-c "$empty" --check -o 'udp://[fe80::1%nosuchif0]:4739'
+succeeds 'collectors=udp://[fe80::1%lo]:4739' -c "$empty" --check -o 'udp://[fe80::1%lo]:4739'
+printf '[export]\ncollectors = tcp://[fe80::2%%nosuchif0]:4739\n' >"$tmp/zone.conf"
+usage_error "$tmp/zone.conf:2: collectors: \"tcp://[fe80::2%nosuchif0]:4739\": zone \"nosuchif0\"" \
+	-c "$tmp/zone.conf" --check
 usage_error '--collector: "udp://h:9": too many collectors; expected at most 8' -c "$empty" \
 	-o udp://h:1 -o udp://h:2 -o udp://h:3 -o udp://h:4 -o udp://h:5 -o udp://h:6 \
 	-o udp://h:7 -o udp://h:8 -o udp://h:9
