@@ -262,6 +262,26 @@ usage_error "$tmp/bad.tmpl:4: unknown element \"noSuchElement\"" -c "$empty" --c
 mkfifo "$tmp/fifo.tmpl"
 usage_error "template $tmp/fifo.tmpl: not a regular file; expected a field list file" \
 	-c "$empty" --check --collector "udp://127.0.0.1:4739?template=$tmp/fifo.tmpl"
+# TCP queues: their fullest, all collectors together, must fit in half the memory.
+tcp8=""
+for p in 1 2 3 4 5 6 7 8; do tcp8="$tcp8 -o tcp://127.0.0.1:$p"; done
+printf '[export]\ntcp_buffer_records = 10000000\n' >"$tmp/queue.conf"
+# shellcheck disable=SC2086
+usage_error '[export] tcp_buffer_records: 8 TCP collectors x 10000000 records x ' \
+	-c "$tmp/queue.conf" --check $tcp8
+most=$(sed -n 's/.*; expected at most \([0-9]*\)$/\1/p' "$tmp/err")
+if [ -z "$most" ]; then
+	fail "--check $tcp8" "no \"expected at most N\" in the message"
+else
+	printf '[export]\ntcp_buffer_records = %s\n' "$most" >"$tmp/queue.conf"
+	# shellcheck disable=SC2086
+	succeeds "tcp_buffer_records=$most" -c "$tmp/queue.conf" --check $tcp8
+	printf '[export]\ntcp_buffer_records = %s\n' $((most + 1)) >"$tmp/queue.conf"
+	# shellcheck disable=SC2086
+	usage_error "expected at most $most" -c "$tmp/queue.conf" --check $tcp8
+fi
+printf '[export]\ntcp_buffer_records = 10000000\n' >"$tmp/queue.conf"
+succeeds 'tcp_buffer_records=10000000' -c "$tmp/queue.conf" --check -o udp://127.0.0.1:4739
 printf '[export]\ntemplate = nosuch\n' >"$tmp/tmpl.conf"
 usage_error '[export] template: ' -c "$tmp/tmpl.conf" --check
 succeeds 'template=default' -c "$empty" --check --collector 'udp://127.0.0.1:4739?profile=pmacct'
