@@ -244,7 +244,12 @@ flow_templates:
  */
 static int templates_if_due(struct ipfix_sink *s)
 {
-	if (s->kind != COLLECTOR_UDP || s->msg_open || !template_schedule__due(&s->ts, s->now_ms))
+	if (s->kind != COLLECTOR_UDP || s->msg_open)
+		return 0;
+	/* A host name that has resolved since the last flush takes this message already. */
+	if (!transport__is_up(s->tp))
+		transport__poll(s->tp, s->now_ms);
+	if (!template_schedule__due(&s->ts, s->now_ms))
 		return 0;
 	return export_templates(s);
 }
@@ -469,7 +474,9 @@ static int ipfix_flush(struct export_sink *sink, uint64_t now_ms)
 		template_schedule__tick(&s->ts, now_ms);
 		/* What is pending had its templates checked when its message began. */
 		err = emit(s);
-		if (template_schedule__refresh_due(&s->ts, now_ms))
+		/* A collector named by a host name that has just resolved gets them first. */
+		if ((!transport__is_up(s->tp) && transport__poll(s->tp, now_ms) == 1) ||
+		    template_schedule__refresh_due(&s->ts, now_ms))
 			err = export_templates(s) ?: err;
 		return err;
 	case COLLECTOR_FILE:
@@ -509,8 +516,8 @@ static void ipfix_stats(const struct export_sink *sink, struct export_stats *st)
 	if (!s->tp)
 		return;
 	export_stats__add_transport(st, s->tp);
-	if (s->kind == COLLECTOR_TCP)
-		st->connected = transport__is_up(s->tp);
+	/* TCP: connected; UDP: its host name resolved. */
+	st->connected = transport__is_up(s->tp);
 }
 
 /*

@@ -2,6 +2,7 @@
 /* From a configuration to its sinks: each collector's settings, checked, opened. */
 #include <errno.h>
 #include <inttypes.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -69,7 +70,30 @@ static int check_queue_memory(const struct config *cfg)
 	return -ENOMEM;
 }
 
-int export__check(const struct config *cfg)
+/*
+ * A collector's host name that does not resolve now: a warning, as the
+ * daemon keeps looking it up (DNS may be down at boot); records meanwhile
+ * are lost (UDP) or queued (TCP).
+ */
+static void check_resolves(const struct collector *c)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC }, *addrs;
+	int rc;
+
+	if (c->transport == COLLECTOR_FILE)
+		return;
+	hints.ai_socktype = c->transport == COLLECTOR_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	rc = getaddrinfo(c->host, c->port, &hints, &addrs);
+	if (!rc) {
+		freeaddrinfo(addrs);
+		return;
+	}
+	log_warn("collector %s: %s does not resolve now (%s); sockflow keeps looking it up, "
+		 "%s", c->uri, c->host, gai_strerror(rc), c->transport == COLLECTOR_UDP ?
+		 "counting the records meanwhile as lost" : "queueing the records meanwhile");
+}
+
+int export__check(const struct config *cfg, bool resolve)
 {
 	struct export_options opts;
 	char msg[512];
@@ -85,6 +109,8 @@ int export__check(const struct config *cfg)
 		return err;
 	}
 	for (i = 0; i < cfg->n_collectors; i++) {
+		if (resolve)
+			check_resolves(&cfg->collectors[i]);
 		if (cfg->collectors[i].protocol != COLLECTOR_IPFIX)
 			continue;
 		export_options__of(cfg, &cfg->collectors[i], &opts);

@@ -262,6 +262,15 @@ usage_error "$tmp/bad.tmpl:4: unknown element \"noSuchElement\"" -c "$empty" --c
 mkfifo "$tmp/fifo.tmpl"
 usage_error "template $tmp/fifo.tmpl: not a regular file; expected a field list file" \
 	-c "$empty" --check --collector "udp://127.0.0.1:4739?template=$tmp/fifo.tmpl"
+# A host name that does not resolve (.invalid never does, RFC 6761) is a warning, not an
+# error: the daemon keeps looking it up.
+succeeds 'collectors=udp://sockflow-test.invalid:4739' -c "$empty" --check \
+	-o udp://sockflow-test.invalid:4739
+if ! grep -qF 'warn: collector udp://sockflow-test.invalid:4739: sockflow-test.invalid does not resolve now' \
+	"$tmp/err"; then
+	fail "--check -o udp://sockflow-test.invalid:4739" "no warning that the name does not resolve"
+fi
+
 # TCP queues: their fullest, all collectors together, must fit in half the memory.
 tcp8=""
 for p in 1 2 3 4 5 6 7 8; do tcp8="$tcp8 -o tcp://127.0.0.1:$p"; done
