@@ -7,6 +7,8 @@
 # name goes into /etc/hosts (restored on exit), then N2 more. Exactly:
 #   - the UDP exporter counts the N1 records lost (stats line), nfcapd decodes the N2;
 #   - the TCP exporter queues the N1 and sends all N1 + N2, lost 0; tcp_sink gets them.
+# Then the name moves to 127.0.0.2 and its first collector goes away: the TCP exporter
+# looks the name up again before it reconnects, and N3 more reach a tcp_sink there.
 # Only the test client's connections are exported ([filter] include_processes).
 # shellcheck disable=SC2154
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -110,15 +112,49 @@ wait_for 20 "the TCP exporter to send all $N records" stats_are "$tcp_uri" \
 	fail "TCP exporter at the end: $(last_stats "$tcp_uri")"
 log "ok: after: $(last_stats "$udp_uri")"
 log "ok: after: $(last_stats "$tcp_uri")"
+
+# 4. The name moves to 127.0.0.2, where a second tcp_sink listens, and the first
+# collector goes away (once it has read everything): the TCP exporter looks the name up
+# again before it reconnects, and the next N3 records reach the second collector.
+sink_records() {
+	cat "$TEST_TMP/$1".[0-9]* >"$TEST_TMP/$1.ipfix" 2>/dev/null || true
+	ipfix_dump_records "$TEST_TMP/$1.ipfix" 2>/dev/null | records_to "$port" /dev/stdin | wc -l
+}
+sink_has() { (($(sink_records "$1") >= $2)); }
+wait_for 20 "the first TCP collector to read all $N records" sink_has stream "$N" ||
+	fail "the first TCP collector got $(sink_records stream) of $N records"
+bg_start sink2_pid "$TEST_TMP/sink2.log" "$PYTHON" "$TCP_SINK" --addr 127.0.0.2 \
+	--port "$tcp_port" --out "$TEST_TMP/stream2"
+wait_for 5 "the second TCP sink to listen" grep -qs '^listening' "$TEST_TMP/sink2.log" ||
+	fail "the second TCP sink did not start: $(cat "$TEST_TMP/sink2.log")"
+{ cat "$TEST_TMP/hosts.orig"; printf '127.0.0.2 %s\n' "$name"; } >/etc/hosts
+proc_stop "$sink_pid" TERM 5 || true
+wait_for "$RESOLVE_MAX_S" "sockflow to reconnect to $name's new address" \
+	grep -qs '^accepted' "$TEST_TMP/sink2.log" ||
+	fail "sockflow did not reconnect to 127.0.0.2: $(last_stats "$tcp_uri")"
+N3=6
+clients "$N3"
+wait_for 20 "$((N + N3)) records printed" has_records_to $((N + N3)) "$port" ||
+	fail "sockflow printed $(count_records_to "$port") of $((N + N3)) records"
+wait_for 20 "the TCP exporter to send all $((N + N3)) records" stats_are "$tcp_uri" \
+	"records $((N + N3)), sent $((N + N3)), lost 0" up ||
+	fail "TCP exporter after the name moved: $(last_stats "$tcp_uri")"
+wait_for 20 "the second TCP collector to read $N3 records" sink_has stream2 "$N3" ||
+	fail "the second TCP collector got $(sink_records stream2) of $N3 records"
+wait_for 20 "the UDP exporter to send $((N2 + N3)) records" stats_are "$udp_uri" \
+	"records $((N + N3)), sent $((N2 + N3)), lost $N1" up ||
+	fail "UDP exporter at the end: $(last_stats "$udp_uri")"
+log "ok: after the name moved: $(last_stats "$tcp_uri")"
+log "ok: after the name moved: $(last_stats "$udp_uri")"
 sockflow_stop
 restore_hosts
 
-# 4. What the real collectors decoded.
+# 5. What the real collectors decoded: nothing twice, nothing missing.
 nfcapd_stop
-assert_eq "records nfcapd decoded (the ones made once $name resolved)" "$N2" \
+assert_eq "records nfcapd decoded (the ones made once $name resolved)" "$((N2 + N3))" \
 	"$(nfcapd_count "proto tcp and dst port $port")"
-cat "$TEST_TMP"/stream.[0-9]* >"$TEST_TMP/collector.ipfix" 2>/dev/null ||
-	fail "tcp_sink kept nothing: $(cat "$TEST_TMP/sink.log")"
-assert_eq "records the TCP collector got (all, the first $N1 queued)" "$N" \
-	"$(ipfix_dump_records "$TEST_TMP/collector.ipfix" | records_to "$port" /dev/stdin | wc -l)"
+assert_eq "records the first TCP collector got (all, the first $N1 queued)" "$N" \
+	"$(sink_records stream)"
+assert_eq "records the second TCP collector got (after the name moved)" "$N3" \
+	"$(sink_records stream2)"
 log "ok: every record arrived or was counted lost"
