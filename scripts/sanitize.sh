@@ -16,11 +16,11 @@ top=$PWD
 
 # Parsing, export over every transport, a TCP queue filling and draining, reload, exit,
 # the metrics endpoint and the resolver thread (collector_dns).
-SUBSET="tests/integration/tooling.sh tests/integration/reload.sh
+SUBSET=(tests/integration/tooling.sh tests/integration/reload.sh
 	tests/integration/tcp_nfcapd.sh tests/integration/tcp_transport.sh
 	tests/integration/udp.sh tests/integration/containers.sh tests/integration/filters.sh
 	tests/integration/netflow9.sh tests/integration/metrics.sh tests/integration/lifecycle.sh
-	tests/integration/late_collector.sh tests/integration/collector_dns.sh"
+	tests/integration/late_collector.sh tests/integration/collector_dns.sh)
 
 build=$top/build-san
 reports=$build/reports
@@ -47,7 +47,7 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan
 out=$build/check.out
 rc=0
 # $(UNIT_TESTS) is make's own list, expanded by make.
-make -j1 check AM_COLOR_TESTS=no TESTS="\$(UNIT_TESTS) $(echo $SUBSET)" 2>&1 | tee "$out" ||
+make -j1 check AM_COLOR_TESTS=no TESTS="\$(UNIT_TESTS) ${SUBSET[*]}" 2>&1 | tee "$out" ||
 	rc=$?
 if [[ $rc -ne 0 && -f test-suite.log ]]; then
 	echo "---- test-suite.log ----"
