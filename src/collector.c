@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -14,6 +15,27 @@
 #include <glib.h>
 
 #include "config.h"
+
+/*
+ * The zone of a scoped IPv6 address (fe80::1%eth0): an interface that exists
+ * now, or a numeric index. getaddrinfo() would fail on any other only when
+ * the daemon first sends. Returns 0 or -EINVAL with a message in @msg.
+ */
+static int check_zone(const char *zone, size_t len, char *msg, size_t msg_len)
+{
+	char name[IF_NAMESIZE];
+	uint32_t index;
+
+	if (len > 0 && len < sizeof(name)) {
+		memcpy(name, zone, len);
+		name[len] = '\0';
+		if (!config__parse_u32(name, 1, UINT32_MAX, &index) || if_nametoindex(name))
+			return 0;
+	}
+	return config__error(msg, msg_len, -EINVAL, "zone \"%.*s\" is not an interface here; "
+			     "expected [ADDRESS%%INTERFACE]:PORT with an existing interface or "
+			     "its index", (int)len, zone);
+}
 
 /*
  * Split "HOST:PORT" or "[ADDRESS]:PORT" into @c->host and @c->port. Returns 0
@@ -47,6 +69,11 @@ static int parse_host_port(struct collector *c, const char *s, char *msg, size_t
 		if (inet_pton(AF_INET6, ip6, &addr6) != 1)
 			return config__error(msg, msg_len, -EINVAL, "\"%.*s\" is not an IPv6 address; "
 				       "expected [ADDRESS]:PORT", (int)host_len, host);
+		if (addr_len < host_len) {
+			rc = check_zone(host + addr_len + 1, host_len - addr_len - 1, msg, msg_len);
+			if (rc)
+				return rc;
+		}
 		port = host_end + 1;
 		if (*port != ':')
 			return config__error(msg, msg_len, -EINVAL,

@@ -2,13 +2,11 @@
 /* Configuration: built-in defaults, the GKeyFile config file and checked values for every key. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -16,6 +14,7 @@
 #include "config.h"
 #include "source/mechanism.h"
 #include "flow/record.h"
+#include "text_file.h"
 
 #define CONFIG_MAX_FILE_BYTES (1024 * 1024)
 /* Added to a bad value that holds '#': GKeyFile has no comments after a value. */
@@ -811,59 +810,6 @@ char *config__to_string(const struct config *cfg)
 	return text;
 }
 
-/* Read all of @path into a NUL-terminated buffer. Returns 0 or -errno (-EFBIG: too big). */
-static int read_text(const char *path, char **text, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	struct stat st;
-	char *buf;
-	ssize_t r;
-	int fd, rc = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		goto out_close;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		rc = -EISDIR;
-		goto out_close;
-	}
-	buf = g_malloc(cap);
-	for (;;) {
-		if (n > CONFIG_MAX_FILE_BYTES) {
-			rc = -EFBIG;
-			break;
-		}
-		if (n + 1 >= cap) {
-			cap *= 2;
-			buf = g_realloc(buf, cap);
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (rc) {
-		g_free(buf);
-		goto out_close;
-	}
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-out_close:
-	close(fd);
-	return rc;
-}
-
 /* Line @lineno (from 1) of @data, without leading blanks, a trailing '\r' or the '\n'. */
 static const char *line_at(const char *data, size_t len, unsigned int lineno, size_t *line_len)
 {
@@ -1060,12 +1006,15 @@ int config__load(struct config *cfg, const char *path, char *err, size_t err_len
 	size_t len = 0;
 	int rc;
 
-	rc = read_text(path, &data, &len);
+	rc = text_file__read(path, CONFIG_MAX_FILE_BYTES, &data, &len);
 	if (rc == -ENOENT)
 		return config__error(err, err_len, -ENOENT, "%s: no such file", path);
 	if (rc == -EFBIG)
 		return config__error(err, err_len, -EINVAL, "%s: larger than %d KiB; expected a sockflow "
 			       "config file", path, CONFIG_MAX_FILE_BYTES / 1024);
+	if (rc == -EFTYPE || rc == -EISDIR)
+		return config__error(err, err_len, -EINVAL, "%s: not a regular file; expected a "
+				     "sockflow config file", path);
 	if (rc)
 		return config__error(err, err_len, -EINVAL, "%s: cannot read: %s; check the path and its "
 			       "permissions", path, g_strerror(-rc));

@@ -382,7 +382,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (cl.check) {
-		if (export__check(cfg)) {
+		if (export__check(cfg, true)) {
 			status = EXIT_USAGE;
 			goto cleanup;
 		}

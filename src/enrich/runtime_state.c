@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "enrich/runtime_state.h"
+#include "text_file.h"
 #include "utf8.h"
 
 /* Runtime state, below the state root. */
@@ -162,69 +163,10 @@ static int state_json__str_in_str(json_t *v, const char *key, const char *inner,
 	return err;
 }
 
-/*
- * Read a regular file of at most RUNTIME_STATE_FILE_MAX bytes into @*buf
- * (g_free). Opens with O_NONBLOCK so a FIFO put in its place cannot block
- * us; anything but a regular file is refused.
- */
-static int state__read_file(const char *path, char **buf, size_t *len)
+/* A state file, at most RUNTIME_STATE_FILE_MAX bytes (a FIFO in its place is refused). */
+static int read_state_file(const char *path, char **buf, size_t *len)
 {
-	size_t used = 0, cap;
-	struct stat st;
-	char *b;
-	int fd, err;
-
-	*buf = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto err_close;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = -EINVAL;
-		goto err_close;
-	}
-	if (st.st_size > (off_t)RUNTIME_STATE_FILE_MAX) {
-		err = -EFBIG;
-		goto err_close;
-	}
-	cap = (size_t)st.st_size + 1;
-	b = g_malloc(cap);
-	for (;;) {
-		ssize_t n = read(fd, b + used, cap - used);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			goto err_free;
-		}
-		if (n == 0)
-			break;
-		used += (size_t)n;
-		if (used == cap) {
-			/* grew while we read */
-			if (cap > RUNTIME_STATE_FILE_MAX) {
-				err = -EFBIG;
-				goto err_free;
-			}
-			cap = MIN(cap * 2, (size_t)RUNTIME_STATE_FILE_MAX + 1);
-			b = g_realloc(b, cap);
-		}
-	}
-	close(fd);
-	*buf = b;
-	*len = used;
-	return 0;
-
-err_free:
-	g_free(b);
-err_close:
-	close(fd);
-	return err;
+	return text_file__read(path, RUNTIME_STATE_FILE_MAX, buf, len);
 }
 
 /* ---- docker, CRI-O, containerd: one file per container ------------------- */
@@ -365,7 +307,7 @@ static int state__read_first(char **paths, int (*parse)(const char *, size_t,
 	char *buf;
 
 	for (; *paths && err; paths++) {
-		err = state__read_file(*paths, &buf, &len);
+		err = read_state_file(*paths, &buf, &len);
 		if (!err) {
 			err = parse(buf, len, out);
 			g_free(buf);
@@ -438,7 +380,7 @@ static void podman_images__load(struct podman_images *im)
 
 	im->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	if (im->path) {
-		if (state__read_file(im->path, &file, &len))
+		if (read_state_file(im->path, &file, &len))
 			return;
 		buf = file;
 	}
@@ -518,7 +460,7 @@ void runtime_state__podman_each(const char *state_root, runtime_state_podman_fn 
 
 		path = g_strdup_printf("%s/%s/%s-containers/containers.json", state_root,
 				       CSTORAGE_DIR, podman_drivers[d]);
-		if (state__read_file(path, &buf, &len)) {
+		if (read_state_file(path, &buf, &len)) {
 			g_free(path);
 			continue;
 		}

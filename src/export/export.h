@@ -102,10 +102,13 @@ void export_options__of(const struct config *cfg, const struct collector *c,
 
 /*
  * Read and check the field list of [export] template and of every IPFIX
- * collector (its URI's or profile's), as the sinks would at start
- * (sockflow --check). 0, or -errno after logging what is wrong.
+ * collector (its URI's or profile's), as the sinks would at start, and
+ * that the TCP queues, full, take at most half of the memory (sockflow
+ * --check; export__reopen_sinks() checks the memory too). With @resolve, warns of collector host
+ * names that do not resolve now (--check: the daemon keeps trying them).
+ * 0, or -errno after logging what is wrong.
  */
-int export__check(const struct config *cfg);
+int export__check(const struct config *cfg, bool resolve);
 
 /*
  * Build the sinks @cfg asks for (its collectors, then the print sink)

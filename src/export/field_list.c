@@ -2,16 +2,15 @@
 /* Field lists (templates/NAME.tmpl): which IPFIX elements an exporter sends, one per line. */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include <glib.h>
 
 #include "export/field_list.h"
+#include "text_file.h"
 
 /*
  * Where named lists live: $(pkgdatadir)/templates (set by Makefile.am), or
@@ -125,54 +124,6 @@ err_free:
 	return err;
 }
 
-/* All of the regular file @path, NUL-terminated. Returns 0 or -errno (-EFBIG: too big). */
-static int read_text(const char *path, char **text)
-{
-	char *buf = NULL;
-	struct stat st;
-	size_t n = 0;
-	ssize_t r;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		err = -errno;
-		goto out_close;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		goto out_close;
-	}
-	buf = g_malloc(FIELD_LIST_MAX_BYTES + 1);
-	while (n <= FIELD_LIST_MAX_BYTES) {
-		r = read(fd, buf + n, FIELD_LIST_MAX_BYTES + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err = -errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	if (!err && n > FIELD_LIST_MAX_BYTES)
-		err = -EFBIG;
-	if (!err && memchr(buf, '\0', n))
-		err = -EINVAL;
-	if (err) {
-		g_free(buf);
-		goto out_close;
-	}
-	buf[n] = '\0';
-	*text = buf;
-out_close:
-	close(fd);
-	return err;
-}
-
 /* A name such as "ntop": letters, digits, '.', '_' and '-', no '/', not starting with '.'. */
 static int is_list_name(const char *s)
 {
@@ -187,6 +138,7 @@ static int is_list_name(const char *s)
 int field_list__load(struct field_list **out, const char *spec, char *msg, size_t msg_len)
 {
 	char *path = NULL, *text = NULL;
+	size_t len = 0;
 	int err;
 
 	*out = NULL;
@@ -209,11 +161,13 @@ int field_list__load(struct field_list **out, const char *spec, char *msg, size_
 		}
 	}
 
-	err = read_text(path, &text);
+	err = text_file__read(path, FIELD_LIST_MAX_BYTES, &text, &len);
+	if (!err && memchr(text, '\0', len))
+		err = -EINVAL;
 	if (err) {
 		snprintf(msg, msg_len, "template %s: %s; expected a field list file", path,
 			 err == -EFBIG ? "too big" : err == -EINVAL ? "not a text file" :
-			 g_strerror(-err));
+			 text_file__strerror(err));
 		goto out;
 	}
 	err = field_list__parse(out, path, text, msg, msg_len);

@@ -34,7 +34,9 @@
  * exporter. For TCP it exists only while connected: each connection is a
  * new IPFIX transport session that starts with the templates. While the
  * collector is down, plain flow records wait in the ring queue[q_head ...
- * q_head + q_len) of q_cap entries and are encoded once connected.
+ * q_head + q_len) of q_cap entries and are encoded once connected. The ring
+ * grows as records wait, up to q_max ([export] tcp_buffer_records), and is
+ * given back once drained: a collector that is up costs no queue memory.
  *
  * Records are filled as the full internal structs of templates.h; sel
  * (from the field list) says which of their elements go on the wire.
@@ -63,7 +65,7 @@ struct ipfix_sink {
 	uint64_t now_ms;		/* the exporter's clock at its last flush */
 
 	struct flow_record *queue;
-	uint32_t q_head, q_len, q_cap;
+	uint32_t q_head, q_len, q_cap, q_max;
 
 	struct export_stats st;		/* records, records_lost before the transport */
 };
@@ -242,7 +244,12 @@ flow_templates:
  */
 static int templates_if_due(struct ipfix_sink *s)
 {
-	if (s->kind != COLLECTOR_UDP || s->msg_open || !template_schedule__due(&s->ts, s->now_ms))
+	if (s->kind != COLLECTOR_UDP || s->msg_open)
+		return 0;
+	/* A host name that has resolved since the last flush takes this message already. */
+	if (!transport__is_up(s->tp))
+		transport__poll(s->tp, s->now_ms);
+	if (!template_schedule__due(&s->ts, s->now_ms))
 		return 0;
 	return export_templates(s);
 }
@@ -376,6 +383,48 @@ static bool tcp_can_encode(const struct ipfix_sink *s)
 	       transport__pending(s->tp) < TRANSPORT_TCP_HIGH_WATER;
 }
 
+/* The first ring of a queue that starts to fill; it doubles from there. */
+#define QUEUE_FIRST_RECORDS 64u
+/* A drained ring bigger than this is freed rather than kept for the next outage. */
+#define QUEUE_KEEP_RECORDS 1024u
+
+/* Make room for one more queued record. Returns 0, or -ENOBUFS when full or out of memory. */
+static int queue_grow(struct ipfix_sink *s)
+{
+	struct flow_record *q;
+	uint32_t cap, first;
+
+	if (s->q_cap >= s->q_max)
+		return -ENOBUFS;
+	cap = s->q_cap ? (s->q_cap > s->q_max / 2 ? s->q_max : s->q_cap * 2)
+		       : MIN(QUEUE_FIRST_RECORDS, s->q_max);
+	q = malloc((size_t)cap * sizeof(*q));
+	if (!q)
+		return -ENOBUFS;
+	/* Unwrap the ring: its oldest record goes first. */
+	first = MIN(s->q_len, s->q_cap - s->q_head);
+	if (s->q_len) {
+		memcpy(q, s->queue + s->q_head, first * sizeof(*q));
+		memcpy(q + first, s->queue, (s->q_len - first) * sizeof(*q));
+	}
+	free(s->queue);
+	s->queue = q;
+	s->q_head = 0;
+	s->q_cap = cap;
+	return 0;
+}
+
+/* Give back a big ring once it is empty. */
+static void queue_shrink(struct ipfix_sink *s)
+{
+	if (s->q_len || s->q_cap <= QUEUE_KEEP_RECORDS)
+		return;
+	free(s->queue);
+	s->queue = NULL;
+	s->q_cap = 0;
+	s->q_head = 0;
+}
+
 /* TCP: encode queued records while the connection takes them. */
 static int drain_queue(struct ipfix_sink *s)
 {
@@ -388,6 +437,7 @@ static int drain_queue(struct ipfix_sink *s)
 		s->q_len--;
 		check_connection(s);
 	}
+	queue_shrink(s);
 	return err;
 }
 
@@ -404,7 +454,7 @@ static int ipfix_add(struct export_sink *sink, const struct flow_record *r)
 		check_connection(s);
 		return err;
 	}
-	if (s->q_len == s->q_cap) {
+	if (s->q_len == s->q_cap && queue_grow(s)) {
 		s->st.records_lost++;
 		return -ENOBUFS;
 	}
@@ -424,7 +474,9 @@ static int ipfix_flush(struct export_sink *sink, uint64_t now_ms)
 		template_schedule__tick(&s->ts, now_ms);
 		/* What is pending had its templates checked when its message began. */
 		err = emit(s);
-		if (template_schedule__refresh_due(&s->ts, now_ms))
+		/* A collector named by a host name that has just resolved gets them first. */
+		if ((!transport__is_up(s->tp) && transport__poll(s->tp, now_ms) == 1) ||
+		    template_schedule__refresh_due(&s->ts, now_ms))
 			err = export_templates(s) ?: err;
 		return err;
 	case COLLECTOR_FILE:
@@ -464,8 +516,8 @@ static void ipfix_stats(const struct export_sink *sink, struct export_stats *st)
 	if (!s->tp)
 		return;
 	export_stats__add_transport(st, s->tp);
-	if (s->kind == COLLECTOR_TCP)
-		st->connected = transport__is_up(s->tp);
+	/* TCP: connected; UDP: its host name resolved. */
+	st->connected = transport__is_up(s->tp);
 }
 
 static bool ipfix_take_drop(struct export_sink *sink, struct export_drop *drop)
@@ -608,10 +660,7 @@ struct export_sink *export_sink__new_ipfix(const struct collector *c,
 		goto err_free_sink;
 	if (s->kind == COLLECTOR_TCP) {
 		encoder__close(s);
-		s->q_cap = opts->buffer_records;
-		s->queue = s->q_cap ? calloc(s->q_cap, sizeof(*s->queue)) : NULL;
-		if (s->q_cap && !s->queue)
-			goto err_nomem_free_sink;
+		s->q_max = opts->buffer_records;
 	} else {
 		/*
 		 * A UDP collector that is not up yet is no start-up error:

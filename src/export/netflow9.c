@@ -601,6 +601,9 @@ static int put_record(struct v9_sink *s, struct v9_view *v)
 	size_t i;
 	int err = 0;
 
+	/* A host name that has resolved since the last flush takes this packet already. */
+	if (!s->pkt_count && !transport__is_up(s->tp))
+		transport__poll(s->tp, s->now_ms);
 	if (!s->pkt_count && template_schedule__due(&s->ts, s->now_ms))
 		err = v9_templates(s);
 	view_ends(v);
@@ -648,7 +651,9 @@ static int v9_flush(struct export_sink *sink, uint64_t now_ms)
 	s->now_ms = now_ms;
 	template_schedule__tick(&s->ts, now_ms);
 	err = v9_emit(s);
-	if (template_schedule__refresh_due(&s->ts, now_ms))
+	/* A collector named by a host name that has just resolved gets them first. */
+	if ((!transport__is_up(s->tp) && transport__poll(s->tp, now_ms) == 1) ||
+	    template_schedule__refresh_due(&s->ts, now_ms))
 		err = v9_templates(s) ?: err;
 	return err;
 }
@@ -658,8 +663,9 @@ static void v9_stats(const struct export_sink *sink, struct export_stats *st)
 	const struct v9_sink *s = to_v9(sink);
 
 	*st = s->st;
-	st->connected = 1;
 	export_stats__add_transport(st, s->tp);
+	/* Down only while its host name does not resolve. */
+	st->connected = transport__is_up(s->tp);
 }
 
 /* The exporter's counters (see stats_fields) in a packet of their own, after what is pending. */

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* From a configuration to its sinks: each collector's settings, checked, opened. */
 #include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <string.h>
 
@@ -11,6 +14,7 @@
 #include "export/field_list.h"
 #include "export/pmacct.h"
 #include "export/sink.h"
+#include "flow/record.h"
 #include "log.h"
 
 /* Whether running sink @j is already taken by one of the first @i wanted ones. */
@@ -39,12 +43,65 @@ void export_options__of(const struct config *cfg, const struct collector *c,
 	};
 }
 
-int export__check(const struct config *cfg)
+/*
+ * The TCP queues at their fullest, all collectors together, against this
+ * machine's memory: what passes here cannot fail start-up for want of it
+ * (the queues grow as records wait). Returns 0 or -ENOMEM after logging.
+ */
+static int check_queue_memory(const struct config *cfg)
+{
+	uint64_t record = sizeof(struct flow_record), per_queue, total, mem;
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	int i, n_tcp = 0;
+
+	for (i = 0; i < cfg->n_collectors; i++)
+		n_tcp += cfg->collectors[i].transport == COLLECTOR_TCP;
+	if (!n_tcp || pages <= 0 || page <= 0)
+		return 0;
+	per_queue = record * cfg->tcp_buffer_records;
+	total = per_queue * (uint64_t)n_tcp;
+	mem = (uint64_t)pages * (uint64_t)page;
+	if (total <= mem / 2)
+		return 0;
+	log_error("[export] tcp_buffer_records: %d TCP collector%s x %u records x %" PRIu64 " bytes "
+		  "is %" PRIu64 " MiB when full, more than half of the %" PRIu64 " MiB of memory; "
+		  "expected at most %" PRIu64, n_tcp, n_tcp == 1 ? "" : "s", cfg->tcp_buffer_records,
+		  record, total >> 20, mem >> 20, mem / 2 / record / (uint64_t)n_tcp);
+	return -ENOMEM;
+}
+
+/*
+ * A collector's host name that does not resolve now: a warning, as the
+ * daemon keeps looking it up (DNS may be down at boot); records meanwhile
+ * are lost (UDP) or queued (TCP).
+ */
+static void check_resolves(const struct collector *c)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC }, *addrs;
+	int rc;
+
+	if (c->transport == COLLECTOR_FILE)
+		return;
+	hints.ai_socktype = c->transport == COLLECTOR_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	rc = getaddrinfo(c->host, c->port, &hints, &addrs);
+	if (!rc) {
+		freeaddrinfo(addrs);
+		return;
+	}
+	log_warn("collector %s: %s does not resolve now (%s); sockflow keeps looking it up, "
+		 "%s", c->uri, c->host, gai_strerror(rc), c->transport == COLLECTOR_UDP ?
+		 "counting the records meanwhile as lost" : "queueing the records meanwhile");
+}
+
+int export__check(const struct config *cfg, bool resolve)
 {
 	struct export_options opts;
 	char msg[512];
 	int i, err;
 
+	err = check_queue_memory(cfg);
+	if (err)
+		return err;
 	export_options__of(cfg, &(struct collector){ 0 }, &opts);
 	err = export_sink__check_ipfix(&opts, msg, sizeof(msg));
 	if (err) {
@@ -52,6 +109,8 @@ int export__check(const struct config *cfg)
 		return err;
 	}
 	for (i = 0; i < cfg->n_collectors; i++) {
+		if (resolve)
+			check_resolves(&cfg->collectors[i]);
 		if (cfg->collectors[i].protocol != COLLECTOR_IPFIX)
 			continue;
 		export_options__of(cfg, &cfg->collectors[i], &opts);
@@ -146,7 +205,12 @@ int export__reopen_sinks(const struct config *cfg, struct export_sink **old, int
 {
 	int n = sinks_wanted(cfg), from[CONFIG_MAX_COLLECTORS + 1];
 	char *id[CONFIG_MAX_COLLECTORS + 1];
-	int i, j, err = 0;
+	int i, j, err;
+
+	/* As --check: at start-up, and a reload that asks for more keeps what runs. */
+	err = check_queue_memory(cfg);
+	if (err)
+		return err;
 
 	/* Which running sink each wanted one is: the same effective settings. */
 	for (i = 0; i < n; i++) {

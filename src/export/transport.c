@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "export/resolve.h"
 #include "export/transport.h"
 
 enum transport_state {
@@ -43,6 +44,9 @@ struct transport {
 	enum collector_transport kind;
 	enum transport_state state;
 	int fd;
+	char *host, *port;		/* a host name, looked up again before each connection */
+	struct resolve *resolving;	/* that lookup, while it runs */
+	bool stale;			/* the addresses are to be looked up again first */
 	struct addrinfo *addrs;		/* from getaddrinfo(), tried in turn */
 	struct addrinfo *addr;		/* the one in use or to try next */
 	int n_addrs;
@@ -82,12 +86,52 @@ static int gai_to_errno(int rc)
 	}
 }
 
+/* UDP: a socket connected to the first usable address. Returns 0 or -errno. */
+static int udp_open(struct transport *t)
+{
+	struct addrinfo *ai;
+	int err = -EADDRNOTAVAIL;
+
+	/* connect() only sets the peer; it does not block. */
+	for (ai = t->addrs; ai; ai = ai->ai_next) {
+		t->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			       ai->ai_protocol);
+		if (t->fd < 0) {
+			err = -errno;
+			continue;
+		}
+		if (connect(t->fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			t->addr = ai;
+			t->state = TRANSPORT_UP;
+			return 0;
+		}
+		err = -errno;
+		close(t->fd);
+		t->fd = -1;
+	}
+	return err;
+}
+
+/* Take @addrs (may be NULL) as the addresses to use from now on. */
+static void set_addrs(struct transport *t, struct addrinfo *addrs)
+{
+	struct addrinfo *ai;
+
+	if (t->addrs)
+		freeaddrinfo(t->addrs);
+	t->addrs = addrs;
+	t->addr = addrs;
+	t->n_addrs = 0;
+	t->tried = 0;
+	for (ai = addrs; ai; ai = ai->ai_next)
+		t->n_addrs++;
+}
+
 int transport__new(struct transport **out, enum collector_transport kind, const char *host,
 		   const char *port, char *msg, size_t msg_len)
 {
-	struct addrinfo hints = { 0 };
+	struct addrinfo hints = { 0 }, *addrs;
 	struct transport *t;
-	struct addrinfo *ai;
 	int rc, err;
 
 	*out = NULL;
@@ -105,50 +149,47 @@ int transport__new(struct transport **out, enum collector_transport kind, const 
 	t->state = TRANSPORT_DOWN;
 	t->backoff_ms = TRANSPORT_BACKOFF_MIN_MS;
 
+	/*
+	 * An address is used as it is. A name is looked up in the background
+	 * (transport__poll()): DNS may be down, at boot say, and the records
+	 * meanwhile are lost (UDP) or wait in the sink's queue (TCP).
+	 */
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = kind == COLLECTOR_UDP ? SOCK_DGRAM : SOCK_STREAM;
-	rc = getaddrinfo(host, port, &hints, &t->addrs);
+	hints.ai_flags = AI_NUMERICHOST;
+	rc = getaddrinfo(host, port, &hints, &addrs);
+	if (rc == EAI_NONAME) {
+		t->host = strdup(host);
+		t->port = strdup(port);
+		if (!t->host || !t->port) {
+			snprintf(msg, msg_len, "transport: out of memory");
+			err = -ENOMEM;
+			goto err_free_transport;
+		}
+		t->stale = true;
+		/* Started now, its answer is likely in by the first record; NULL: poll retries. */
+		t->resolving = resolve__start(host, port, hints.ai_socktype);
+		goto done;
+	}
 	if (rc) {
 		err = gai_to_errno(rc);
 		snprintf(msg, msg_len, "resolve %s port %s: %s", host, port, gai_strerror(rc));
 		goto err_free_transport;
 	}
-	for (ai = t->addrs; ai; ai = ai->ai_next)
-		t->n_addrs++;
-	t->addr = t->addrs;
-
+	set_addrs(t, addrs);
 	if (kind == COLLECTOR_TCP)
 		goto done;
-
-	/* UDP: connect() only sets the peer; it does not block. First usable address wins. */
-	err = -EADDRNOTAVAIL;
-	for (ai = t->addrs; ai; ai = ai->ai_next) {
-		t->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			       ai->ai_protocol);
-		if (t->fd < 0) {
-			err = -errno;
-			continue;
-		}
-		if (connect(t->fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		err = -errno;
-		close(t->fd);
-		t->fd = -1;
-	}
-	if (t->fd < 0) {
+	err = udp_open(t);
+	if (err) {
 		snprintf(msg, msg_len, "udp socket to %s port %s: %s", host, port, strerror(-err));
-		goto err_free_addrs;
+		goto err_free_transport;
 	}
-	t->addr = ai;
-	t->state = TRANSPORT_UP;
 done:
 	*out = t;
 	return 0;
 
-err_free_addrs:
-	freeaddrinfo(t->addrs);
 err_free_transport:
-	free(t);
+	transport__free(t);
 	return err;
 }
 
@@ -321,6 +362,7 @@ static int start_connect(struct transport *t, uint64_t now_ms)
 	t->tried = 0;
 	next_addr(t);
 	schedule_retry(t, now_ms);
+	t->stale = t->host != NULL;
 	return 0;
 }
 
@@ -375,12 +417,59 @@ static void check_peer(struct transport *t)
 	drop_connection(t, n < 0 ? -errno : 0);
 }
 
+/*
+ * A host name's addresses: start a lookup once the back-off has passed,
+ * take its answer when there is one. Returns 1 when fresh addresses have
+ * just come, else 0 (a failed lookup is tried again after the back-off).
+ */
+static int resolve_step(struct transport *t, uint64_t now_ms)
+{
+	struct addrinfo *addrs;
+	int gai_rc;
+
+	if (!t->resolving) {
+		if (now_ms < t->retry_at_ms)
+			return 0;
+		t->resolving = resolve__start(t->host, t->port,
+					      t->kind == COLLECTOR_UDP ? SOCK_DGRAM : SOCK_STREAM);
+		if (!t->resolving) {
+			schedule_retry(t, now_ms);
+			return 0;
+		}
+	}
+	if (!resolve__take(t->resolving, &addrs, &gai_rc))
+		return 0;
+	resolve__free(t->resolving);
+	t->resolving = NULL;
+	if (gai_rc) {
+		schedule_retry(t, now_ms);
+		return 0;
+	}
+	set_addrs(t, addrs);
+	t->stale = false;
+	return 1;
+}
+
+/* UDP: a host name not looked up yet; 1 once the socket is up with its addresses. */
+static int udp_poll(struct transport *t, uint64_t now_ms)
+{
+	if (t->state == TRANSPORT_UP || resolve_step(t, now_ms) != 1)
+		return 0;
+	if (udp_open(t)) {
+		t->stale = true;
+		schedule_retry(t, now_ms);
+		return 0;
+	}
+	t->backoff_ms = TRANSPORT_BACKOFF_MIN_MS;
+	return 1;
+}
+
 int transport__poll(struct transport *t, uint64_t now_ms)
 {
 	int up = 0;
 
 	if (t->kind != COLLECTOR_TCP)
-		return 0;
+		return udp_poll(t, now_ms);
 	if (t->state == TRANSPORT_UP) {
 		read_acks(t);
 		check_peer(t);
@@ -388,11 +477,17 @@ int transport__poll(struct transport *t, uint64_t now_ms)
 	if (t->retry_unscheduled) {
 		t->retry_unscheduled = 0;
 		schedule_retry(t, now_ms);
+		/* A name may point elsewhere now: look it up again before reconnecting. */
+		t->stale = t->host != NULL;
 	}
-	if (t->state == TRANSPORT_DOWN && now_ms >= t->retry_at_ms)
+	if (t->state == TRANSPORT_DOWN && t->stale) {
+		if (resolve_step(t, now_ms) == 1)
+			up = start_connect(t, now_ms);
+	} else if (t->state == TRANSPORT_DOWN && now_ms >= t->retry_at_ms) {
 		up = start_connect(t, now_ms);
-	else if (t->state == TRANSPORT_CONNECTING)
+	} else if (t->state == TRANSPORT_CONNECTING) {
 		up = finish_connect(t, now_ms);
+	}
 	if (up) {
 		t->tried = 0;
 		t->backoff_ms = TRANSPORT_BACKOFF_MIN_MS;
@@ -498,7 +593,8 @@ static int reserve(struct transport *t, size_t len)
 
 bool transport__take_refused(struct transport *t)
 {
-	bool refused = t->refused;
+	/* Down (a host name not resolved yet), nothing reached the collector either. */
+	bool refused = t->refused || t->state != TRANSPORT_UP;
 
 	t->refused = false;
 	return refused;
@@ -576,6 +672,9 @@ void transport__free(struct transport *t)
 		close(t->fd);
 	if (t->addrs)
 		freeaddrinfo(t->addrs);
+	resolve__free(t->resolving);
+	free(t->host);
+	free(t->port);
 	free(t->out);
 	free(t->msgs);
 	free(t);

@@ -39,10 +39,13 @@ struct transport_stats {
 
 
 /*
- * A transport to @host:@port (@kind COLLECTOR_UDP or COLLECTOR_TCP). The
- * name is resolved here, once; TCP then tries the addresses in turn. UDP
- * is ready at once; TCP connects from transport__poll(). Returns 0 or
- * -errno with a message in @msg.
+ * A transport to @host:@port (@kind COLLECTOR_UDP or COLLECTOR_TCP). An
+ * address is used at once: UDP is ready, TCP connects from
+ * transport__poll(). A host name is looked up in the background from
+ * transport__poll(), again after a failed lookup (with the back-off) and,
+ * for TCP, before every reconnection; until it resolves nothing is sent
+ * (transport__send() counts the records lost). TCP tries the addresses in
+ * turn. Returns 0 or -errno with a message in @msg.
  */
 int transport__new(struct transport **out, enum collector_transport kind, const char *host,
 		   const char *port, char *msg, size_t msg_len);
@@ -51,7 +54,8 @@ int transport__new(struct transport **out, enum collector_transport kind, const 
  * TCP: advance the connection: start a connect once the back-off has
  * passed, finish one in progress, notice a collector that went away.
  * Returns 1 when a new connection has just come up (the caller must send
- * templates on it first), else 0. UDP: always 0.
+ * templates on it first), else 0. UDP: looks a host name up; 1 when the
+ * socket has just come up (the templates go first), else 0.
  */
 int transport__poll(struct transport *t, uint64_t now_ms);
 
@@ -69,7 +73,9 @@ int transport__send(struct transport *t, const uint8_t *msg, size_t len, uint32_
 
 /*
  * UDP: whether the collector refused a datagram (ICMP port unreachable:
- * nothing listened) since the last call; clears it.
+ * nothing listened) since the last call, or the transport is not up (its
+ * host name has not resolved): either way the collector has nothing of
+ * what was sent. Clears it.
  */
 bool transport__take_refused(struct transport *t);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Fuzz target: the field-list (template) parser and the selection of IPFIX elements from it. */
-// fuzz-sources: src/export/field_list.c src/export/templates.c src/utf8.c
+// fuzz-sources: src/export/field_list.c src/export/templates.c src/utf8.c src/text_file.c
 // fuzz-pkgs: glib-2.0 libfixbuf
 #include <stdint.h>
 #include <stdlib.h>

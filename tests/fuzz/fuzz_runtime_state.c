@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Fuzz target: the runtime state readers (docker, CRI-O, containerd, podman) on crafted JSON. */
-// fuzz-sources: src/enrich/runtime_state.c src/enrich/cgroup_path.c src/utf8.c
+// fuzz-sources: src/enrich/runtime_state.c src/enrich/cgroup_path.c src/utf8.c src/text_file.c
 // fuzz-pkgs: glib-2.0 jansson
 #include <stdint.h>
 #include <stdlib.h>

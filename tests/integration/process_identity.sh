@@ -141,18 +141,24 @@ for ((i = 1; i <= K; i++)); do
 		exit "$rc"' sfparent "$BIN" "$prog" "$port" "127.0.2.$i" "$sends" ||
 		fail "short client $i failed: $(cat "$TEST_TMP/short.$i.log")"
 	read -r _ pid _ lifetime < <(grep '^pid ' "$TEST_TMP/short.$i.log")
-	echo "$i $prog $pid $parent_pid $lifetime" >>"$TEST_TMP/short.runs"
+	# The client's own report, "LOCAL_PORT SENT RECEIVED": it exits once the server has
+	# closed (--recv 0), by design, so its life is one whole conversation.
+	read -r lport sent recvd < <(grep -E '^[0-9]+ [0-9]+ [0-9]+$' "$TEST_TMP/short.$i.log")
+	[[ ${lport:-} && $sent == "$sends" && $recvd == 0 ]] ||
+		fail "short client $i: its report is not \"PORT $sends 0\": $(cat "$TEST_TMP/short.$i.log")"
+	echo "$i $prog $pid $parent_pid $lifetime $lport" >>"$TEST_TMP/short.runs"
 done
 kill -CONT "$SOCKFLOW_PID"
-log "short clients, all gone before sockflow ran again (i name pid parent lifetime_us):"$'\n'"$(cat "$TEST_TMP/short.runs")"
+log "short clients, all gone before sockflow ran again (i name pid parent lifetime_us port):"$'\n'"$(cat "$TEST_TMP/short.runs")"
 has_short_records() { (($(jq -cR --argjson p "$port" 'fromjson? | select(.destinationTransportPort
 	== $p and (.sourceIPv4Address | startswith("127.0.2.")))' "$SOCKFLOW_OUT" | wc -l) >= K)); }
 wait_for 10 "$K records of short clients" has_short_records || true
-while read -r i prog pid parent_pid lifetime; do
+while read -r i prog pid parent_pid lifetime lport; do
 	sends=0
 	((i % 2)) || sends=16
 	cmdline="./$prog client --addr 127.0.0.1 --port $port --bind 127.0.2.$i --send $sends"
 	check_record "short client $i ($prog, ${lifetime} µs)" "127.0.2.$i" "$port" \
+		"sourceTransportPort=$lport" \
 		"SRC_PROC_PID=$pid" "SRC_PROC_NAME=$prog" "sockflowSourceExecutable=$short_bin" \
 		"SRC_PROC_CMDLINE=$cmdline --recv 0" \
 		"SRC_FATHER_PROC_PID=$parent_pid" "SRC_FATHER_PROC_NAME=sfparent" \

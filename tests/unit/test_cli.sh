@@ -24,8 +24,9 @@ trap 'rm -rf "$tmp"' EXIT
 failures=0
 
 # run ARGS...: run sockflow; its status in $status, its output in $tmp/out and $tmp/err.
+# None of these runs waits for anything: one that hangs (124 from timeout) fails.
 run() {
-	"$SOCKFLOW" "$@" >"$tmp/out" 2>"$tmp/err"
+	timeout 60 "$SOCKFLOW" "$@" >"$tmp/out" 2>"$tmp/err"
 	status=$?
 }
 
@@ -125,13 +126,24 @@ usage_error '--collector: "udp://::1:4739": IPv6 address without brackets' -c "$
 	-o udp://::1:4739
 usage_error '--collector: "udp://h:0": port "0" is out of range' -c "$empty" -o udp://h:0
 usage_error '--collector: "http://h:80": unknown scheme' -c "$empty" -o http://h:80
+usage_error '--collector: "udp://[fe80::1%nosuchif0]:4739": zone "nosuchif0" is not an interface' \
+	-c "$empty" --check -o 'udp://[fe80::1%nosuchif0]:4739'
+succeeds 'collectors=udp://[fe80::1%lo]:4739' -c "$empty" --check -o 'udp://[fe80::1%lo]:4739'
+printf '[export]\ncollectors = tcp://[fe80::2%%nosuchif0]:4739\n' >"$tmp/zone.conf"
+usage_error "$tmp/zone.conf:2: collectors: \"tcp://[fe80::2%nosuchif0]:4739\": zone \"nosuchif0\"" \
+	-c "$tmp/zone.conf" --check
 usage_error '--collector: "udp://h:9": too many collectors; expected at most 8' -c "$empty" \
 	-o udp://h:1 -o udp://h:2 -o udp://h:3 -o udp://h:4 -o udp://h:5 -o udp://h:6 \
 	-o udp://h:7 -o udp://h:8 -o udp://h:9
 
 # --- config files ------------------------------------------------------------
 usage_error "$tmp/none.conf: no such file; check the -c/--config path" -c "$tmp/none.conf"
-usage_error "$tmp: cannot read" -c "$tmp"
+usage_error "$tmp: not a regular file; expected a sockflow config file" -c "$tmp" --check
+# A FIFO must be refused, not waited on for a writer that never comes.
+mkfifo "$tmp/fifo.conf"
+usage_error "$tmp/fifo.conf: not a regular file; expected a sockflow config file" \
+	-c "$tmp/fifo.conf" --check
+succeeds 'collectors=' -c /dev/null --check
 
 bad() {
 	printf "%b" "$1" >"$tmp/bad.conf"
@@ -247,6 +259,38 @@ printf 'flowStartMilliseconds\nsourceIPv4Address\nsourceIPv6Address\nnoSuchEleme
 	>"$tmp/bad.tmpl"
 usage_error "$tmp/bad.tmpl:4: unknown element \"noSuchElement\"" -c "$empty" --check \
 	--collector "tcp://127.0.0.1:4739?template=$tmp/bad.tmpl"
+mkfifo "$tmp/fifo.tmpl"
+usage_error "template $tmp/fifo.tmpl: not a regular file; expected a field list file" \
+	-c "$empty" --check --collector "udp://127.0.0.1:4739?template=$tmp/fifo.tmpl"
+# A host name that does not resolve (.invalid never does, RFC 6761) is a warning, not an
+# error: the daemon keeps looking it up.
+succeeds 'collectors=udp://sockflow-test.invalid:4739' -c "$empty" --check \
+	-o udp://sockflow-test.invalid:4739
+if ! grep -qF 'warn: collector udp://sockflow-test.invalid:4739: sockflow-test.invalid does not resolve now' \
+	"$tmp/err"; then
+	fail "--check -o udp://sockflow-test.invalid:4739" "no warning that the name does not resolve"
+fi
+
+# TCP queues: their fullest, all collectors together, must fit in half the memory.
+tcp8=""
+for p in 1 2 3 4 5 6 7 8; do tcp8="$tcp8 -o tcp://127.0.0.1:$p"; done
+printf '[export]\ntcp_buffer_records = 10000000\n' >"$tmp/queue.conf"
+# shellcheck disable=SC2086
+usage_error '[export] tcp_buffer_records: 8 TCP collectors x 10000000 records x ' \
+	-c "$tmp/queue.conf" --check $tcp8
+most=$(sed -n 's/.*; expected at most \([0-9]*\)$/\1/p' "$tmp/err")
+if [ -z "$most" ]; then
+	fail "--check $tcp8" "no \"expected at most N\" in the message"
+else
+	printf '[export]\ntcp_buffer_records = %s\n' "$most" >"$tmp/queue.conf"
+	# shellcheck disable=SC2086
+	succeeds "tcp_buffer_records=$most" -c "$tmp/queue.conf" --check $tcp8
+	printf '[export]\ntcp_buffer_records = %s\n' $((most + 1)) >"$tmp/queue.conf"
+	# shellcheck disable=SC2086
+	usage_error "expected at most $most" -c "$tmp/queue.conf" --check $tcp8
+fi
+printf '[export]\ntcp_buffer_records = 10000000\n' >"$tmp/queue.conf"
+succeeds 'tcp_buffer_records=10000000' -c "$tmp/queue.conf" --check -o udp://127.0.0.1:4739
 printf '[export]\ntemplate = nosuch\n' >"$tmp/tmpl.conf"
 usage_error '[export] template: ' -c "$tmp/tmpl.conf" --check
 succeeds 'template=default' -c "$empty" --check --collector 'udp://127.0.0.1:4739?profile=pmacct'

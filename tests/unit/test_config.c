@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -187,7 +188,21 @@ static void test_missing_file(void)
 
 	/* A directory is not a config file: -EINVAL with a message, not -ENOENT. */
 	g_assert_cmpint(config__load(cfg, tmp_dir, err, sizeof(err)), ==, -EINVAL);
-	g_assert_nonnull(strstr(err, "cannot read"));
+	g_assert_nonnull(strstr(err, "not a regular file"));
+
+	/* Nor is a FIFO, which must not block the reader waiting for a writer. */
+	g_free(path);
+	path = g_strdup_printf("%s/fifo.conf", tmp_dir);
+	g_assert_cmpint(mkfifo(path, 0600), ==, 0);
+	g_assert_cmpint(config__load(cfg, path, err, sizeof(err)), ==, -EINVAL);
+	g_assert_true(g_str_has_prefix(err, path));
+	g_assert_nonnull(strstr(err, ": not a regular file; expected a sockflow config file"));
+	assert_same_config(cfg, before);
+	unlink(path);
+
+	/* /dev/null is an empty file: the defaults. */
+	g_assert_cmpint(config__load(cfg, "/dev/null", err, sizeof(err)), ==, 0);
+	g_assert_cmpstr(cfg->path, ==, "/dev/null");
 	g_free(path);
 	g_free(before);
 	g_free(cfg);
@@ -494,7 +509,9 @@ static const struct good_uri good_uris[] = {
 	{ "tcp://collector.example-1.org:1", COLLECTOR_TCP, "collector.example-1.org", "1", "" },
 	{ "udp://[::1]:65535", COLLECTOR_UDP, "::1", "65535", "" },
 	{ "tcp://[2001:db8::10]:4739", COLLECTOR_TCP, "2001:db8::10", "4739", "" },
-	{ "udp://[fe80::1%eth0]:4739", COLLECTOR_UDP, "fe80::1%eth0", "4739", "" },
+	/* A zone names an interface that exists (lo always does here) or an index. */
+	{ "udp://[fe80::1%lo]:4739", COLLECTOR_UDP, "fe80::1%lo", "4739", "" },
+	{ "tcp://[fe80::1%1]:4739", COLLECTOR_TCP, "fe80::1%1", "4739", "" },
 	{ "udp://h:04739", COLLECTOR_UDP, "h", "4739", "" },
 	{ "file:/var/lib/sockflow/f.ipfix", COLLECTOR_FILE, "", "", "/var/lib/sockflow/f.ipfix" },
 	{ "file:relative.ipfix", COLLECTOR_FILE, "", "", "relative.ipfix" },
@@ -554,6 +571,11 @@ static const struct bad_uri bad_uris[] = {
 	{ "udp://::1:4739", "IPv6 address without brackets" },
 	{ "udp://[::1:4739", "no ']' after the IPv6 address" },
 	{ "udp://[nothex]:4739", "\"nothex\" is not an IPv6 address" },
+	{ "udp://[fe80::1%nosuchif0]:4739", "\"udp://[fe80::1%nosuchif0]:4739\": zone \"nosuchif0\" "
+	  "is not an interface here; expected [ADDRESS%INTERFACE]:PORT with an existing interface "
+	  "or its index" },
+	{ "tcp://[fe80::1%]:4739", "zone \"\" is not an interface here" },
+	{ "tcp://[fe80::1%0]:4739", "zone \"0\" is not an interface here" },
 	{ "udp://a b:1", "\"a b\" is not a host name or address" },
 	{ "udp://user@h:1", "is not a host name or address" },
 	{ "sctp://h:4739",

@@ -1162,10 +1162,12 @@ static void test_file_uniflow(void)
 	struct export_sink *s;
 	struct decoder d;
 	char msg[256];
+	char *path = tmp_path("uniflow.ipfix");
 	guint k = 0;
 	int i, err;
 
-	g_strlcpy(c.path, tmp_path("uniflow.ipfix"), sizeof(c.path));
+	g_strlcpy(c.path, path, sizeof(c.path));
+	g_free(path);
 	g_strlcpy(c.uri, "test:uniflow", sizeof(c.uri));
 	s = export_sink__new_ipfix(&c, &opts, &err, msg, sizeof(msg));
 	g_assert_nonnull(s);
