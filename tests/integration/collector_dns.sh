@@ -69,7 +69,7 @@ last_stats() { grep -F "stats: export $1: " "$SOCKFLOW_LOG" | tail -n 1; }
 stats_are() {
 	local line
 	line=$(last_stats "$1")
-	[[ $line == *": $2, send errors "* ]] || return 1
+	[[ $line == *": $2, unconfirmed 0, send errors "* ]] || return 1
 	if [[ $3 == down ]]; then [[ $line == *"(collector down)" ]]; else [[ $line != *"(collector down)" ]]; fi
 }
 clients() {
