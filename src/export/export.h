@@ -144,6 +144,15 @@ void export_sink__stats(const struct export_sink *s, struct export_stats *st);
  */
 int export_sink__add_stats(struct export_sink *s, const struct export_loss_stats *loss);
 
+/*
+ * SIGHUP, the sink kept: a file output writes what is pending, closes and
+ * opens its path again for appending, templates first (logrotate moves
+ * the file, then signals). Others: nothing. Returns 0 or -errno with a
+ * message in @msg; a file that failed to open is tried again before the
+ * next record, which is counted lost until it opens.
+ */
+int export_sink__reopen(struct export_sink *s, char *msg, size_t msg_len);
+
 /* A short name for messages: the collector URI or "print". */
 const char *export_sink__name(const struct export_sink *s);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* From a configuration to its sinks: each collector's settings, checked, opened. */
+/* From a configuration to its sinks: settings checked, sinks opened and reopened. */
 #include <errno.h>
 #include <stdio.h>
 
@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "clock.h"
 #include "export/export.h"
 #include "export/field_list.h"
 #include "export/pmacct.h"
@@ -146,6 +147,7 @@ int export__reopen_sinks(const struct config *cfg, struct export_sink **old, int
 {
 	int n = sinks_wanted(cfg), from[CONFIG_MAX_COLLECTORS + 1];
 	char *id[CONFIG_MAX_COLLECTORS + 1];
+	char msg[512];
 	int i, j, err = 0;
 
 	/* Which running sink each wanted one is: the same effective settings. */
@@ -160,6 +162,13 @@ int export__reopen_sinks(const struct config *cfg, struct export_sink **old, int
 			}
 		}
 	}
+	/*
+	 * A file output that goes is flushed before its path may be opened
+	 * anew: its last message must not follow the new sink's templates.
+	 */
+	for (j = 0; j < n_old; j++)
+		if (old[j] && !sink_taken(from, n, j))
+			export_sink__flush(old[j], mono_ms());
 	for (i = 0; i < n; i++) {
 		sinks[i] = NULL;
 		if (from[i] >= 0) {
@@ -173,11 +182,18 @@ int export__reopen_sinks(const struct config *cfg, struct export_sink **old, int
 			goto err_free;
 		}
 	}
-	/* All opened: the kept ones move over, with their queues, connections and counters. */
+	/*
+	 * All opened: the kept ones move over, with their queues, connections
+	 * and counters; a kept file is reopened (after logrotate's move, a new
+	 * file).
+	 */
 	for (i = 0; i < n; i++) {
 		if (from[i] >= 0) {
 			sinks[i] = old[from[i]];
 			old[from[i]] = NULL;
+			if (export_sink__reopen(sinks[i], msg, sizeof(msg)))
+				log_error("reload: %s: %s; its records are counted lost until it "
+					  "opens", export_sink__name(sinks[i]), msg);
 		}
 	}
 	return n;

@@ -26,6 +26,11 @@ int export_sink__add_stats(struct export_sink *s, const struct export_loss_stats
 	return s->ops->add_stats ? s->ops->add_stats(s, loss) : 0;
 }
 
+int export_sink__reopen(struct export_sink *s, char *msg, size_t msg_len)
+{
+	return s->ops->reopen ? s->ops->reopen(s, msg, msg_len) : 0;
+}
+
 const char *export_sink__name(const struct export_sink *s)
 {
 	return s->ops->name(s);
