@@ -555,6 +555,30 @@ static int ipfix_reopen(struct export_sink *sink, char *msg, size_t msg_len)
 	return err;
 }
 
+/* At exit: flush; a TCP collector that is down is retried at least every second. */
+static int ipfix_drain(struct export_sink *sink, uint64_t now_ms)
+{
+	struct ipfix_sink *s = to_ipfix(sink);
+
+	if (s->kind == COLLECTOR_TCP)
+		transport__hurry(s->tp, now_ms);
+	ipfix_flush(sink, now_ms);
+	return s->q_len || s->msg_records || (s->tp && transport__pending(s->tp));
+}
+
+/* At exit, time is up: what is still queued is counted lost. */
+static void ipfix_abandon(struct export_sink *sink)
+{
+	struct ipfix_sink *s = to_ipfix(sink);
+
+	for (; s->q_len; s->q_len--, s->q_head = (s->q_head + 1) % s->q_cap)
+		s->st.records_lost += wire_records(s, &s->queue[s->q_head]);
+	s->st.records_lost += s->msg_records;
+	encoder__close(s);
+	if (s->kind == COLLECTOR_TCP)
+		transport__abandon(s->tp);
+}
+
 static const char *ipfix_name(const struct export_sink *sink)
 {
 	return to_ipfix(sink)->uri;
@@ -698,6 +722,8 @@ static const struct export_sink_ops ipfix_ops = {
 	.stats = ipfix_stats,
 	.add_stats = ipfix_add_stats,
 	.reopen = ipfix_reopen,
+	.drain = ipfix_drain,
+	.abandon = ipfix_abandon,
 	.name = ipfix_name,
 	.free = ipfix_free,
 };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* From a configuration to its sinks: settings checked, sinks opened and reopened. */
+/* From a configuration to its sinks: settings checked, sinks opened, reopened and drained. */
 #include <errno.h>
 #include <stdio.h>
 
@@ -202,6 +202,35 @@ err_free:
 	while (i > 0)
 		export_sink__free(sinks[--i]);
 	return err ? err : -EINVAL;
+}
+
+/* At exit, how often the sinks are flushed while collectors take what is queued. */
+#define EXIT_DRAIN_POLL_MS 20
+
+void export__drain_sinks(struct export_sink **sinks, int n, uint32_t drain_s)
+{
+	uint64_t deadline_ms = mono_ms() + drain_s * 1000ull;
+	struct export_stats before, after;
+	bool queued;
+	int i;
+
+	for (;;) {
+		queued = false;
+		for (i = 0; i < n; i++)
+			queued |= export_sink__drain(sinks[i], mono_ms());
+		if (!queued || mono_ms() >= deadline_ms)
+			break;
+		g_usleep(EXIT_DRAIN_POLL_MS * 1000);
+	}
+	for (i = 0; queued && i < n; i++) {
+		export_sink__stats(sinks[i], &before);
+		export_sink__abandon(sinks[i]);
+		export_sink__stats(sinks[i], &after);
+		if (after.records_lost > before.records_lost)
+			log_warn("exit: %s did not take %" G_GUINT64_FORMAT " queued records "
+				 "within exit_drain (%u s): lost", export_sink__name(sinks[i]),
+				 after.records_lost - before.records_lost, drain_s);
+	}
 }
 
 int export__print_pmacct_primitives(const struct config *cfg, FILE *out)
