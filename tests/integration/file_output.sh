@@ -8,6 +8,9 @@
 #   (c) a symbolic link planted at the path, or a FIFO, is refused at start (exit 1, the
 #       path named), and the link's target is not touched;
 #   (d) a new file is created mode 0640 (umask 022), not readable by others;
+#   (f) a restart appends to the file; a link planted at the path before a SIGHUP is
+#       refused (the log names it), the records meanwhile are counted lost, the link's
+#       target is untouched, and a SIGHUP once it is gone opens a new file;
 #   (e) a full file system (a 256 KiB tmpfs): records in the file + records counted lost
 #       (the exit stats line) == connections made, exactly, and the file decodes whole.
 # Only the test's own connections are exported ([filter] include_processes names its
@@ -61,6 +64,12 @@ reload() {
 exit_counts() {
 	grep -F "stats at exit: export $1: " "$SOCKFLOW_LOG" |
 		sed -n 's/.*: records \([0-9]*\), sent \([0-9]*\), lost \([0-9]*\),.*/\1 \2 \3/p'
+}
+
+# so_far PATH FIELD: records or lost, from the last stats line of file:PATH's exporter.
+so_far() {
+	grep -F "export file:$1: " "$SOCKFLOW_LOG" | tail -n 1 |
+		sed -n "s/.*[:,] $2 \([0-9]*\),.*/\1/p" | grep . || echo 0
 }
 
 # decodes_whole FILE [gaps]: ipfixDump reads FILE to its end without complaint (whole
@@ -131,6 +140,36 @@ first=$(grep -m 1 -E -- '^--- .*record ---' "$TEST_TMP/new.dump")
 assert_eq "exit counters (records sent lost)" "12 12 0" "$(exit_counts "file:$OUT")"
 log "ok: 7 records kept across a SIGHUP; after a move, $old in the old file, $new in the new"
 
+# (f) A restart appends. Then a link planted at the path before a SIGHUP: refused, named
+# in the log, the records meanwhile counted lost, the target untouched; once the link is
+# gone, the next SIGHUP opens a new file.
+write_conf "$OUT" '[log]\nstats_interval = 1\n'
+sockflow_start -c "$CONF"
+connections 2
+wait_for 15 "$((new + 2)) records in the file" has_records "$((new + 2))" "$OUT" ||
+	fail "$(records_in "$OUT") of $((new + 2)) records: truncated at start?"
+mv "$OUT" "$OUT.2"
+ln -s "$TEST_TMP/target" "$OUT"
+reload 1
+grep -q "reload: file:$OUT: open $OUT: a symbolic link" "$SOCKFLOW_LOG" ||
+	fail "no error for the link at reload: $(grep reload: "$SOCKFLOW_LOG")"
+connections 3
+lost3() { (($(so_far "$OUT" lost) >= 3)); }
+wait_for 15 "3 records counted lost" lost3 ||
+	fail "records to a refused link not counted lost: $(so_far "$OUT" lost)"
+rm "$OUT"
+reload 2
+connections 1
+wait_for 15 "a record in the new file" has_records 1 "$OUT" ||
+	fail "no record in the file opened after the link went"
+sockflow_stop
+assert_eq "exit counters (records sent lost)" "6 3 3" "$(exit_counts "file:$OUT")"
+assert_eq "records in the file written before and after the restart" "$((new + 2))" \
+	"$(records_in "$OUT.2")"
+assert_eq "records in the file opened once the link went" 1 "$(records_in "$OUT")"
+assert_eq "the link's target" "not to be touched" "$(cat "$TEST_TMP/target")"
+log "ok: a restart appends; a link planted before a SIGHUP refused, 3 records counted lost"
+
 # (e) A full file system: everything is in the file or counted lost.
 SMALL="$TEST_TMP/small"
 mkdir "$SMALL"
@@ -140,19 +179,14 @@ trap 'rc=$?; umount -l "$SMALL" 2>/dev/null; (exit $rc); lib_cleanup' EXIT
 FULL="$SMALL/flows.ipfix"
 write_conf "$FULL" '[log]\nstats_interval = 1\n'
 sockflow_start -c "$CONF"
-# so_far FIELD: records or lost, from the last stats line of the file's exporter.
-so_far() {
-	grep -F "export file:$FULL: " "$SOCKFLOW_LOG" | tail -n 1 |
-		sed -n "s/.*[:,] $1 \([0-9]*\),.*/\1/p" | grep . || echo 0
-}
-handed() { (($(so_far records) >= $1)); }
-some_lost() { (($(so_far lost) > 0)); }
+handed() { (($(so_far "$FULL" records) >= $1)); }
+some_lost() { (($(so_far "$FULL" lost) > 0)); }
 made=0
 for ((round = 1; round <= 20; round++)); do
 	connections 250
 	made=$((made + 250))
 	wait_for 15 "$made records handed to the exporter" handed "$made" ||
-		fail "the exporter got $(so_far records) of $made records"
+		fail "the exporter got $(so_far "$FULL" records) of $made records"
 	some_lost && break
 done
 some_lost || fail "$made connections did not fill 256 KiB: $(df -k "$SMALL" | tail -n 1)"
