@@ -69,6 +69,8 @@ static const struct key_spec key_specs[] = {
 		template_gap_s, "5"),
 	U32_KEY("export", "tcp_buffer_records", KEY_U32, 1, 10000000, "records", NULL,
 		tcp_buffer_records, "20000"),
+	U32_KEY("export", "exit_drain", KEY_U32, 0, 60, "seconds", "0 = don't wait", exit_drain_s,
+		"5"),
 	{ "export", "template", KEY_TEMPLATE, .def = "default" },
 	U32_KEY("export", "enterprise_id", KEY_PEN, 1, UINT32_MAX, NULL, NULL, enterprise_id,
 		"32473"),

@@ -93,6 +93,7 @@ struct config {
 	uint32_t disabled_mechanisms;		/* 1 << enum sf_mech, from disable_mechanisms */
 	char disable_mechanisms[512];		/* [kernel] disable_mechanisms in normal form */
 	uint32_t tcp_buffer_records;		/* records kept while a TCP collector is down */
+	uint32_t exit_drain_s;			/* at exit: wait this long for collectors to take the rest */
 	uint32_t enterprise_id;			/* PEN of sockflow's own IPFIX elements */
 	char metrics_listen[300];		/* [metrics] listen: ADDRESS:PORT; "": off */
 	char template[4096];			/* field list: default, full, ntop, pmacct, minimal or a path */

@@ -813,8 +813,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 		poll_tcp_info(&d, now_ns());
 	update_clock(&d);
 	flow_table__flush(d.table, now_ns());
-	for (n = 0; n < d.n_sinks; n++)
-		export_sink__flush(d.sinks[n], mono_ms());
+	export__drain_sinks(d.sinks, d.n_sinks, cfg->exit_drain_s);
 	log_drops(&d);
 	log_stats(&d, " at exit");
 	g_main_loop_unref(d.loop);

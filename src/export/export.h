@@ -130,6 +130,16 @@ int export__reopen_sinks(const struct config *cfg, struct export_sink **old, int
 			 struct export_sink **sinks);
 
 /*
+ * At exit, after the last flush: give the collectors up to @drain_s
+ * seconds ([export] exit_drain) to take what is queued (a TCP collector
+ * that is down is retried every second; one that comes up gets it all),
+ * then count what is left as lost, with a warning naming the collector.
+ * Bounded, so that a collector that is down cannot outlast a service
+ * manager's stop timeout.
+ */
+void export__drain_sinks(struct export_sink **sinks, int n, uint32_t drain_s);
+
+/*
  * Print the nfacctd aggregate_primitives for the records pmacct gets: the
  * field list of the first IPFIX uniflow collector (?profile=pmacct), else
  * the pmacct list (sockflow --pmacct-primitives). 0, or -errno after
@@ -163,6 +173,25 @@ bool export_sink__take_drop(struct export_sink *s, struct export_drop *drop);
  * made up for by the next. Returns 0 or -errno.
  */
 int export_sink__add_stats(struct export_sink *s, const struct export_loss_stats *loss);
+
+/*
+ * SIGHUP, the sink kept: a file output writes what is pending, closes and
+ * opens its path again for appending, templates first (logrotate moves
+ * the file, then signals). Others: nothing. Returns 0 or -errno with a
+ * message in @msg; a file that failed to open is tried again before the
+ * next record, which is counted lost until it opens.
+ */
+int export_sink__reopen(struct export_sink *s, char *msg, size_t msg_len);
+
+/*
+ * At exit: flush as export_sink__flush(), retrying a TCP collector that
+ * is down without its back-off (at least every second). Returns 1 while
+ * records are queued that were neither sent nor counted lost, else 0.
+ */
+int export_sink__drain(struct export_sink *s, uint64_t now_ms);
+
+/* At exit, after the drain: count what is still queued as lost and drop it. */
+void export_sink__abandon(struct export_sink *s);
 
 /* A short name for messages: the collector URI or "print". */
 const char *export_sink__name(const struct export_sink *s);

@@ -11,6 +11,7 @@
 #include <fixbuf/public.h>
 
 #include "export/field_list.h"
+#include "export/file_output.h"
 #include "export/ipfix_session.h"
 #include "export/sink.h"
 #include "export/template_schedule.h"
@@ -26,9 +27,10 @@
 
 /*
  * One collector. libfixbuf runs in manual mode: a message is emitted
- * only by emit(), so each emitted message is known. For UDP and TCP the
- * buffer exporter copies it into msgbuf and transport.c carries it; for a
- * file libfixbuf writes it to our FILE.
+ * only by emit(), so each emitted message is known: the buffer exporter
+ * copies it into msgbuf, and transport.c (UDP, TCP) or file_output.c
+ * carries it. A file is written in whole messages; after a failed write
+ * it is reopened before the next record, templates first.
  *
  * fbuf owns the session (templates, sequence number, domain) and the
  * exporter. For TCP it exists only while connected: each connection is a
@@ -52,7 +54,7 @@ struct ipfix_sink {
 	struct templates_selection sel;
 	struct applications *apps;	/* with applicationId in the list: the ones named so far */
 	fBuf_t *fbuf;
-	FILE *file;
+	struct file_output *file;
 	struct transport *tp;
 	uint8_t *msgbuf;
 	uint16_t msg_max;
@@ -87,10 +89,7 @@ static int encoder__open(struct ipfix_sink *s, char *msg, size_t msg_len)
 				 msg_len);
 	if (err)
 		return err;
-	if (s->file)
-		exporter = fbExporterAllocFP(s->file);
-	else
-		exporter = fbExporterAllocBuffer(s->msgbuf, s->msg_max);
+	exporter = fbExporterAllocBuffer(s->msgbuf, s->msg_max);
 	s->fbuf = fBufAllocForExport(session, exporter);
 	fBufSetAutomaticMode(s->fbuf, FALSE);
 	s->msg_open = false;
@@ -98,7 +97,7 @@ static int encoder__open(struct ipfix_sink *s, char *msg, size_t msg_len)
 	return 0;
 }
 
-/* Free the fBuf with its session and exporter (a FILE given to it stays open). */
+/* Free the fBuf with its session and exporter. */
 static void encoder__close(struct ipfix_sink *s)
 {
 	if (s->fbuf)
@@ -127,11 +126,17 @@ static int emit(struct ipfix_sink *s)
 		s->st.send_errors++;
 		return ipfix__gerror_to_errno(gerr, "emit", NULL, 0);
 	}
+	len = fbExporterGetMsgLen(fBufGetExporter(s->fbuf));
 	if (s->file) {
-		s->st.messages_sent++;
-		s->st.records_sent += records;
+		err = file_output__write(s->file, s->msgbuf, len);
+		if (err) {
+			s->st.records_lost += records;
+			s->st.send_errors++;
+		} else {
+			s->st.messages_sent++;
+			s->st.records_sent += records;
+		}
 	} else {
-		len = fbExporterGetMsgLen(fBufGetExporter(s->fbuf));
 		err = transport__send(s->tp, s->msgbuf, len, records);
 		if (s->kind == COLLECTOR_UDP)
 			template_schedule__message_sent(&s->ts, s->now_ms,
@@ -441,12 +446,47 @@ static int drain_queue(struct ipfix_sink *s)
 	return err;
 }
 
+/* The data records @r makes: one biflow, or one per direction that had packets. */
+static uint32_t wire_records(const struct ipfix_sink *s, const struct flow_record *r)
+{
+	return s->uniflow ? !!r->fwd.packets + !!r->rev.packets : 1;
+}
+
+/*
+ * A file closed by a failed write: open it again, templates first.
+ * Records appended since the failure cannot go before them: their
+ * message is dropped, counted lost. The session goes on, so the gap in
+ * sequence numbers shows a reader that records are missing. Returns 0 if
+ * the file is open (the templates written), else -errno.
+ */
+static int file_ready(struct ipfix_sink *s)
+{
+	char msg[256];
+	int err;
+
+	if (file_output__is_open(s->file))
+		return 0;
+	emit(s);	/* to a closed file: counted lost */
+	err = file_output__reopen(s->file, msg, sizeof(msg));
+	if (err)
+		return err;
+	err = export_templates(s);
+	return file_output__is_open(s->file) ? err : -EIO;
+}
+
 static int ipfix_add(struct export_sink *sink, const struct flow_record *r)
 {
 	struct ipfix_sink *s = to_ipfix(sink);
 	int err;
 
 	s->st.records++;
+	if (s->kind == COLLECTOR_FILE) {
+		err = file_ready(s);
+		if (err) {
+			s->st.records_lost += wire_records(s, r);
+			return err;
+		}
+	}
 	if (s->kind != COLLECTOR_TCP)
 		return append(s, r);
 	if (!s->q_len && tcp_can_encode(s)) {
@@ -480,10 +520,7 @@ static int ipfix_flush(struct export_sink *sink, uint64_t now_ms)
 			err = export_templates(s) ?: err;
 		return err;
 	case COLLECTOR_FILE:
-		err = emit(s);
-		if (fflush(s->file) && !err)
-			err = -errno;
-		return err;
+		return emit(s);
 	case COLLECTOR_TCP:
 		break;
 	}
@@ -542,16 +579,63 @@ static int ipfix_add_stats(struct export_sink *sink, const struct export_loss_st
 
 	if (s->kind == COLLECTOR_TCP && !tcp_can_encode(s))
 		return -ENOTCONN;
+	if (s->kind == COLLECTOR_FILE && file_ready(s))
+		return -EIO;
 	err = emit(s);
 	err = templates_if_due(s) ?: err;
 	ipfix_stats(sink, &st);
 	templates__fill_loss_stats(&rec, s->opts.observation_domain_id, &st, loss);
 	err = append_item(s, &it) ?: err;
 	err = emit(s) ?: err;
-	if (s->file && fflush(s->file) && !err)
-		err = -errno;
 	check_connection(s);
 	return err;
+}
+
+/*
+ * SIGHUP, a file kept: what is pending goes to the file as it was, then
+ * the path is opened again, templates first, in the same session (the
+ * sequence numbers go on). After logrotate's move the old file ends with
+ * whole messages and the new one reads on its own.
+ */
+static int ipfix_reopen(struct export_sink *sink, char *msg, size_t msg_len)
+{
+	struct ipfix_sink *s = to_ipfix(sink);
+	int err;
+
+	if (s->kind != COLLECTOR_FILE)
+		return 0;
+	emit(s);	/* a failure is counted where it happened */
+	err = file_output__reopen(s->file, msg, msg_len);
+	if (err)
+		return err;
+	err = export_templates(s);
+	if (err)
+		snprintf(msg, msg_len, "write templates: %s", strerror(-err));
+	return err;
+}
+
+/* At exit: flush; a TCP collector that is down is retried at least every second. */
+static int ipfix_drain(struct export_sink *sink, uint64_t now_ms)
+{
+	struct ipfix_sink *s = to_ipfix(sink);
+
+	if (s->kind == COLLECTOR_TCP)
+		transport__hurry(s->tp, now_ms);
+	ipfix_flush(sink, now_ms);
+	return s->q_len || s->msg_records || (s->tp && transport__pending(s->tp));
+}
+
+/* At exit, time is up: what is still queued is counted lost. */
+static void ipfix_abandon(struct export_sink *sink)
+{
+	struct ipfix_sink *s = to_ipfix(sink);
+
+	for (; s->q_len; s->q_len--, s->q_head = (s->q_head + 1) % s->q_cap)
+		s->st.records_lost += wire_records(s, &s->queue[s->q_head]);
+	s->st.records_lost += s->msg_records;
+	encoder__close(s);
+	if (s->kind == COLLECTOR_TCP)
+		transport__abandon(s->tp);
 }
 
 static const char *ipfix_name(const struct export_sink *sink)
@@ -570,8 +654,7 @@ static void ipfix_free(struct export_sink *sink)
 			transport__write(s->tp);
 	}
 	encoder__close(s);
-	if (s->file)
-		fclose(s->file);
+	file_output__free(s->file);
 	if (s->model)
 		fbInfoModelFree(s->model);
 	transport__free(s->tp);
@@ -630,12 +713,12 @@ struct export_sink *export_sink__new_ipfix(const struct collector *c,
 	switch (c->transport) {
 	case COLLECTOR_FILE:
 		s->msg_max = IPFIX_FILE_MSG_MAX;
-		s->file = fopen(c->path, "wbe");
-		if (!s->file) {
-			*err = -errno;
-			snprintf(msg, msg_len, "ipfix: open %s: %s", c->path, strerror(errno));
+		*err = file_output__new(&s->file, c->path, msg, msg_len);
+		if (*err)
 			goto err_free_sink;
-		}
+		s->msgbuf = malloc(s->msg_max);
+		if (!s->msgbuf)
+			goto err_nomem_free_sink;
 		break;
 	case COLLECTOR_UDP:
 	case COLLECTOR_TCP:
@@ -669,8 +752,6 @@ struct export_sink *export_sink__new_ipfix(const struct collector *c,
 		template_schedule__init(&s->ts, opts->template_refresh_s,
 					opts->template_refresh_messages, opts->template_gap_s);
 		*err = export_templates(s);
-		if (s->file && !*err && fflush(s->file))
-			*err = -errno;
 		if (*err && s->kind == COLLECTOR_FILE) {
 			snprintf(msg, msg_len, "ipfix: write %s: %s", c->path, strerror(-*err));
 			goto err_free_sink;
@@ -697,6 +778,9 @@ static const struct export_sink_ops ipfix_ops = {
 	.stats = ipfix_stats,
 	.take_drop = ipfix_take_drop,
 	.add_stats = ipfix_add_stats,
+	.reopen = ipfix_reopen,
+	.drain = ipfix_drain,
+	.abandon = ipfix_abandon,
 	.name = ipfix_name,
 	.free = ipfix_free,
 };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* From a configuration to its sinks: each collector's settings, checked, opened. */
+/* From a configuration to its sinks: settings checked, sinks opened, reopened and drained. */
 #include <errno.h>
 #include <inttypes.h>
 #include <netdb.h>
@@ -10,6 +10,7 @@
 
 #include <glib.h>
 
+#include "clock.h"
 #include "export/export.h"
 #include "export/field_list.h"
 #include "export/pmacct.h"
@@ -205,6 +206,7 @@ int export__reopen_sinks(const struct config *cfg, struct export_sink **old, int
 {
 	int n = sinks_wanted(cfg), from[CONFIG_MAX_COLLECTORS + 1];
 	char *id[CONFIG_MAX_COLLECTORS + 1];
+	char msg[512];
 	int i, j, err;
 
 	/* As --check: at start-up, and a reload that asks for more keeps what runs. */
@@ -224,6 +226,13 @@ int export__reopen_sinks(const struct config *cfg, struct export_sink **old, int
 			}
 		}
 	}
+	/*
+	 * A file output that goes is flushed before its path may be opened
+	 * anew: its last message must not follow the new sink's templates.
+	 */
+	for (j = 0; j < n_old; j++)
+		if (old[j] && !sink_taken(from, n, j))
+			export_sink__flush(old[j], mono_ms());
 	for (i = 0; i < n; i++) {
 		sinks[i] = NULL;
 		if (from[i] >= 0) {
@@ -237,11 +246,18 @@ int export__reopen_sinks(const struct config *cfg, struct export_sink **old, int
 			goto err_free;
 		}
 	}
-	/* All opened: the kept ones move over, with their queues, connections and counters. */
+	/*
+	 * All opened: the kept ones move over, with their queues, connections
+	 * and counters; a kept file is reopened (after logrotate's move, a new
+	 * file).
+	 */
 	for (i = 0; i < n; i++) {
 		if (from[i] >= 0) {
 			sinks[i] = old[from[i]];
 			old[from[i]] = NULL;
+			if (export_sink__reopen(sinks[i], msg, sizeof(msg)))
+				log_error("reload: %s: %s; its records are counted lost until it "
+					  "opens", export_sink__name(sinks[i]), msg);
 		}
 	}
 	return n;
@@ -250,6 +266,35 @@ err_free:
 	while (i > 0)
 		export_sink__free(sinks[--i]);
 	return err ? err : -EINVAL;
+}
+
+/* At exit, how often the sinks are flushed while collectors take what is queued. */
+#define EXIT_DRAIN_POLL_MS 20
+
+void export__drain_sinks(struct export_sink **sinks, int n, uint32_t drain_s)
+{
+	uint64_t deadline_ms = mono_ms() + drain_s * 1000ull;
+	struct export_stats before, after;
+	bool queued;
+	int i;
+
+	for (;;) {
+		queued = false;
+		for (i = 0; i < n; i++)
+			queued |= export_sink__drain(sinks[i], mono_ms());
+		if (!queued || mono_ms() >= deadline_ms)
+			break;
+		g_usleep(EXIT_DRAIN_POLL_MS * 1000);
+	}
+	for (i = 0; queued && i < n; i++) {
+		export_sink__stats(sinks[i], &before);
+		export_sink__abandon(sinks[i]);
+		export_sink__stats(sinks[i], &after);
+		if (after.records_lost > before.records_lost)
+			log_warn("exit: %s did not take %" G_GUINT64_FORMAT " queued records "
+				 "within exit_drain (%u s): lost", export_sink__name(sinks[i]),
+				 after.records_lost - before.records_lost, drain_s);
+	}
 }
 
 int export__print_pmacct_primitives(const struct config *cfg, FILE *out)

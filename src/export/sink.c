@@ -31,6 +31,25 @@ int export_sink__add_stats(struct export_sink *s, const struct export_loss_stats
 	return s->ops->add_stats ? s->ops->add_stats(s, loss) : 0;
 }
 
+int export_sink__reopen(struct export_sink *s, char *msg, size_t msg_len)
+{
+	return s->ops->reopen ? s->ops->reopen(s, msg, msg_len) : 0;
+}
+
+int export_sink__drain(struct export_sink *s, uint64_t now_ms)
+{
+	if (s->ops->drain)
+		return s->ops->drain(s, now_ms);
+	s->ops->flush(s, now_ms);
+	return 0;
+}
+
+void export_sink__abandon(struct export_sink *s)
+{
+	if (s->ops->abandon)
+		s->ops->abandon(s);
+}
+
 const char *export_sink__name(const struct export_sink *s)
 {
 	return s->ops->name(s);

@@ -14,6 +14,10 @@ struct export_sink_ops {
 	/* NULL: a no-op (the print sink; the log has the counters) */
 	int (*add_stats)(struct export_sink *s, const struct export_loss_stats *loss);
 	const char *(*name)(const struct export_sink *s);
+	/* NULL: nothing to reopen, nothing queued (a no-op, 0) */
+	int (*reopen)(struct export_sink *s, char *msg, size_t msg_len);
+	int (*drain)(struct export_sink *s, uint64_t now_ms);
+	void (*abandon)(struct export_sink *s);
 	void (*free)(struct export_sink *s);
 };
 

@@ -650,6 +650,19 @@ size_t transport__pending(const struct transport *t)
 	return t->queued - t->acked;
 }
 
+void transport__hurry(struct transport *t, uint64_t now_ms)
+{
+	t->backoff_ms = TRANSPORT_BACKOFF_MIN_MS;
+	if (t->state == TRANSPORT_DOWN && t->retry_at_ms > now_ms + TRANSPORT_BACKOFF_MIN_MS)
+		t->retry_at_ms = now_ms;
+}
+
+void transport__abandon(struct transport *t)
+{
+	if (t->kind == COLLECTOR_TCP)
+		drop_connection(t);
+}
+
 void transport__stats(const struct transport *t, struct transport_stats *st)
 {
 	*st = t->st;

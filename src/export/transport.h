@@ -97,6 +97,16 @@ int transport__write(struct transport *t);
 /* TCP: bytes queued and not yet acknowledged by the collector's kernel (written or not). */
 size_t transport__pending(const struct transport *t);
 
+/*
+ * At exit: a TCP collector that is down is tried again now and then at
+ * least every TRANSPORT_BACKOFF_MIN_MS, not after a back-off of up to
+ * TRANSPORT_BACKOFF_MAX_MS.
+ */
+void transport__hurry(struct transport *t, uint64_t now_ms);
+
+/* At exit, time is up: TCP closes the connection; what is queued is counted lost. */
+void transport__abandon(struct transport *t);
+
 void transport__stats(const struct transport *t, struct transport_stats *st);
 
 /* TCP: whether a connection died since the last call, and what it took; clears it. */

@@ -6,10 +6,10 @@
 #     (the option survives the reload), none of them to A;
 #   - FILE broken, SIGHUP: an error naming FILE:LINE, sockflow keeps running with B;
 #   - FILE with B again plus a TCP collector that is down, then only a comment changed,
-#     SIGHUP: both collectors are the same (same effective settings), so B is not reopened
-#     (not truncated: every record since the first reload stays) and the TCP collector's
-#     queue survives: once a collector listens, it receives every record, those queued
-#     before the reload too.
+#     SIGHUP: both collectors are the same (same effective settings), so B is kept
+#     (reopened for appending, not truncated: every record since the first reload
+#     stays) and the TCP collector's queue survives: once a collector listens, it
+#     receives every record, those queued before the reload too.
 # And SIGTERM 20 ms after start, while the BPF programs load: sockflow stops cleanly once it
 # runs (exit 0, its exit statistics logged), not killed (143).
 # shellcheck disable=SC2154

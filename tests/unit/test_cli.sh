@@ -219,6 +219,12 @@ succeeds "enterprise_id=4294967295" -c "$tmp/good.conf" --check
 succeeds "template=default" -c "$empty" --check
 succeeds "enterprise_id=32473" -c "$empty" --check
 succeeds "tcp_buffer_records=20000" -c "$empty" --check
+succeeds "exit_drain=5" -c "$empty" --check
+printf '[export]\nexit_drain = 0\n' >"$tmp/drain.conf"
+succeeds "exit_drain=0" -c "$tmp/drain.conf" --check
+printf '[export]\nexit_drain = 61\n' >"$tmp/drain.conf"
+usage_error "$tmp/drain.conf:2: exit_drain: \"61\" is out of range; expected seconds 0..60" \
+	-c "$tmp/drain.conf" --check
 succeeds "active_timeout=40" -c "$tmp/good.conf" --active-timeout 40 --check
 # [kernel] disable_mechanisms and --disable-mechanism (--check never touches the kernel).
 printf '[kernel]\ndisable_mechanisms = map_iter\n' >"$tmp/mech.conf"

@@ -52,6 +52,7 @@ static void test_defaults(void)
 	g_assert_cmpuint(cfg->observation_domain_id, ==, 0);
 	g_assert_cmpuint(cfg->template_refresh_s, ==, 60);
 	g_assert_cmpuint(cfg->tcp_buffer_records, ==, 20000);
+	g_assert_cmpuint(cfg->exit_drain_s, ==, 5);
 	g_assert_cmpuint(cfg->enterprise_id, ==, 32473);
 	g_assert_cmpstr(cfg->template, ==, "default");
 	g_assert_cmpuint(cfg->active_timeout_s, ==, 60);
@@ -82,6 +83,7 @@ static void test_every_key(void)
 		"observation_domain_id = 4294967295\n"
 		"template_refresh = 86400\n"
 		"tcp_buffer_records = 10000000\n"
+		"exit_drain = 60\n"
 		"print = json\n"
 		"enterprise_id = 4294967295\n"
 		"template = /etc/sockflow/mine.tmpl\n"
@@ -124,6 +126,7 @@ static void test_every_key(void)
 	g_assert_cmpuint(cfg->observation_domain_id, ==, 4294967295u);
 	g_assert_cmpuint(cfg->template_refresh_s, ==, 86400);
 	g_assert_cmpuint(cfg->tcp_buffer_records, ==, 10000000);
+	g_assert_cmpuint(cfg->exit_drain_s, ==, 60);
 	g_assert_cmpuint(cfg->enterprise_id, ==, 4294967295u);
 	g_assert_cmpstr(cfg->template, ==, "/etc/sockflow/mine.tmpl");
 	g_assert_cmpuint(cfg->active_timeout_s, ==, 1);
@@ -243,6 +246,7 @@ static const struct bad_file bad_files[] = {
 	{ "[export]\ntemplate_refresh = -1\n", 2, { "template_refresh: \"-1\" is not a number" } },
 	{ "[export]\ntcp_buffer_records = 10000001\n", 2,
 	  { "tcp_buffer_records", "out of range" } },
+	{ "[export]\nexit_drain = 61\n", 2, { "exit_drain", "out of range" } },
 	{ "[export]\nenterprise_id = 0\n", 2,
 	  { "enterprise_id: \"0\" is out of range; expected a private enterprise number "
 	    "1..4294967295" } },
@@ -785,7 +789,7 @@ static void test_shipped_file(void)
 {
 	static const char *const keys[] = {
 		"collectors", "observation_domain_id", "template_refresh", "tcp_buffer_records",
-		"enterprise_id", "template", "print", "active_timeout", "idle_timeout", "max_flows",
+		"exit_drain", "enterprise_id", "template", "print", "active_timeout", "idle_timeout", "max_flows",
 		"max_sockets", "ringbuf_size_kib", "level", "stats_interval",
 		"include_containers", "exclude_containers", "include_pod_namespaces",
 		"exclude_pod_namespaces", "include_cgroups", "exclude_cgroups",
