@@ -660,7 +660,7 @@ void transport__hurry(struct transport *t, uint64_t now_ms)
 void transport__abandon(struct transport *t)
 {
 	if (t->kind == COLLECTOR_TCP)
-		drop_connection(t);
+		drop_connection(t, 0);
 }
 
 void transport__stats(const struct transport *t, struct transport_stats *st)
