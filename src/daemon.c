@@ -19,6 +19,8 @@
 #include "flow/table.h"
 #include "log.h"
 #include "metrics.h"
+#include "privileges.h"
+#include "signal_source.h"
 #include "source/bpf.h"
 #include "source/conntrack.h"
 #include "source/diag.h"
@@ -608,6 +610,14 @@ static gboolean on_reload(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* A map read as the loop does them, for privileges__drop(). */
+static int check_bpf_access(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return bpf_source__check_access(d->src);
+}
+
 /* One line per capability: the mechanism chosen, what was refused, what is lost. */
 static void log_kernel_choice(const struct kernel_probe *kp)
 {
@@ -639,6 +649,9 @@ int daemon_probe(const struct config *cfg)
 	table = loader__table(&kp);
 	fputs(table, stdout);
 	g_free(table);
+	table = privileges__table();
+	fputs(table, stdout);
+	g_free(table);
 	if (err)
 		log_error("bpf: %s", msg);
 	return err;
@@ -651,7 +664,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	struct flow_table_options to;
 	char msg[1024];
 	enum log_level level;
-	guint signals[3];
+	guint signals;
 	int n, err;
 
 	if (log_parse_level(cfg->log_level, &level) == 0)
@@ -661,9 +674,12 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	 * SIGTERM or SIGINT during start-up then stops sockflow cleanly as soon as its
 	 * loop runs, instead of killing it; a SIGHUP reloads then.
 	 */
-	signals[0] = g_unix_signal_add(SIGTERM, on_stop, &d);
-	signals[1] = g_unix_signal_add(SIGINT, on_stop, &d);
-	signals[2] = g_unix_signal_add(SIGHUP, on_reload, &d);
+	signals = signal_source__add(on_stop, on_reload, &d);
+	if (!signals) {
+		err = -errno;
+		log_error("signals: watching SIGTERM, SIGINT and SIGHUP failed: %s", strerror(-err));
+		return err;
+	}
 
 	err = open_filter(cfg, &d.filter);
 	if (err)
@@ -712,6 +728,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 		err = -ENOMEM;
 		goto err_free_table;
 	}
+	privileges__check();
 	err = bpf_source__new(&d.src, &so, msg, sizeof(msg));
 	if (err) {
 		log_error("bpf: %s", msg);
@@ -776,6 +793,8 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	d.last_stats_ns = now_ns();
+	/* Everything is loaded, attached and opened: what only that needed goes. */
+	privileges__drop(check_bpf_access, &d);
 
 	log_info("running: %d exporter(s), active timeout %us, idle timeout %us", d.n_sinks,
 		 cfg->active_timeout_s, cfg->idle_timeout_s);
@@ -809,7 +828,6 @@ err_free_sinks:
 	free_sinks(&d);
 err_free_filter:
 	flow_filter__free(d.filter);
-	for (n = 0; n < (int)G_N_ELEMENTS(signals); n++)
-		g_source_remove(signals[n]);
+	g_source_remove(signals);
 	return err;
 }
