@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "privileges.h"
+#include "service_notify.h"
 #include "signal_source.h"
 #include "source/bpf.h"
 #include "source/conntrack.h"
@@ -527,6 +528,7 @@ static gboolean on_stop(gpointer data)
 	struct daemon *d = data;
 
 	log_info("stopping: exporting open flows");
+	service_notify__stopping();
 	g_main_loop_quit(d->loop);
 	return G_SOURCE_CONTINUE;
 }
@@ -547,9 +549,8 @@ static struct flow_timeouts timeouts_of(const struct config *cfg)
  * nothing is counted twice or lost; a bad file keeps the running
  * configuration.
  */
-static gboolean on_reload(gpointer data)
+static void apply_reload(struct daemon *d)
 {
-	struct daemon *d = data;
 	struct export_sink *sinks[CONFIG_MAX_COLLECTORS + 1];
 	struct flow_filter *filter;
 	struct export_stats es;
@@ -558,13 +559,13 @@ static gboolean on_reload(gpointer data)
 
 	if (d->reload(d->reload_ctx, &next) || open_filter(&next, &filter)) {
 		log_error("reload: keeping the running configuration");
-		return G_SOURCE_CONTINUE;
+		return;
 	}
 	n = export__reopen_sinks(&next, d->sinks, d->n_sinks, sinks);
 	if (n < 0) {
 		flow_filter__free(filter);
 		log_error("reload: keeping the running exporters");
-		return G_SOURCE_CONTINUE;
+		return;
 	}
 	/* What no collector of the new configuration is any more: flushed and closed. */
 	for (i = 0, retired = 0; i < d->n_sinks; i++) {
@@ -607,6 +608,14 @@ static gboolean on_reload(gpointer data)
 	}
 	log_info("reload: %s applied, %d exporter(s)",
 		 d->cfg->path[0] ? d->cfg->path : "built-in defaults and options", n);
+}
+
+/* SIGHUP, bracketed for systemd (Type=notify): RELOADING=1 ... READY=1. */
+static gboolean on_reload(gpointer data)
+{
+	service_notify__reloading();
+	apply_reload(data);
+	service_notify__ready();
 	return G_SOURCE_CONTINUE;
 }
 
@@ -798,6 +807,9 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 
 	log_info("running: %d exporter(s), active timeout %us, idle timeout %us", d.n_sinks,
 		 cfg->active_timeout_s, cfg->idle_timeout_s);
+	err = service_notify__ready();
+	if (err)
+		log_warn("systemd: sending READY=1 to NOTIFY_SOCKET failed: %s", strerror(-err));
 	g_main_loop_run(d.loop);
 
 	drain(&d);
