@@ -19,6 +19,9 @@
 #include "flow/table.h"
 #include "log.h"
 #include "metrics.h"
+#include "privileges.h"
+#include "service_notify.h"
+#include "signal_source.h"
 #include "source/bpf.h"
 #include "source/conntrack.h"
 #include "source/diag.h"
@@ -550,6 +553,7 @@ static gboolean on_stop(gpointer data)
 	struct daemon *d = data;
 
 	log_info("stopping: exporting open flows");
+	service_notify__stopping();
 	g_main_loop_quit(d->loop);
 	return G_SOURCE_CONTINUE;
 }
@@ -570,9 +574,8 @@ static struct flow_timeouts timeouts_of(const struct config *cfg)
  * nothing is counted twice or lost; a bad file keeps the running
  * configuration.
  */
-static gboolean on_reload(gpointer data)
+static void apply_reload(struct daemon *d)
 {
-	struct daemon *d = data;
 	struct export_sink *sinks[CONFIG_MAX_COLLECTORS + 1];
 	struct flow_filter *filter;
 	struct export_stats es;
@@ -581,13 +584,13 @@ static gboolean on_reload(gpointer data)
 
 	if (d->reload(d->reload_ctx, &next) || open_filter(&next, &filter)) {
 		log_error("reload: keeping the running configuration");
-		return G_SOURCE_CONTINUE;
+		return;
 	}
 	n = export__reopen_sinks(&next, d->sinks, d->n_sinks, sinks);
 	if (n < 0) {
 		flow_filter__free(filter);
 		log_error("reload: keeping the running exporters");
-		return G_SOURCE_CONTINUE;
+		return;
 	}
 	/* What no collector of the new configuration is any more: flushed and closed. */
 	for (i = 0, retired = 0; i < d->n_sinks; i++) {
@@ -630,7 +633,23 @@ static gboolean on_reload(gpointer data)
 	}
 	log_info("reload: %s applied, %d exporter(s)",
 		 d->cfg->path[0] ? d->cfg->path : "built-in defaults and options", n);
+}
+
+/* SIGHUP, bracketed for systemd (Type=notify): RELOADING=1 ... READY=1. */
+static gboolean on_reload(gpointer data)
+{
+	service_notify__reloading();
+	apply_reload(data);
+	service_notify__ready();
 	return G_SOURCE_CONTINUE;
+}
+
+/* A map read as the loop does them, for privileges__drop(). */
+static int check_bpf_access(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return bpf_source__check_access(d->src);
 }
 
 /* One line per capability: the mechanism chosen, what was refused, what is lost. */
@@ -664,6 +683,9 @@ int daemon_probe(const struct config *cfg)
 	table = loader__table(&kp);
 	fputs(table, stdout);
 	g_free(table);
+	table = privileges__table();
+	fputs(table, stdout);
+	g_free(table);
 	if (err)
 		log_error("bpf: %s", msg);
 	return err;
@@ -676,7 +698,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	struct flow_table_options to;
 	char msg[1024];
 	enum log_level level;
-	guint signals[3];
+	guint signals;
 	int n, err;
 
 	if (log_parse_level(cfg->log_level, &level) == 0)
@@ -686,9 +708,12 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	 * SIGTERM or SIGINT during start-up then stops sockflow cleanly as soon as its
 	 * loop runs, instead of killing it; a SIGHUP reloads then.
 	 */
-	signals[0] = g_unix_signal_add(SIGTERM, on_stop, &d);
-	signals[1] = g_unix_signal_add(SIGINT, on_stop, &d);
-	signals[2] = g_unix_signal_add(SIGHUP, on_reload, &d);
+	signals = signal_source__add(on_stop, on_reload, &d);
+	if (!signals) {
+		err = -errno;
+		log_error("signals: watching SIGTERM, SIGINT and SIGHUP failed: %s", strerror(-err));
+		return err;
+	}
 
 	err = open_filter(cfg, &d.filter);
 	if (err)
@@ -737,6 +762,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 		err = -ENOMEM;
 		goto err_free_table;
 	}
+	privileges__check();
 	err = bpf_source__new(&d.src, &so, msg, sizeof(msg));
 	if (err) {
 		log_error("bpf: %s", msg);
@@ -801,9 +827,14 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	d.last_stats_ns = now_ns();
+	/* Everything is loaded, attached and opened: what only that needed goes. */
+	privileges__drop(check_bpf_access, &d);
 
 	log_info("running: %d exporter(s), active timeout %us, idle timeout %us", d.n_sinks,
 		 cfg->active_timeout_s, cfg->idle_timeout_s);
+	err = service_notify__ready();
+	if (err)
+		log_warn("systemd: sending READY=1 to NOTIFY_SOCKET failed: %s", strerror(-err));
 	g_main_loop_run(d.loop);
 
 	drain(&d);
@@ -834,7 +865,6 @@ err_free_sinks:
 	free_sinks(&d);
 err_free_filter:
 	flow_filter__free(d.filter);
-	for (n = 0; n < (int)G_N_ELEMENTS(signals); n++)
-		g_source_remove(signals[n]);
+	g_source_remove(signals);
 	return err;
 }

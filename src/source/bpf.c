@@ -669,6 +669,20 @@ int bpf_source__read(struct bpf_source *src, uint64_t cookie, bool from_kernel,
 	return 0;
 }
 
+int bpf_source__check_access(struct bpf_source *src)
+{
+	uint64_t *vals = calloc(src->ncpus, sizeof(*vals));
+	uint32_t key = 0;
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.stats), &key, vals))
+		err = -errno;
+	free(vals);
+	return err;
+}
+
 int bpf_source__stats(struct bpf_source *src, struct bpf_source_stats *st)
 {
 	int fd = bpf_map__fd(src->skel->maps.stats);

@@ -109,6 +109,9 @@ int bpf_source__read(struct bpf_source *src, uint64_t cookie, bool from_kernel,
 
 int bpf_source__stats(struct bpf_source *src, struct bpf_source_stats *st);
 
+/* One read of a map, as the loop does them: 0, or -errno (-EPERM: privileges are missing). */
+int bpf_source__check_access(struct bpf_source *src);
+
 void bpf_source__free(struct bpf_source *src);
 
 #endif

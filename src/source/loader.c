@@ -83,7 +83,6 @@ static void read_capabilities(struct kernel_probe *kp)
 	kp->cap_bpf = eff & (1ull << 39);		/* CAP_BPF */
 	kp->cap_perfmon = eff & (1ull << 38);		/* CAP_PERFMON */
 	kp->cap_sys_admin = eff & (1ull << CAP_SYS_ADMIN);
-	kp->cap_net_admin = eff & (1ull << CAP_NET_ADMIN);
 }
 
 /*
@@ -450,6 +449,11 @@ void loader__refusal(const struct kernel_probe *kp, enum sf_mech m, char *buf, s
 			snprintf(buf, len, "refused at %s: %s (errno %d); sockflow does not hold "
 				 "CAP_PERFMON (nor CAP_SYS_ADMIN), which tracing programs need",
 				 step, strerror(e), e);
+		else if (kp->caps_known && !kp->cap_sys_admin)
+			/* 6.18 refuses tp_btf sock:inet_sock_set_state so, not tcp:* ones. */
+			snprintf(buf, len, "refused at %s: %s (errno %d); sockflow holds CAP_BPF "
+				 "and CAP_PERFMON but not CAP_SYS_ADMIN, which this kernel may ask "
+				 "for this program: grant CAP_SYS_ADMIN", step, strerror(e), e);
 		else
 			snprintf(buf, len, "refused at %s: %s (errno %d) although sockflow holds "
 				 "CAP_BPF and CAP_PERFMON: this kernel does not allow it (its "
@@ -540,12 +544,6 @@ char *loader__table(const struct kernel_probe *kp)
 			g_string_append_printf(s, "%-17s %-*s %-9s   %s: %s\n", "", w, "", "",
 					       ci->required ? "REQUIRED, missing" : "lost", ci->lost);
 	}
-	if (kp->caps_known)
-		g_string_append_printf(s, "privileges: CAP_BPF %s, CAP_PERFMON %s, CAP_NET_ADMIN %s, "
-				       "CAP_SYS_ADMIN %s\n", kp->cap_bpf ? "yes" : "no",
-				       kp->cap_perfmon ? "yes" : "no",
-				       kp->cap_net_admin ? "yes" : "no",
-				       kp->cap_sys_admin ? "yes" : "no");
 	g_string_append_printf(s, "probed in %.0f ms\n", kp->probe_ns / 1e6);
 	return g_string_free(s, FALSE);
 }

@@ -30,7 +30,7 @@ struct kernel_probe {
 	struct mech_result mech[SF_MECH__MAX];
 	enum sf_mech chosen[SF_CAP__MAX];	/* SF_MECH_NONE: nothing works */
 	bool caps_known;			/* capget() answered */
-	bool cap_bpf, cap_perfmon, cap_sys_admin, cap_net_admin;
+	bool cap_bpf, cap_perfmon, cap_sys_admin;
 	uint64_t probe_ns;			/* time spent trying */
 };
 

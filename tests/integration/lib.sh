@@ -15,6 +15,9 @@
 #   SOCKFLOW_READY_RE  extended regex that sockflow's log matches once it is attached
 #   SOCKFLOW_EXTRA_ARGS  more sockflow arguments (split at white space) for every sockflow
 #                        that sockflow_start runs, e.g. "--disable-mechanism fentry"
+#   SOCKFLOW_WRAPPER  a command (split at white space) that sockflow_start puts in front of
+#                     sockflow and that execs it, e.g. "setpriv --reuid=nobody ... --"
+#                     (least_privilege.sh runs tests as an unprivileged user so)
 #
 # Exit codes: 0 pass, 1 fail, 77 skip (automake's convention).
 
@@ -612,14 +615,21 @@ assert_totals_match() {
 
 # sockflow_start [ARGS...]: run sockflow in the background; stdout (--print/--json lines)
 # to $SOCKFLOW_OUT, stderr (log) to $SOCKFLOW_LOG; sets SOCKFLOW_PID. Then waits until
-# it is attached (sockflow_ready). $SOCKFLOW_EXTRA_ARGS come after ARGS.
+# it is attached (sockflow_ready). $SOCKFLOW_EXTRA_ARGS come after ARGS; $SOCKFLOW_WRAPPER
+# before sockflow (it must exec sockflow: SOCKFLOW_PID is the wrapper's pid).
 sockflow_start() {
-	local extra=()
+	local extra=() wrapper=()
 	read -r -a extra <<<"${SOCKFLOW_EXTRA_ARGS:-}"
+	read -r -a wrapper <<<"${SOCKFLOW_WRAPPER:-}"
 	((${#extra[@]} == 0)) || log "sockflow with extra arguments: ${extra[*]}"
+	((${#wrapper[@]} == 0)) || log "sockflow started through: ${wrapper[*]}"
 	SOCKFLOW_OUT="$TEST_TMP/sockflow.out"
 	SOCKFLOW_LOG="$TEST_TMP/sockflow.log"
-	"$SOCKFLOW" --log-level info "$@" "${extra[@]}" >"$SOCKFLOW_OUT" 2>"$SOCKFLOW_LOG" &
+	# Emptied here, not by the redirection below: a second sockflow_start would otherwise
+	# find the first run's "running" before the new process has truncated the file.
+	: >"$SOCKFLOW_LOG"
+	"${wrapper[@]}" "$SOCKFLOW" --log-level info "$@" "${extra[@]}" >"$SOCKFLOW_OUT" \
+		2>"$SOCKFLOW_LOG" &
 	SOCKFLOW_PID=$!
 	LIB_PIDS+=("$SOCKFLOW_PID")
 	wait_for 20 "sockflow to attach" sockflow_ready ||
@@ -630,7 +640,8 @@ sockflow_start() {
 # capability carried down to the rows of its later mechanisms).
 probe_table() {
 	awk '/^capability / { m = index($0, "mechanism"); r = index($0, "result"); next }
-		/^privileges:|^probed in/ { next }
+		/^probed in/ { next }
+		/^privileges/ { exit }
 		{ cap = substr($0, 1, m - 2); name = substr($0, m, r - m - 1); res = substr($0, r, 9)
 		  gsub(/ /, "", cap); gsub(/ /, "", name); gsub(/ /, "", res) }
 		cap != "" { current = cap }

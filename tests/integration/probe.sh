@@ -31,8 +31,10 @@ done
 for c in tcp_lifecycle packet_counters event_ring live_counters; do
 	[[ $(chosen "$TEST_TMP/probe" "$c") != none ]] || fail "required $c has no mechanism"
 done
-grep -q '^privileges: CAP_BPF yes, CAP_PERFMON yes' "$TEST_TMP/probe" ||
-	fail "--probe does not report the privileges held: $(grep privileges "$TEST_TMP/probe")"
+for c in CAP_BPF CAP_PERFMON; do
+	grep -Eq "^  $c +held " "$TEST_TMP/probe" ||
+		fail "--probe does not report $c held: $(sed -n '/^privileges/,$p' "$TEST_TMP/probe")"
+done
 
 # Disabling the chosen live-counter mechanism moves to the next one down, on any kernel.
 first=$(chosen "$TEST_TMP/probe" live_counters)
