@@ -26,9 +26,9 @@ static __always_inline void name_server(__u64 cookie)
 	s = bpf_map_lookup_elem(&socks, &cookie);
 	if (!s || s->role != SF_ROLE_SERVER || (s->flags & SF_FLAG_ACCEPTED))
 		return;
-	proc_current(&s->proc);
-	s->flags |= SF_FLAG_ACCEPTED;
-	server_named();
+	/* Two first calls racing on one socket: one names it, once. */
+	if (server_named_once(s))
+		proc_current(&s->proc);
 }
 
 /*

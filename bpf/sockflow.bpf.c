@@ -286,17 +286,19 @@ static __always_inline void read_socket_counters(const struct sock *sk,
 		s->cnt.payload[SF_DIR_IN]--;
 	s->cnt.octets[SF_DIR_OUT] = 0;
 	s->cnt.octets[SF_DIR_IN] = 0;
-	s->flags |= SF_FLAG_SOCKET_COUNTERS;
+	__sync_fetch_and_or(&s->flags, SF_FLAG_SOCKET_COUNTERS);
 	if (tp->tcp_header_len > sizeof(struct tcphdr))
-		s->flags |= SF_FLAG_TCP_TIMESTAMPS;
+		__sync_fetch_and_or(&s->flags, SF_FLAG_TCP_TIMESTAMPS);
 }
 
 /*
  * Accepted sockets whose server process is not known yet (it is named at
  * the socket's first send or receive, see owner.bpf.h). A count, so that
- * the per-call programs skip their map lookup while it is 0. It can only
- * err high (two first calls racing on one socket), which costs lookups,
- * not names.
+ * the per-call programs skip their map lookup while it is 0. Each count
+ * is taken back exactly once, by whoever sets SF_FLAG_ACCEPTED first
+ * (server_named_once()), so it can err high (an entry user space removed),
+ * which costs lookups, never low, which would leave later servers unnamed.
+ * Should it ever go below 0 it wraps, and the lookups simply always run.
  */
 __u64 servers_unnamed;
 
@@ -305,10 +307,13 @@ static __always_inline void server_unnamed(void)
 	__sync_fetch_and_add(&servers_unnamed, 1);
 }
 
-static __always_inline void server_named(void)
+/* Mark @s named; true for the one caller that did it (and took its count back). */
+static __always_inline bool server_named_once(struct sf_sock *s)
 {
-	if (servers_unnamed)
-		__sync_fetch_and_add(&servers_unnamed, -1);
+	if (__sync_fetch_and_or(&s->flags, SF_FLAG_ACCEPTED) & SF_FLAG_ACCEPTED)
+		return false;
+	__sync_fetch_and_add(&servers_unnamed, -1);
+	return true;
 }
 
 /* Start tracking a socket as @init; -errno (counted) when the map is full. */
@@ -427,7 +432,7 @@ int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 		}
 		/* connect() entered SYN_SENT before it picked the source port. */
 		read_tuple(sk, &s->tuple);
-		s->flags |= SF_FLAG_ESTABLISHED;
+		__sync_fetch_and_or(&s->flags, SF_FLAG_ESTABLISHED);
 		emit(s, SF_EVENT_OPEN, oldstate);
 		return 0;
 	case TCP_CLOSE:
@@ -439,13 +444,13 @@ int BPF_PROG(sf_set_state, const struct sock *sk, int oldstate, int newstate)
 			return 0;
 		/* The port is already released here: keep the tuple we have. */
 		if (fin_state(oldstate))
-			s->flags |= SF_FLAG_FIN;
+			__sync_fetch_and_or(&s->flags, SF_FLAG_FIN);
 		tp = read_quality(sk, &s->q);
 		if (tcp_socket_counters && tp)
 			read_socket_counters(sk, tp, s);
 		emit(s, SF_EVENT_CLOSE, oldstate);
-		if (s->role == SF_ROLE_SERVER && !(s->flags & SF_FLAG_ACCEPTED))
-			server_named();	/* closed before any I/O: nobody to wait for */
+		if (s->role == SF_ROLE_SERVER)
+			server_named_once(s);	/* closed before any I/O: nobody to wait for */
 		bpf_map_delete_elem(&socks, &cookie);
 		return 0;
 	}

@@ -95,9 +95,15 @@ log "ok: lintian: no errors ($(grep -c '^[WIP]: ' "$TEST_TMP/lintian.log") warni
 
 # ---- (b) install -----------------------------------------------------------
 # No maintainer script enables or starts a unit: the shipped config names no collector.
+# (dh_installsystemd --no-enable still re-enables, on upgrade, a unit the admin enabled:
+# a "deb-systemd-helper enable" under "was-enabled" keeps their choice and is fine.)
 dpkg-deb -e "$deb" "$TEST_TMP/control"
-! grep -Es 'deb-systemd-invoke +(start|restart)|deb-systemd-helper +enable|systemctl +(enable|start)' \
-	"$TEST_TMP/control"/* || fail "the package's maintainer scripts enable or start a unit"
+awk '/was-enabled/ { guarded = 1; next }
+	/deb-systemd-helper +enable/ && !guarded { bad = 1 }
+	/deb-systemd-invoke +(start|restart)|systemctl +(enable|start)/ { bad = 1 }
+	/^[[:space:]]*fi[[:space:]]*$/ { guarded = 0 }
+	END { exit bad }' "$TEST_TMP/control"/* ||
+	fail "the package's maintainer scripts enable or start a unit"
 # Users its sysusers.d files ask for ("u NAME ..."), those this host has not yet.
 mkdir -p "$TEST_TMP/data"
 dpkg-deb -x "$deb" "$TEST_TMP/data"

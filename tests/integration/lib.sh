@@ -490,16 +490,15 @@ pcap_conns() {
 			seen[c] = 1
 			if (proto != "tcp") next
 			other = d == "f" ? "r" : "f"
-			# The ACK of the second FIN: from the side whose FIN came first, acking
-			# the FIN of the other side (its sequence number after that FIN, or later).
-			if ((c, other) in fin_next && (c, d) in fin_next &&
-			    fin_order[c, d] < fin_order[c, other] && $7 == 1 &&
-			    $8 + 0 >= fin_next[c, other])
-				done[c] = 1
-			if ($6 == 1 && !((c, d) in fin_next)) {
+			# The connection is over once the FIN of each side has been acknowledged
+			# by the other, whichever order they came in (FINs may cross: then each
+			# side acknowledges the FIN of the other, and either ACK can come last).
+			if ($7 == 1 && (c, other) in fin_next && $8 + 0 >= fin_next[c, other])
+				fin_acked[c, other] = 1
+			if ($6 == 1 && !((c, d) in fin_next))
 				fin_next[c, d] = $9
-				fin_order[c, d] = ++order[c]
-			}
+			if (((c, "f") in fin_acked) && ((c, "r") in fin_acked))
+				done[c] = 1
 		}
 		END {
 			for (c in seen)

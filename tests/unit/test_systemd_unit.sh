@@ -23,6 +23,10 @@ SOCKFLOW=$(cd "$(dirname "$SOCKFLOW")" && pwd)/$(basename "$SOCKFLOW")
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
+# Every placeholder filled in, with an absolute path (config.status once ate "@sbindir@").
+! grep -n '@[a-z_]*@' "$unit" || fail "placeholders left in $unit"
+grep -q '^ExecStart=/' "$unit" || fail "ExecStart of $unit is not an absolute path"
+
 # Not installed in $(sbindir) yet: the copy analysed runs the build's daemon (verify
 # checks that the commands exist). Man pages are test_man.sh's business.
 sed "s|^\(Exec[A-Za-z]*=\)[^ ]*/sockflow|\1$SOCKFLOW|" "$unit" >"$tmp/sockflow.service"
