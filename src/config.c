@@ -14,6 +14,7 @@
 #include "config.h"
 #include "source/mechanism.h"
 #include "flow/record.h"
+#include "text.h"
 #include "text_file.h"
 
 #define CONFIG_MAX_FILE_BYTES (1024 * 1024)
@@ -351,15 +352,6 @@ static bool is_container_name(const char *s)
 	return true;
 }
 
-static bool is_lower_hex(const char *s)
-{
-	for (; *s; s++) {
-		if (!g_ascii_isdigit(*s) && (*s < 'a' || *s > 'f'))
-			return false;
-	}
-	return true;
-}
-
 /* A DNS label (RFC 1123), which is what Kubernetes allows as a namespace. */
 static bool is_dns_label(const char *s)
 {
@@ -446,7 +438,7 @@ static int filter_item__check(enum filter_kind kind, const char *item, char *out
 				       "or id; %s", item, expected);
 		/* flow_container.name holds 63 characters, .id the 64 digits of an id. */
 		if (n >= sizeof(((struct flow_container *)0)->name) &&
-		    !(n == 64 && is_lower_hex(item)))
+		    !(n == 64 && text__is_lower_hex(item, n)))
 			return config__error(msg, msg_len, -EINVAL, "\"%.64s...\" is too long; %s", item,
 				       expected);
 		break;

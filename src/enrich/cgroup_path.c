@@ -7,6 +7,7 @@
 
 #include "enrich/cgroup_path.h"
 #include "enrich/container.h"
+#include "text.h"
 #include "utf8.h"
 
 #define POD_UID_LEN 36			/* 8-4-4-4-12; static pods use 32 hex digits */
@@ -38,19 +39,9 @@ static void copy_str(char *dst, size_t size, const char *src, size_t len)
 	dst[len] = '\0';
 }
 
-static bool is_lower_hex(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
 bool cgroup_path__is_container_id(const char *s, size_t len)
 {
-	return len == CONTAINER_ID_LEN && is_lower_hex(s, len);
+	return len == CONTAINER_ID_LEN && text__is_lower_hex(s, len);
 }
 
 static bool has_suffix(const char *s, size_t len, const char *suffix)
@@ -78,13 +69,13 @@ static bool pod_uid__parse(const char *s, size_t len, bool systemd, char *out, s
 	size_t i;
 
 	if (len == 32) {
-		if (!is_lower_hex(s, len))
+		if (!text__is_lower_hex(s, len))
 			return false;
 	} else if (len == POD_UID_LEN) {
 		for (i = 0; i < len; i++) {
 			bool sep = i == 8 || i == 13 || i == 18 || i == 23;
 
-			if (sep ? s[i] != dash : !is_lower_hex(s + i, 1))
+			if (sep ? s[i] != dash : !text__is_lower_hex(s + i, 1))
 				return false;
 		}
 	} else {

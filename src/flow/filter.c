@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "flow/filter.h"
+#include "text.h"
 
 /* Digits an id prefix needs: docker and podman print ids shortened to 12. */
 #define ID_PREFIX_MIN 12
@@ -35,15 +36,6 @@ struct flow_filter {
 	struct filter_rules include;
 	struct filter_rules exclude;
 };
-
-static bool is_lower_hex(const char *s)
-{
-	for (; *s; s++) {
-		if (!g_ascii_isdigit(*s) && (*s < 'a' || *s > 'f'))
-			return false;
-	}
-	return true;
-}
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -98,7 +90,7 @@ static int rules__add(struct filter_rules *r, enum filter_kind kind, const char 
 		switch (kind) {
 		case FILTER_CONTAINERS:
 			set_add(&r->containers, s);
-			if (strlen(s) >= ID_PREFIX_MIN && is_lower_hex(s))
+			if (strlen(s) >= ID_PREFIX_MIN && text__is_lower_hex(s, strlen(s)))
 				id_prefix_add(r, s);
 			break;
 		case FILTER_POD_NAMESPACES:

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define TOOL_NAME "conngen"
+#include "clock.h"
 #include "tool.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
@@ -211,10 +212,7 @@ static uint16_t local_port(int fd)
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return now_ns() / 1e9;
 }
 
 static void set_io_timeouts(int fd, int seconds)

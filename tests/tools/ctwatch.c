@@ -17,6 +17,7 @@
 #include "source/conntrack.h"
 
 #define TOOL_NAME "ctwatch"
+#include "clock.h"
 #include "tool.h"
 
 #define DRAIN_INTERVAL_MS 10
@@ -51,14 +52,6 @@ static void sleep_ms(uint32_t ms)
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void endpoint_format(char *out, size_t len, uint8_t family, const uint8_t *addr,
@@ -144,15 +137,15 @@ int main(int argc, char **argv)
 	ct_source__stats(s, &st);
 	namespaces = st.namespaces;
 	printf("ready namespaces %" PRIu32 "\n", namespaces);
-	end = now_ms() + (uint64_t)seconds * 1000;
+	end = mono_ms() + (uint64_t)seconds * 1000;
 	if (stall_ms)
 		sleep_ms(stall_ms);
-	next_rescan = now_ms() + RESCAN_INTERVAL_MS;
-	while (!stop && now_ms() < end) {
+	next_rescan = mono_ms() + RESCAN_INTERVAL_MS;
+	while (!stop && mono_ms() < end) {
 		err = ct_source__drain(s);
 		if (err < 0)
 			die("drain: %s", strerror(-err));
-		if (now_ms() >= next_rescan) {
+		if (mono_ms() >= next_rescan) {
 			err = ct_source__rescan(s);
 			if (err)
 				die("rescan: %s", strerror(-err));
@@ -161,7 +154,7 @@ int main(int argc, char **argv)
 				namespaces = st.namespaces;
 				printf("namespaces %" PRIu32 "\n", namespaces);
 			}
-			next_rescan = now_ms() + RESCAN_INTERVAL_MS;
+			next_rescan = mono_ms() + RESCAN_INTERVAL_MS;
 		}
 		sleep_ms(DRAIN_INTERVAL_MS);
 	}

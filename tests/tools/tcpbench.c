@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #define TOOL_NAME "tcpbench"
+#include "clock.h"
 #include "tool.h"
 
 /*
@@ -70,14 +71,6 @@ static void catch_stop(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static struct sockaddr_in loopback(uint16_t port)
@@ -233,13 +226,13 @@ static void *rr_client(void *arg)
 
 	memset(buf, 'x', c->size);
 	while (!stopping) {
-		uint64_t t0 = mono_ns(), t1;
+		uint64_t t0 = now_ns(), t1;
 
 		if (t0 >= c->deadline_ns)
 			break;
 		if (!write_full(fd, buf, c->size) || !read_full(fd, buf, c->size))
 			die("rr: connection ended: %s", strerror(errno));
-		t1 = mono_ns();
+		t1 = now_ns();
 		if (c->done == c->lat_cap) {
 			c->lat_cap = c->lat_cap ? c->lat_cap * 2 : 65536;
 			c->lat_ns = realloc(c->lat_ns, c->lat_cap * sizeof(*c->lat_ns));
@@ -258,7 +251,7 @@ static void *bulk_client(void *arg)
 	static const char chunk[BULK_CHUNK];
 	int fd = connect_to(c->port, MODE_SINK);
 
-	while (!stopping && mono_ns() < c->deadline_ns) {
+	while (!stopping && now_ns() < c->deadline_ns) {
 		ssize_t n = write(fd, chunk, sizeof(chunk));
 
 		if (n < 0 && errno != EINTR)
@@ -312,7 +305,7 @@ static int run_clients(int argc, char **argv, bool rr)
 	if (!c)
 		die("out of memory");
 	catch_stop();
-	t0 = mono_ns();
+	t0 = now_ns();
 	for (uint64_t i = 0; i < count; i++) {
 		c[i].port = (uint16_t)port;
 		c[i].size = size;
@@ -324,7 +317,7 @@ static int run_clients(int argc, char **argv, bool rr)
 		pthread_join(c[i].thread, NULL);
 		total += c[i].done;
 	}
-	t1 = mono_ns();
+	t1 = now_ns();
 	secs = (double)(t1 - t0) / 1e9;
 	if (!rr) {
 		printf("streams=%" PRIu64 " bytes=%" PRIu64 " mbit_per_s=%.1f\n", count, total,
