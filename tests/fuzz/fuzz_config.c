@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Fuzz target: the config file parser (config__load on a file holding the input). */
-// fuzz-sources: src/config.c src/collector.c src/source/mechanism.c src/text_file.c
+// fuzz-sources: src/config.c src/config_file.c src/collector.c src/source/mechanism.c src/text_file.c
 // fuzz-pkgs: glib-2.0
 #include <stdint.h>
 #include <stdio.h>
