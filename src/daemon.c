@@ -22,6 +22,7 @@
 #include "privileges.h"
 #include "service_notify.h"
 #include "signal_source.h"
+#include "stats_lines.h"
 #include "source/bpf.h"
 #include "source/conntrack.h"
 #include "source/diag.h"
@@ -333,7 +334,6 @@ static int open_filter(const struct config *cfg, struct flow_filter **out)
 	return 0;
 }
 
-/* Log the counters, and send the loss counters to every sink (IPFIX: an options record). */
 /* Everything the daemon counts now: for the stats lines and the metrics endpoint. */
 static void fill_snapshot(void *ctx, struct metrics_snapshot *s)
 {
@@ -359,56 +359,15 @@ static void fill_snapshot(void *ctx, struct metrics_snapshot *s)
 	s->kernel = bpf_source__kernel(d->src);
 }
 
+/* Log the counters, and send the loss counters to every sink (IPFIX: an options record). */
 static void log_stats(struct daemon *d, const char *when)
 {
 	struct export_loss_stats loss;
 	struct metrics_snapshot s = { 0 };
 	const uint64_t *v = s.bpf.v;
-	struct export_stats es;
 	int i;
 
 	fill_snapshot(d, &s);
-	log_info("stats%s: flows open %" G_GUINT64_FORMAT ", created %" G_GUINT64_FORMAT
-		 ", records %" G_GUINT64_FORMAT ", filtered out %" G_GUINT64_FORMAT
-		 ", evicted (table full) %" G_GUINT64_FORMAT
-		 ", kernel events %" G_GUINT64_FORMAT ", lost: ring buffer full %" G_GUINT64_FORMAT
-		 ", socket map full %" G_GUINT64_FORMAT ", handshake map full %" G_GUINT64_FORMAT
-		 ", process/cgroup events %" G_GUINT64_FORMAT ", UDP map full %" G_GUINT64_FORMAT
-		 ", UDP owners not kept %" G_GUINT64_FORMAT ", activity marks %" G_GUINT64_FORMAT
-		 "; processes cached %zu; sock_diag: %u "
-		 "namespaces, %" G_GUINT64_FORMAT " sockets in %.1f ms, %" G_GUINT64_FORMAT " namespaces vanished while polled",
-		 when, s.table.flows, s.table.created, s.table.records, s.filtered, s.table.evicted,
-		 v[SF_STAT_EVENTS], v[SF_STAT_RINGBUF_FULL], v[SF_STAT_SOCKS_FULL],
-		 v[SF_STAT_HANDSHAKE_FULL], v[SF_STAT_PROC_EVENTS_LOST],
-		 v[SF_STAT_UDP_FULL], v[SF_STAT_UDP_OWNERS_FULL], v[SF_STAT_ACTIVE_FULL],
-		 s.processes_cached, s.diag_namespaces, s.diag_sockets, s.diag_seconds * 1e3,
-		 s.diag_vanished);
-	if (v[SF_STAT_RINGBUF_FULL])
-		log_warn("bpf: %" G_GUINT64_FORMAT " events lost to a full ring buffer; raise "
-			 "kernel.ringbuf_size_kib", v[SF_STAT_RINGBUF_FULL]);
-	if (v[SF_STAT_SOCKS_FULL])
-		log_warn("bpf: %" G_GUINT64_FORMAT " sockets not tracked: more than "
-			 "kernel.max_sockets open, or no kernel memory", v[SF_STAT_SOCKS_FULL]);
-	if (s.conntrack) {
-		const struct ct_source_stats *cs = &s.ct;
-
-		log_info("stats%s: conntrack: %u namespaces, NAT bindings %" G_GUINT64_FORMAT
-			 " now, %" G_GUINT64_FORMAT " joined late; events %" G_GUINT64_FORMAT
-			 ", translated %" G_GUINT64_FORMAT ", overruns %" G_GUINT64_FORMAT
-			 ", resyncs %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " entries, %"
-			 G_GUINT64_FORMAT " failed); %" G_GUINT64_FORMAT " translated before "
-			 "subscribing", when, cs->namespaces, s.table.nat_bindings, s.table.nat_joined,
-			 cs->events, cs->nat_events, cs->overruns, cs->resyncs, cs->resync_entries,
-			 cs->resync_failed, cs->initial_entries);
-		if (cs->overruns > d->ct_overruns_logged)
-			log_warn("conntrack: events lost %" G_GUINT64_FORMAT " time(s) (receive "
-				 "buffer full; raise kernel.conntrack_rcvbuf_kib): tables re-read",
-				 cs->overruns - d->ct_overruns_logged);
-		d->ct_overruns_logged = cs->overruns;
-	}
-	if (v[SF_STAT_UDP_FULL])
-		log_warn("bpf: %" G_GUINT64_FORMAT " UDP datagrams not counted: more than "
-			 "kernel.max_udp_flows conversations at once", v[SF_STAT_UDP_FULL]);
 	loss = (struct export_loss_stats){
 		.ringbuf_events_lost = v[SF_STAT_RINGBUF_FULL],
 		.process_events_lost = v[SF_STAT_PROC_EVENTS_LOST],
@@ -418,41 +377,17 @@ static void log_stats(struct daemon *d, const char *when)
 		.flows_filtered = s.filtered,
 		.tcp_counts_estimated = d->socket_counters,
 	};
+	/* A lost report is counted nowhere: the next one carries the same totals. */
 	for (i = 0; i < d->n_sinks; i++) {
-		/* A lost report is counted nowhere: the next one carries the same totals. */
 		export_sink__add_stats(d->sinks[i], &loss);
-		export_sink__stats(d->sinks[i], &es);
-		log_info("stats%s: export %s: records %" G_GUINT64_FORMAT ", sent %" G_GUINT64_FORMAT
-			 ", lost %" G_GUINT64_FORMAT ", unconfirmed %" G_GUINT64_FORMAT
-			 ", send errors %" G_GUINT64_FORMAT ", connects %" G_GUINT64_FORMAT "%s",
-			 when, export_sink__name(d->sinks[i]), es.records, es.records_sent,
-			 es.records_lost, es.records_unconfirmed, es.send_errors, es.reconnects,
-			 es.connected ? "" : " (collector down)");
+		export_sink__stats(d->sinks[i], &s.sinks[i]);
 	}
-}
-
-/* Say what each TCP collector connection that died since the last call took with it. */
-static void log_drops(struct daemon *d)
-{
-	struct export_drop dr;
-	int i;
-
-	for (i = 0; i < d->n_sinks; i++) {
-		if (!export_sink__take_drop(d->sinks[i], &dr))
-			continue;
-		if (dr.err == -ECONNRESET)
-			log_warn("%s: connection reset: %" G_GUINT64_FORMAT " records lost (never "
-				 "acknowledged), %" G_GUINT64_FORMAT " unconfirmed (acknowledged "
-				 "within the last %" G_GUINT64_FORMAT " bytes, maybe unread)",
-				 export_sink__name(d->sinks[i]), dr.records_lost,
-				 dr.records_unconfirmed, dr.unread_bound_bytes);
-		else if (dr.records_lost || dr.records_unconfirmed)
-			log_warn("%s: connection lost (%s): %" G_GUINT64_FORMAT " records lost "
-				 "(never acknowledged), %" G_GUINT64_FORMAT " unconfirmed",
-				 export_sink__name(d->sinks[i]),
-				 dr.err ? g_strerror(-dr.err) : "closed by the collector",
-				 dr.records_lost, dr.records_unconfirmed);
-	}
+	stats_lines__log(&s, when);
+	if (s.conntrack && s.ct.overruns > d->ct_overruns_logged)
+		log_warn("conntrack: events lost %" G_GUINT64_FORMAT " time(s) (receive "
+			 "buffer full; raise kernel.conntrack_rcvbuf_kib): tables re-read",
+			 s.ct.overruns - d->ct_overruns_logged);
+	d->ct_overruns_logged = s.ct.overruns;
 }
 
 /* A connection conntrack translated somewhere on this host. */
@@ -538,7 +473,7 @@ static gboolean on_tick(gpointer data)
 	process_cache__expire(d->procs, now);
 	for (i = 0; i < d->n_sinks; i++)
 		export_sink__flush(d->sinks[i], now / 1000000);
-	log_drops(d);
+	export__log_drops(d->sinks, d->n_sinks);
 	d->sweeping = false;
 	if (d->cfg->stats_interval_s &&
 	    now - d->last_stats_ns >= (uint64_t)d->cfg->stats_interval_s * 1000000000ull) {
@@ -845,7 +780,7 @@ int daemon_run(struct config *cfg, daemon_reload_fn reload, void *reload_ctx)
 	update_clock(&d);
 	flow_table__flush(d.table, now_ns());
 	export__drain_sinks(d.sinks, d.n_sinks, cfg->exit_drain_s);
-	log_drops(&d);
+	export__log_drops(d.sinks, d.n_sinks);
 	log_stats(&d, " at exit");
 	g_main_loop_unref(d.loop);
 	diag_poller__free(d.diag);

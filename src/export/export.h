@@ -139,6 +139,9 @@ int export__reopen_sinks(const struct config *cfg, struct export_sink **old, int
  */
 void export__drain_sinks(struct export_sink **sinks, int n, uint32_t drain_s);
 
+/* Warn of what each TCP connection that died since the last call took with it. */
+void export__log_drops(struct export_sink **sinks, int n);
+
 /*
  * Print the nfacctd aggregate_primitives for the records pmacct gets: the
  * field list of the first IPFIX uniflow collector (?profile=pmacct), else

@@ -317,3 +317,27 @@ int export__print_pmacct_primitives(const struct config *cfg, FILE *out)
 		log_error("%s", msg);
 	return err;
 }
+
+/* Say what each TCP collector connection that died since the last call took with it. */
+void export__log_drops(struct export_sink **sinks, int n)
+{
+	struct export_drop dr;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!export_sink__take_drop(sinks[i], &dr))
+			continue;
+		if (dr.err == -ECONNRESET)
+			log_warn("%s: connection reset: %" G_GUINT64_FORMAT " records lost (never "
+				 "acknowledged), %" G_GUINT64_FORMAT " unconfirmed (acknowledged "
+				 "within the last %" G_GUINT64_FORMAT " bytes, maybe unread)",
+				 export_sink__name(sinks[i]), dr.records_lost,
+				 dr.records_unconfirmed, dr.unread_bound_bytes);
+		else if (dr.records_lost || dr.records_unconfirmed)
+			log_warn("%s: connection lost (%s): %" G_GUINT64_FORMAT " records lost "
+				 "(never acknowledged), %" G_GUINT64_FORMAT " unconfirmed",
+				 export_sink__name(sinks[i]),
+				 dr.err ? g_strerror(-dr.err) : "closed by the collector",
+				 dr.records_lost, dr.records_unconfirmed);
+	}
+}
