@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Names of a container from its runtime's state files, parsed by jansson within a memory budget. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,19 +21,24 @@
 #define CONTAINERD_TASK_DIR "run/containerd/io.containerd.runtime.v2.task"
 
 /*
- * What jansson may allocate to parse @n bytes: JSON_MEM_PER_BYTE * n +
- * JSON_MEM_BASE, at most JSON_MEM_MAX. Measured peaks with jansson 2.14 on
- * Debian 12 x86_64 (our allocator's 16-byte header counted): the state
- * files in tests/data take 3.5 to 7.7 bytes per byte of text; the most a
- * crafted file asked for was 81 ("[{},{},...]": an object and its hash
- * table for every 3 bytes; "[[]]..." 57, integers 25). So every real file
- * up to RUNTIME_STATE_FILE_MAX parses within JSON_MEM_MAX, and a crafted
- * one is refused there ("out of memory" from our allocator, which jansson
- * reports as a parse error, never an abort): no names, nothing else.
+ * What jansson may allocate for a document, estimated from its shape before
+ * it is parsed: JSON_MEM_PER_TOKEN for each '[', '{', ',' and ':' outside
+ * strings (each starts a value, an array or an object with its hash table),
+ * JSON_MEM_PER_BYTE for the text (string copies, the lexer's buffer) and
+ * JSON_MEM_BASE. Measured with jansson 2.14 on Debian 12 x86_64 (our 16-byte
+ * header counted): an object with its table about 250 bytes, an array 150,
+ * a number 40, so the estimate is an upper bound; the state files in
+ * tests/data take 3.5 to 7.7 bytes per byte of text. A document whose
+ * estimate passes JSON_MEM_MAX, or nested deeper than JSON_MAX_DEPTH (state
+ * files nest less than 10 deep), is refused before jansson sees it: jansson
+ * 2.14 asserts (aborts) when an allocation fails in its lexer, so our
+ * allocator's limit is a backstop that a parse must never reach.
  */
-#define JSON_MEM_PER_BYTE 96u
+#define JSON_MEM_PER_TOKEN 512u
+#define JSON_MEM_PER_BYTE 4u
 #define JSON_MEM_BASE (64u << 10)
 #define JSON_MEM_MAX (256u << 20)
+#define JSON_MAX_DEPTH 64
 #define JSON_MEM_HEADER 16u		/* keeps malloc's alignment */
 
 /*
@@ -72,11 +78,52 @@ static void json_mem__free(void *ptr)
 	free(p);
 }
 
-static size_t json_mem__budget(size_t len)
+/*
+ * What parsing @len bytes at @buf may allocate (see JSON_MEM_PER_TOKEN); 0
+ * when the document is refused: nested deeper than JSON_MAX_DEPTH, or an
+ * estimate over JSON_MEM_MAX.
+ */
+static size_t json_mem__budget(const char *buf, size_t len)
 {
+	size_t i, tokens = 0, depth = 0;
+	bool in_string = false;
+	char c;
+
 	if (len > (JSON_MEM_MAX - JSON_MEM_BASE) / JSON_MEM_PER_BYTE)
-		return JSON_MEM_MAX;
-	return len * JSON_MEM_PER_BYTE + JSON_MEM_BASE;
+		return 0;
+	for (i = 0; i < len; i++) {
+		c = buf[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			in_string = true;
+			break;
+		case '[':
+		case '{':
+			if (++depth > JSON_MAX_DEPTH)
+				return 0;
+			tokens++;
+			break;
+		case ']':
+		case '}':
+			if (depth)
+				depth--;
+			break;
+		case ',':
+		case ':':
+			tokens++;
+			break;
+		}
+	}
+	if (tokens > (JSON_MEM_MAX - JSON_MEM_BASE - len * JSON_MEM_PER_BYTE) / JSON_MEM_PER_TOKEN)
+		return 0;
+	return JSON_MEM_BASE + len * JSON_MEM_PER_BYTE + tokens * JSON_MEM_PER_TOKEN;
 }
 
 /*
@@ -87,10 +134,12 @@ static size_t json_mem__budget(size_t len)
 static json_t *state_json__load(const char *buf, size_t len)
 {
 	static gsize alloc_set;
-	size_t saved = json_mem_limit, budget = json_mem__budget(len);
+	size_t saved = json_mem_limit, budget = json_mem__budget(buf, len);
 	json_error_t jerr;
 	json_t *doc;
 
+	if (!budget)
+		return NULL;
 	if (g_once_init_enter(&alloc_set)) {
 		/* before jansson allocates anything: every pointer it frees is ours */
 		json_set_alloc_funcs(json_mem__alloc, json_mem__free);

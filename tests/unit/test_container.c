@@ -858,8 +858,9 @@ static void test_utf8_names(void)
 
 /*
  * A crafted state file that would make jansson allocate more than the
- * parse's budget (an empty object every 3 bytes: ~81 bytes each, 4 MiB of
- * them > 256 MiB) is refused, not a crash; the next good file reads again.
+ * parse's budget (an empty object every 3 bytes, estimated at 512 bytes
+ * each: 4 MiB of them > 256 MiB) is refused before it is parsed, not a
+ * crash; the next good file reads again.
  */
 static void test_json_budget(void)
 {
@@ -873,13 +874,43 @@ static void test_json_budget(void)
 	podman_name(state, big->str, (gssize)big->len, name, sizeof(name));
 	g_assert_cmpstr(name, ==, "");
 	/* a smaller one of the same kind is within its budget */
-	g_string_truncate(big, head + 3 * ((1u << 20) / 3));
+	g_string_truncate(big, head + 3 * ((256u << 10) / 3));
 	g_string_append_c(big, ']');
 	podman_name(state, big->str, (gssize)big->len, name, sizeof(name));
 	g_assert_cmpstr(name, ==, "big");
 	podman_name(state, podman_json, -1, name, sizeof(name));
 	g_assert_cmpstr(name, ==, "ctest1");
 	g_string_free(big, TRUE);
+	rm_rf(state);
+	g_free(state);
+}
+
+/*
+ * Found by tests/fuzz (runtime_state): arrays nested 2,142 deep inside a
+ * container record. jansson 2.14 aborted (an assertion in its lexer) when
+ * our allocator refused memory mid-parse; such a file is now refused by
+ * its shape (nested deeper than 64) before jansson sees it.
+ */
+static void test_json_deep(void)
+{
+	char *state = g_dir_make_tmp("sockflow-state-XXXXXX", NULL), name[64];
+	GString *deep = g_string_new("[{\"id\":\"" PODMAN_ID "\",\"names\":[\"deep\"],\"x\":");
+	int i;
+
+	for (i = 0; i < 2142; i++)
+		g_string_append_c(deep, '[');
+	podman_name(state, deep->str, (gssize)deep->len, name, sizeof(name));
+	g_assert_cmpstr(name, ==, "");
+	/* nested as deep as allowed, and closed: parsed */
+	g_string_truncate(deep, deep->len - 2142);
+	for (i = 0; i < 62; i++)
+		g_string_append_c(deep, '[');
+	for (i = 0; i < 62; i++)
+		g_string_append_c(deep, ']');
+	g_string_append(deep, "}]");
+	podman_name(state, deep->str, (gssize)deep->len, name, sizeof(name));
+	g_assert_cmpstr(name, ==, "deep");
+	g_string_free(deep, TRUE);
 	rm_rf(state);
 	g_free(state);
 }
@@ -898,6 +929,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/container/fill/no_runtime", test_fill_no_runtime);
 	g_test_add_func("/container/fill/new_container", test_fill_new_container);
 	g_test_add_func("/container/json/strings", test_json_strings);
+	g_test_add_func("/container/json/deep", test_json_deep);
 	g_test_add_func("/container/json/malformed", test_json_malformed);
 	g_test_add_func("/container/json/budget", test_json_budget);
 	g_test_add_func("/container/utf8_names", test_utf8_names);
