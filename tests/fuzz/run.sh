@@ -5,6 +5,8 @@
 #   tests/fuzz/run.sh            30 s per target (make check runs this)
 #   tests/fuzz/run.sh 3600       the long mode: an hour per target
 #   tests/fuzz/run.sh 60 config  only the targets whose names contain "config"
+# Runs of 60 s or less use libFuzzer's seed 1 (repeatable), longer ones a random seed;
+# FUZZ_SEED=N picks one.
 # A target names what it links on its own lines: "// fuzz-sources: src/a.c ..." and
 # "// fuzz-pkgs: glib-2.0 ...". A crash leaves its input in tests/fuzz/build/ and fails;
 # reproduce it with tests/fuzz/build/<target> <input>, then fix it and add a unit test.
@@ -25,6 +27,16 @@ skip() {
 	exit 77
 }
 
+# The short run (make check, CI) starts from one fixed seed, so it explores the same way
+# each time and a CI run fails only for a change in the code; longer runs take a random
+# seed (0: libFuzzer picks) and explore further. FUZZ_SEED=N chooses.
+if [[ -n ${FUZZ_SEED:-} ]]; then
+	seed=$FUZZ_SEED
+elif ((${seconds//[^0-9]/} + 0 <= 60)); then
+	seed=1
+else
+	seed=0
+fi
 if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then
 	echo "$name: seconds must be a positive integer, got '$seconds'" >&2
 	exit 2
@@ -81,13 +93,16 @@ for target in "$here"/fuzz_*.c; do
 	# New inputs go to a working corpus in the build tree; the seeds stay as committed.
 	mkdir -p "$out/corpus/$t"
 	echo "fuzz: running $t for $seconds s ($(find "$seeds" -type f | wc -l) seeds)"
-	if "$out/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+	if "$out/$t" -max_total_time="$seconds" -seed="$seed" -timeout=10 -rss_limit_mb=2048 \
 		-max_len=65536 -print_final_stats=1 -artifact_prefix="$out/$t-" \
 		"$out/corpus/$t" "$seeds" >"$out/$t.log" 2>&1; then
 		grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$out/$t.log" |
 			sed "s/^/fuzz: $t: /"
 	else
-		tail -n 40 "$out/$t.log" >&2
+		# The report's head names the fault; its tail, the input (a deep stack fills the middle).
+		head -n 30 "$out/$t.log" >&2
+		echo "[...]" >&2
+		tail -n 12 "$out/$t.log" >&2
 		echo "fuzz: $t FAILED; input: $(ls -t "$out/$t"-* 2>/dev/null | head -n 1)" >&2
 		failed+=("$t")
 	fi
