@@ -581,6 +581,8 @@ static int ipfix_add_stats(struct export_sink *sink, const struct export_loss_st
 		return -ENOTCONN;
 	if (s->kind == COLLECTOR_FILE && file_ready(s))
 		return -EIO;
+	if (!s->fbuf)
+		return -ENOTCONN;	/* given up at exit (ipfix_abandon) */
 	err = emit(s);
 	err = templates_if_due(s) ?: err;
 	ipfix_stats(sink, &st);

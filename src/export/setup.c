@@ -274,19 +274,24 @@ err_free:
 void export__drain_sinks(struct export_sink **sinks, int n, uint32_t drain_s)
 {
 	uint64_t deadline_ms = mono_ms() + drain_s * 1000ull;
+	bool queued, left[CONFIG_MAX_COLLECTORS + 1] = { false };
 	struct export_stats before, after;
-	bool queued;
 	int i;
 
 	for (;;) {
 		queued = false;
-		for (i = 0; i < n; i++)
-			queued |= export_sink__drain(sinks[i], mono_ms());
+		for (i = 0; i < n; i++) {
+			left[i] = export_sink__drain(sinks[i], mono_ms());
+			queued |= left[i];
+		}
 		if (!queued || mono_ms() >= deadline_ms)
 			break;
 		g_usleep(EXIT_DRAIN_POLL_MS * 1000);
 	}
-	for (i = 0; queued && i < n; i++) {
+	/* Only the sinks still holding records give them up; the others still report at exit. */
+	for (i = 0; i < n; i++) {
+		if (!left[i])
+			continue;
 		export_sink__stats(sinks[i], &before);
 		export_sink__abandon(sinks[i]);
 		export_sink__stats(sinks[i], &after);

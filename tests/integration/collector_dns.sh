@@ -33,7 +33,7 @@ getent hosts "$name" >/dev/null && skip "$name resolves already"
 cp /etc/hosts "$TEST_TMP/hosts.orig" || fail "cannot save /etc/hosts"
 # /etc/hosts as it was, whatever happens (cat keeps the file's inode and mode).
 restore_hosts() { cat "$TEST_TMP/hosts.orig" >/etc/hosts; }
-trap 'rc=$?; restore_hosts; (exit "$rc"); lib_cleanup' EXIT
+trap 'rc=$?; set +e; restore_hosts; (exit "$rc"); lib_cleanup' EXIT
 
 conngen_serve --threads 1
 port=$CONNGEN_PORT

@@ -41,12 +41,15 @@ exit_counts() {
 }
 
 # start_queued DRAIN_S: sockflow exporting to a TCP collector that is down, with N
-# records queued for it (printed as JSON when they were handed to the exporters).
+# records queued for it (printed as JSON when they were handed to the exporters), and to
+# a UDP collector beside it, which has nothing to wait for: giving up on the TCP one must
+# leave it working (giving up on every sink once crashed sockflow in its exit stats).
 start_queued() {
 	sink_port=$(free_port tcp)
+	udp_port=$(free_port udp)
 	tcp_listening "$sink_port" && fail "something listens on port $sink_port already"
-	printf '[export]\ncollectors = tcp://127.0.0.1:%s\nexit_drain = %s\nprint = json\n' \
-		"$sink_port" "$1" >"$CONF"
+	printf '[export]\ncollectors = tcp://127.0.0.1:%s udp://127.0.0.1:%s\nexit_drain = %s\nprint = json\n' \
+		"$sink_port" "$udp_port" "$1" >"$CONF"
 	printf '[filter]\ninclude_processes = %s\n' "$SERVER" >>"$CONF"
 	sockflow_start -c "$CONF"
 	connections "$N"
@@ -78,6 +81,8 @@ awk -v e="$elapsed" 'BEGIN { exit !(e >= 1.9 && e < 10) }' ||
 	fail "exit took $elapsed s with exit_drain = 2 (expected 2 to 10)"
 assert_eq "exit counters (records sent lost)" "$N 0 $N" \
 	"$(exit_counts "tcp://127.0.0.1:$sink_port")"
+assert_eq "the UDP exporter's records in its exit line" "$N" \
+	"$(exit_counts "udp://127.0.0.1:$udp_port" | cut -d' ' -f1)"
 grep -q "exit: tcp://127.0.0.1:$sink_port did not take $N queued records" "$SOCKFLOW_LOG" ||
 	fail "no warning naming the collector and $N records: $(grep -i exit "$SOCKFLOW_LOG")"
 log "ok: a collector down at exit: $N records counted lost after the 2 s drain"
